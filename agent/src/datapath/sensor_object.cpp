@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include "datapath/sensor_object.hpp"
+
+#include "datapath/monotonic_clock.hpp"
+
+#include <system_error>
+
+namespace minewatch::datapath {
+
+namespace {
+void resize(bpf_map *map, std::uint32_t entries) {
+  if (int err = bpf_map__set_max_entries(map, entries); err)
+    throw std::system_error(-err, std::generic_category(), std::string("size map ") + bpf_map__name(map));
+}
+} // namespace
+
+SensorObject::SensorObject(const SensorOptions &options) : skel_("minewatch") {
+  validate(options);
+  resize(skel_->maps.minewatch_flows, options.max_flows);
+  resize(skel_->maps.minewatch_samples, options.ring_buffer_bytes);
+  resize(skel_->maps.minewatch_block_cidr, options.max_block_rules);
+  resize(skel_->maps.minewatch_block_endpoint, options.max_block_rules);
+
+  auto &cfg = skel_->rodata->minewatch_cfg;
+  cfg.samples_per_direction = options.samples_per_direction;
+  cfg.sample_bytes = options.sample_bytes;
+  cfg.dns_samples_per_sec = options.dns_samples_per_sec;
+  cfg.enforce = options.enforce ? 1 : 0;
+  cfg.bench_new_flow_per_packet = options.bench_new_flow_per_packet ? 1 : 0;
+  // A fresh generation no pinned flow can hold (see minewatch_globals).
+  skel_->bss->minewatch_globals.rules_gen = monotonicNs();
+}
+
+void SensorObject::load() { skel_.load("minewatch"); }
+
+StatCounters SensorObject::stats() const {
+  auto sums = bpf::sumPerCpuCounters(skel_->maps.minewatch_stats);
+  StatCounters out{};
+  for (std::size_t i = 0; i < out.size() && i < sums.size(); ++i)
+    out[i] = sums[i];
+  return out;
+}
+
+void SensorObject::bumpRulesGeneration() const {
+  __atomic_fetch_add(&skel_->bss->minewatch_globals.rules_gen, 1, __ATOMIC_SEQ_CST);
+}
+
+const char *statName(minewatch_stat stat) {
+  switch (stat) {
+  case MINEWATCH_STAT_XDP_PACKETS: return "xdp_packets";
+  case MINEWATCH_STAT_TC_PACKETS: return "tc_packets";
+  case MINEWATCH_STAT_NON_IP: return "non_ip";
+  case MINEWATCH_STAT_MALFORMED_ETH: return "malformed_eth";
+  case MINEWATCH_STAT_MALFORMED_VLAN: return "malformed_vlan";
+  case MINEWATCH_STAT_VLAN_TOO_DEEP: return "vlan_too_deep";
+  case MINEWATCH_STAT_MALFORMED_IPV4: return "malformed_ipv4";
+  case MINEWATCH_STAT_MALFORMED_IPV4_IHL: return "malformed_ipv4_ihl";
+  case MINEWATCH_STAT_MALFORMED_IPV6: return "malformed_ipv6";
+  case MINEWATCH_STAT_IPV6_EXT_TOO_DEEP: return "ipv6_ext_too_deep";
+  case MINEWATCH_STAT_MALFORMED_TCP: return "malformed_tcp";
+  case MINEWATCH_STAT_MALFORMED_UDP: return "malformed_udp";
+  case MINEWATCH_STAT_MALFORMED_ICMP: return "malformed_icmp";
+  case MINEWATCH_STAT_FRAGMENTS: return "fragments";
+  case MINEWATCH_STAT_FLOWS_CREATED: return "flows_created";
+  case MINEWATCH_STAT_FLOW_INSERT_FAILED: return "flow_insert_failed";
+  case MINEWATCH_STAT_SAMPLES: return "samples";
+  case MINEWATCH_STAT_RINGBUF_DROPS: return "ringbuf_drops";
+  case MINEWATCH_STAT_DNS_RATE_LIMITED: return "dns_rate_limited";
+  case MINEWATCH_STAT_BLOCKED_XDP: return "blocked_xdp";
+  case MINEWATCH_STAT_BLOCKED_TC: return "blocked_tc";
+  case MINEWATCH_STAT_BLOCK_WOULD_DROP: return "block_would_drop";
+  case MINEWATCH_STAT_BLOCK_EXPIRED: return "block_expired";
+  case MINEWATCH_STAT_SAMPLE_LOAD_FAILED: return "sample_load_failed";
+  case MINEWATCH_STAT_MAX: break;
+  }
+  return "unknown";
+}
+
+} // namespace minewatch::datapath

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#pragma once
+
+// clang-format off
+#include "minewatch_abi.h" // before the skeleton, which names its types
+#include "minewatch_bpf.skel.h"
+// clang-format on
+
+#include "bpf/map_view.hpp"
+#include "bpf/skeleton.hpp"
+#include "datapath/sensor_options.hpp"
+
+#include <array>
+#include <cstdint>
+
+namespace minewatch::datapath {
+
+using FlowMap = bpf::MapView<minewatch_flow_key, minewatch_flow_value>;
+using CidrRuleMap = bpf::MapView<minewatch_lpm_key, minewatch_block_rule>;
+using EndpointRuleMap = bpf::MapView<minewatch_endpoint_key, minewatch_block_rule>;
+using StatCounters = std::array<std::uint64_t, MINEWATCH_STAT_MAX>;
+
+/// The sensor's BPF object: both programs and the maps they share. Opened and
+/// configured in the constructor; loaded by load() (or by libxdp on attach).
+class SensorObject {
+public:
+  explicit SensorObject(const SensorOptions &options);
+
+  /// Verifies and loads both programs. Throws std::system_error.
+  void load();
+
+  [[nodiscard]] minewatch_bpf *skel() const { return skel_.get(); }
+  [[nodiscard]] bpf_program *xdpProgram() const { return skel_->progs.minewatch_xdp; }
+  [[nodiscard]] bpf_program *tcProgram() const { return skel_->progs.minewatch_tc_egress; }
+
+  [[nodiscard]] FlowMap flows() const { return FlowMap(skel_->maps.minewatch_flows); }
+  [[nodiscard]] CidrRuleMap cidrRules() const { return CidrRuleMap(skel_->maps.minewatch_block_cidr); }
+  [[nodiscard]] EndpointRuleMap endpointRules() const {
+    return EndpointRuleMap(skel_->maps.minewatch_block_endpoint);
+  }
+  [[nodiscard]] int samplesFd() const { return bpf_map__fd(skel_->maps.minewatch_samples); }
+
+  /// Counters summed over CPUs, indexed by enum minewatch_stat.
+  [[nodiscard]] StatCounters stats() const;
+
+  /// Injects "now" for the programs (0 returns them to the kernel clock).
+  void setClock(std::uint64_t ns) const { skel_->bss->minewatch_globals.clock_override_ns = ns; }
+  /// Tells the programs the blocklist changed so cached flow verdicts are redone.
+  void bumpRulesGeneration() const;
+
+private:
+  bpf::Skeleton<minewatch_bpf> skel_;
+};
+
+/// Human name of a counter, for tables and logs.
+const char *statName(minewatch_stat stat);
+
+} // namespace minewatch::datapath

@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#pragma once
+
+#include <cstdint>
+
+namespace minewatch::datapath {
+
+/// Load-time sizing and behaviour of the BPF programs.
+struct SensorOptions {
+  std::uint32_t max_flows = 262144;
+  std::uint32_t ring_buffer_bytes = 4u << 20; // power of two, multiple of the page size
+  std::uint32_t max_block_rules = 65536;      // per map (CIDR and endpoint)
+  std::uint32_t samples_per_direction = 4;
+  std::uint32_t sample_bytes = 256;
+  std::uint32_t dns_samples_per_sec = 200;
+  bool enforce = true; // false: tap mode, count would-drops only
+  bool bench_new_flow_per_packet = false;
+};
+
+/// Throws std::invalid_argument naming the bad option.
+void validate(const SensorOptions &options);
+
+} // namespace minewatch::datapath

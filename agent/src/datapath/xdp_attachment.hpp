@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#pragma once
+
+#include <bpf/libbpf.h>
+
+#include <string>
+
+struct xdp_program;
+
+namespace minewatch::datapath {
+
+enum class XdpMode { Auto, Native, Generic };
+
+/// The XDP program attached to one interface through libxdp's dispatcher, so
+/// other XDP programs on the interface keep running. libxdp loads the object
+/// if it is not loaded yet. Detaches in the destructor.
+class XdpAttachment {
+public:
+  XdpAttachment(bpf_object *obj, const char *prog_name, int ifindex, XdpMode mode);
+  XdpAttachment(const XdpAttachment &) = delete;
+  XdpAttachment &operator=(const XdpAttachment &) = delete;
+  ~XdpAttachment();
+
+  /// "native" or "generic": what the kernel accepted.
+  [[nodiscard]] const std::string &modeName() const { return mode_name_; }
+  [[nodiscard]] int ifindex() const { return ifindex_; }
+
+private:
+  xdp_program *prog_ = nullptr;
+  int ifindex_;
+  int attached_mode_ = 0; // enum xdp_attach_mode
+  std::string mode_name_;
+};
+
+} // namespace minewatch::datapath

@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * minewatch_abi.h - the one contract between the BPF programs and user space.
+ *
+ * This is the only bpf/ header C++ may include. Every struct crossing the
+ * boundary is laid out with explicit padding and its size is asserted here,
+ * so a change on one side that the other side does not see fails the build
+ * instead of corrupting a map. tests/unit/abi_layout_test.cpp adds offsetof
+ * checks from the C++ side.
+ */
+#ifndef MINEWATCH_ABI_H
+#define MINEWATCH_ABI_H
+
+#include <linux/types.h>
+
+#ifdef __cplusplus
+#define MINEWATCH_ABI_ASSERT(c, m) static_assert(c, m)
+#else
+#define MINEWATCH_ABI_ASSERT(c, m) _Static_assert(c, m)
+#endif
+
+/* Histogram geometry. Both are log2 buckets so a flow's shape survives in a
+ * few hundred bytes.
+ *
+ * Payload size: bucket 0 holds packets without payload (pure ACKs), bucket
+ * i >= 1 holds payloads of [2^(i-1), 2^i) bytes, the last bucket everything
+ * from 2^(MINEWATCH_SIZE_BUCKETS-2) bytes up.
+ *
+ * Inter-arrival (per direction, time since that direction's previous packet):
+ * bucket 0 holds gaps below 2^(MINEWATCH_IAT_SHIFT+1) ns, bucket i holds
+ * [2^(i+SHIFT), 2^(i+SHIFT+1)) ns, the last bucket everything longer
+ * (2^37 ns, about 137 s). Mining traffic lives in the 1-120 s range. */
+#define MINEWATCH_SIZE_BUCKETS 16
+#define MINEWATCH_IAT_BUCKETS 28
+#define MINEWATCH_IAT_SHIFT 10
+
+#define MINEWATCH_SAMPLE_MAX 256 /* payload bytes carried by one sample */
+#define MINEWATCH_IPV6_EXT_MAX 6 /* extension headers walked before giving up */
+
+/* Addresses are stored as 16 bytes; IPv4 as the v4-mapped form ::ffff:a.b.c.d
+ * so one key type serves both families. */
+enum minewatch_family {
+	MINEWATCH_FAMILY_IPV4 = 4,
+	MINEWATCH_FAMILY_IPV6 = 6,
+};
+
+/* Canonical bidirectional flow key: the (addr, port) pair that compares lower
+ * byte-wise is endpoint "a", the other "b". Packets from a to b are direction
+ * MINEWATCH_DIR_A_TO_B. For ICMP echo both ports carry the echo identifier;
+ * for other ICMP and for non-first fragments both ports are zero. */
+struct minewatch_flow_key {
+	__u8 addr_a[16];
+	__u8 addr_b[16];
+	__be16 port_a;
+	__be16 port_b;
+	__u8 proto;  /* IPPROTO_* */
+	__u8 family; /* enum minewatch_family */
+	__u8 pad[2]; /* explicit; always zero */
+};
+MINEWATCH_ABI_ASSERT(sizeof(struct minewatch_flow_key) == 40, "flow key layout");
+
+enum minewatch_direction {
+	MINEWATCH_DIR_A_TO_B = 0,
+	MINEWATCH_DIR_B_TO_A = 1,
+	MINEWATCH_DIRS = 2,
+};
+
+/* TCP flags as they appear in byte 13 of the TCP header. */
+enum minewatch_tcp_flag {
+	MINEWATCH_TCP_FIN = 0x01,
+	MINEWATCH_TCP_SYN = 0x02,
+	MINEWATCH_TCP_RST = 0x04,
+	MINEWATCH_TCP_PSH = 0x08,
+	MINEWATCH_TCP_ACK = 0x10,
+	MINEWATCH_TCP_URG = 0x20,
+};
+
+struct minewatch_dir_stats {
+	__u64 packets;
+	__u64 bytes;         /* L2 frame length, as interface counters count */
+	__u64 payload_bytes; /* L4 payload (or L3 payload for non-first fragments) */
+	__u64 first_seen_ns;
+	__u64 last_seen_ns;
+	__u32 psh_packets;   /* TCP segments with PSH */
+	__u32 tcp_flags;     /* OR of every enum minewatch_tcp_flag seen */
+	__u32 samples;       /* payload samples taken (or attempted) */
+	__u32 pad;
+	__u32 size_hist[MINEWATCH_SIZE_BUCKETS];
+	__u32 iat_hist[MINEWATCH_IAT_BUCKETS];
+};
+MINEWATCH_ABI_ASSERT(sizeof(struct minewatch_dir_stats) == 232, "dir stats layout");
+
+enum minewatch_flow_flags {
+	/* initiator was taken from a SYN without ACK, not just the first packet seen */
+	MINEWATCH_FLOW_INITIATOR_FROM_SYN = 0x1,
+	/* flow holds non-first fragments accounted by address pair */
+	MINEWATCH_FLOW_FRAGMENTS = 0x2,
+};
+
+struct minewatch_flow_value {
+	struct minewatch_dir_stats dir[MINEWATCH_DIRS];
+	__u64 rules_gen;  /* blocklist generation this flow was last checked against, +1 */
+	__u32 flags;      /* enum minewatch_flow_flags */
+	__u8 initiator;   /* enum minewatch_direction of whoever opened the flow */
+	__u8 pad[3];
+};
+MINEWATCH_ABI_ASSERT(sizeof(struct minewatch_flow_value) == 480, "flow value layout");
+
+/* Which program saw a packet. */
+enum minewatch_hook {
+	MINEWATCH_HOOK_XDP = 0, /* ingress */
+	MINEWATCH_HOOK_TC = 1,  /* egress */
+};
+
+enum minewatch_sample_kind {
+	MINEWATCH_SAMPLE_FLOW_START = 1, /* one of the first payload packets of a direction */
+	MINEWATCH_SAMPLE_DNS = 2,        /* a DNS response, rate-limited */
+};
+
+/* One ring-buffer record. captured_len bytes of data[] are valid. */
+struct minewatch_sample {
+	struct minewatch_flow_key key;
+	__u64 ts_ns;
+	__u32 payload_len;  /* payload length on the wire */
+	__u16 captured_len; /* <= MINEWATCH_SAMPLE_MAX */
+	__u8 direction;     /* enum minewatch_direction */
+	__u8 kind;          /* enum minewatch_sample_kind */
+	__u8 hook;          /* enum minewatch_hook */
+	__u8 tcp_flags;
+	__u8 pad[6];
+	__u8 data[MINEWATCH_SAMPLE_MAX];
+};
+MINEWATCH_ABI_ASSERT(sizeof(struct minewatch_sample) == 320, "sample layout");
+
+/* Blocklist keys. The LPM trie holds IPv4 and IPv6 prefixes in one 16-byte
+ * address space (IPv4 as ::ffff:0:0/96 + prefix), so a /24 is prefixlen 120. */
+struct minewatch_lpm_key {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+MINEWATCH_ABI_ASSERT(sizeof(struct minewatch_lpm_key) == 20, "lpm key layout");
+
+/* Exact remote endpoint: address, port and protocol. */
+struct minewatch_endpoint_key {
+	__u8 addr[16];
+	__be16 port;
+	__u8 proto;
+	__u8 pad; /* explicit; always zero */
+};
+MINEWATCH_ABI_ASSERT(sizeof(struct minewatch_endpoint_key) == 20, "endpoint key layout");
+
+struct minewatch_block_rule {
+	/* Deadline on the BPF clock (CLOCK_MONOTONIC, or the injected clock);
+	 * 0 means the rule never expires. Checked in BPF so an expired rule stops
+	 * dropping even when the agent is gone. */
+	__u64 expires_ns;
+	__u64 hits;        /* packets matched while the rule was live */
+	__u64 last_hit_ns;
+	__u32 rule_id;     /* assigned by the agent, echoed in events */
+	__u32 pad;
+};
+MINEWATCH_ABI_ASSERT(sizeof(struct minewatch_block_rule) == 32, "block rule layout");
+
+/* Per-CPU counters, indexed by this enum in the minewatch_stats array.
+ * Append only: the numbering is part of the ABI. */
+enum minewatch_stat {
+	MINEWATCH_STAT_XDP_PACKETS = 0,
+	MINEWATCH_STAT_TC_PACKETS,
+	MINEWATCH_STAT_NON_IP,            /* ARP, LLDP, ...: passed uncounted */
+	MINEWATCH_STAT_MALFORMED_ETH,     /* shorter than an Ethernet header */
+	MINEWATCH_STAT_MALFORMED_VLAN,    /* truncated VLAN tag */
+	MINEWATCH_STAT_VLAN_TOO_DEEP,     /* more than two VLAN tags */
+	MINEWATCH_STAT_MALFORMED_IPV4,    /* truncated header or bad total length */
+	MINEWATCH_STAT_MALFORMED_IPV4_IHL,/* IHL below 5 or past the packet */
+	MINEWATCH_STAT_MALFORMED_IPV6,    /* truncated header or extension header */
+	MINEWATCH_STAT_IPV6_EXT_TOO_DEEP, /* more extension headers than the walk */
+	MINEWATCH_STAT_MALFORMED_TCP,     /* truncated or data offset below 5 */
+	MINEWATCH_STAT_MALFORMED_UDP,
+	MINEWATCH_STAT_MALFORMED_ICMP,
+	MINEWATCH_STAT_FRAGMENTS,         /* non-first fragments accounted by IP pair */
+	MINEWATCH_STAT_FLOWS_CREATED,
+	MINEWATCH_STAT_FLOW_INSERT_FAILED,/* map full / out of memory */
+	MINEWATCH_STAT_SAMPLES,
+	MINEWATCH_STAT_RINGBUF_DROPS,
+	MINEWATCH_STAT_DNS_RATE_LIMITED,
+	MINEWATCH_STAT_BLOCKED_XDP,
+	MINEWATCH_STAT_BLOCKED_TC,
+	MINEWATCH_STAT_BLOCK_WOULD_DROP,  /* matched while not enforcing (tap mode) */
+	MINEWATCH_STAT_BLOCK_EXPIRED,     /* matched an expired rule: passed */
+	MINEWATCH_STAT_SAMPLE_LOAD_FAILED,/* payload bytes could not be read */
+	MINEWATCH_STAT_MAX,
+};
+
+/* Load-time settings, in .rodata (const volatile) so the verifier prunes
+ * what is switched off. */
+struct minewatch_config {
+	__u32 samples_per_direction; /* payload packets sampled per flow direction */
+	__u32 sample_bytes;          /* <= MINEWATCH_SAMPLE_MAX */
+	__u32 dns_samples_per_sec;   /* per CPU; 0 disables DNS sampling */
+	__u8 enforce;                /* 0: count would-drops only (tap mode) */
+	__u8 bench_new_flow_per_packet; /* benchmark only: vary the key every packet */
+	__u8 pad[2];
+};
+MINEWATCH_ABI_ASSERT(sizeof(struct minewatch_config) == 16, "config layout");
+
+/* Mutable globals, in .bss. */
+struct minewatch_globals {
+	/* When non-zero, the programs' notion of "now" (test runs, pcap replay). */
+	__u64 clock_override_ns;
+	/* Bumped by user space after every blocklist change; flows cache "not
+	 * blocked" against it. User space seeds it from CLOCK_MONOTONIC at start so
+	 * a restarted agent never reuses a generation a pinned flow already holds. */
+	__u64 rules_gen;
+};
+MINEWATCH_ABI_ASSERT(sizeof(struct minewatch_globals) == 16, "globals layout");
+
+#endif /* MINEWATCH_ABI_H */

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Blocklist: exact endpoint rules, then CIDR rules, for both endpoints of the
+ * packet. A rule whose deadline has passed matches nothing, so blocks lapse
+ * on time even when the agent is not running. */
+#ifndef MINEWATCH_BLOCKLIST_BPF_H
+#define MINEWATCH_BLOCKLIST_BPF_H
+
+#include "maps.bpf.h"
+#include "counters.bpf.h"
+#include "parse.bpf.h"
+
+enum block_result {
+	BLOCK_NO_MATCH = 0,
+	BLOCK_MATCH = 1,
+	BLOCK_EXPIRED = 2,
+};
+
+static __always_inline enum block_result apply_rule(struct minewatch_block_rule *rule, __u64 now)
+{
+	if (rule->expires_ns && rule->expires_ns <= now)
+		return BLOCK_EXPIRED;
+	__sync_fetch_and_add(&rule->hits, 1);
+	rule->last_hit_ns = now;
+	return BLOCK_MATCH;
+}
+
+static __always_inline enum block_result match_endpoint(const union minewatch_addr *addr,
+							 __be16 port, __u8 proto, __u64 now)
+{
+	struct minewatch_endpoint_key ek = {};
+	struct minewatch_lpm_key lk = {};
+	struct minewatch_block_rule *rule;
+
+	__builtin_memcpy(ek.addr, addr->b, 16);
+	ek.port = port;
+	ek.proto = proto;
+	rule = bpf_map_lookup_elem(&minewatch_block_endpoint, &ek);
+	if (rule)
+		return apply_rule(rule, now);
+
+	lk.prefixlen = 128;
+	__builtin_memcpy(lk.addr, addr->b, 16);
+	rule = bpf_map_lookup_elem(&minewatch_block_cidr, &lk);
+	if (rule)
+		return apply_rule(rule, now);
+	return BLOCK_NO_MATCH;
+}
+
+/* Checks the source, then the destination; the first live match wins. */
+static __always_inline enum block_result match_blocklist(const struct packet *pkt, __u64 now)
+{
+	enum block_result src = match_endpoint(&pkt->src, pkt->sport, pkt->proto, now);
+
+	if (src == BLOCK_MATCH)
+		return src;
+	enum block_result dst = match_endpoint(&pkt->dst, pkt->dport, pkt->proto, now);
+
+	if (dst == BLOCK_MATCH)
+		return dst;
+	return src == BLOCK_EXPIRED || dst == BLOCK_EXPIRED ? BLOCK_EXPIRED : BLOCK_NO_MATCH;
+}
+
+#endif /* MINEWATCH_BLOCKLIST_BPF_H */

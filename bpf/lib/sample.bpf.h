@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Payload samples to the ring buffer: the first payload packets of each flow
+ * direction, and DNS responses under a per-CPU rate limit. Payload is copied
+ * with the load_bytes helpers so it may sit in non-linear parts of the packet. */
+#ifndef MINEWATCH_SAMPLE_BPF_H
+#define MINEWATCH_SAMPLE_BPF_H
+
+#include "maps.bpf.h"
+#include "counters.bpf.h"
+#include "parse.bpf.h"
+
+#define DNS_PORT 53
+#define NSEC_PER_SEC 1000000000ULL
+
+static __always_inline int is_dns_response(const struct packet *pkt)
+{
+	return pkt->proto == IPPROTO_UDP && pkt->sport == bpf_htons(DNS_PORT);
+}
+
+static __always_inline int dns_sample_allowed(__u64 now)
+{
+	__u32 zero = 0;
+	struct minewatch_scratch *scratch = bpf_map_lookup_elem(&minewatch_scratch, &zero);
+
+	if (!scratch || !minewatch_cfg.dns_samples_per_sec)
+		return 0;
+	if (now - scratch->dns_window_start_ns >= NSEC_PER_SEC || now < scratch->dns_window_start_ns) {
+		scratch->dns_window_start_ns = now;
+		scratch->dns_window_count = 0;
+	}
+	if (scratch->dns_window_count >= minewatch_cfg.dns_samples_per_sec) {
+		count(MINEWATCH_STAT_DNS_RATE_LIMITED);
+		return 0;
+	}
+	scratch->dns_window_count++;
+	return 1;
+}
+
+static __always_inline void emit_sample(void *ctx, enum minewatch_hook hook,
+					const struct minewatch_flow_key *key,
+					enum minewatch_direction dir, const struct packet *pkt,
+					enum minewatch_sample_kind kind, __u64 now)
+{
+	struct minewatch_sample *s;
+	__u32 len = pkt->payload_len;
+	long err;
+
+	if (len > minewatch_cfg.sample_bytes)
+		len = minewatch_cfg.sample_bytes;
+	if (len > MINEWATCH_SAMPLE_MAX)
+		len = MINEWATCH_SAMPLE_MAX;
+	if (len == 0)
+		return;
+
+	s = bpf_ringbuf_reserve(&minewatch_samples, sizeof(*s), 0);
+	if (!s) {
+		count(MINEWATCH_STAT_RINGBUF_DROPS);
+		return;
+	}
+	__builtin_memcpy(&s->key, key, sizeof(*key));
+	s->ts_ns = now;
+	s->payload_len = pkt->payload_len;
+	s->captured_len = len;
+	s->direction = dir;
+	s->kind = kind;
+	s->hook = hook;
+	s->tcp_flags = pkt->tcp_flags;
+	__builtin_memset(s->pad, 0, sizeof(s->pad));
+
+	if (hook == MINEWATCH_HOOK_XDP)
+		err = bpf_xdp_load_bytes(ctx, pkt->payload_off, s->data, len);
+	else
+		err = bpf_skb_load_bytes(ctx, pkt->payload_off, s->data, len);
+	if (err) {
+		count(MINEWATCH_STAT_SAMPLE_LOAD_FAILED);
+		bpf_ringbuf_discard(s, 0);
+		return;
+	}
+	count(MINEWATCH_STAT_SAMPLES);
+	bpf_ringbuf_submit(s, 0);
+}
+
+static __always_inline void maybe_sample(void *ctx, enum minewatch_hook hook,
+					 struct minewatch_flow_value *flow,
+					 const struct minewatch_flow_key *key,
+					 enum minewatch_direction dir, const struct packet *pkt,
+					 __u64 now)
+{
+	struct minewatch_dir_stats *d = &flow->dir[dir & 1];
+
+	if (!pkt->payload_len || pkt->non_first_fragment)
+		return;
+	if (is_dns_response(pkt)) {
+		if (dns_sample_allowed(now))
+			emit_sample(ctx, hook, key, dir, pkt, MINEWATCH_SAMPLE_DNS, now);
+		return;
+	}
+	if (d->samples >= minewatch_cfg.samples_per_direction)
+		return;
+	/* claim a slot first so two CPUs cannot both take the last one */
+	if (__sync_fetch_and_add(&d->samples, 1) >= minewatch_cfg.samples_per_direction)
+		return;
+	emit_sample(ctx, hook, key, dir, pkt, MINEWATCH_SAMPLE_FLOW_START, now);
+}
+
+#endif /* MINEWATCH_SAMPLE_BPF_H */

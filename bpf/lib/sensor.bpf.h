@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The per-packet pipeline both hooks run: parse, blocklist, account, sample. */
+#ifndef MINEWATCH_SENSOR_BPF_H
+#define MINEWATCH_SENSOR_BPF_H
+
+#include "blocklist.bpf.h"
+#include "clock.bpf.h"
+#include "flow.bpf.h"
+#include "sample.bpf.h"
+
+enum sensor_verdict {
+	SENSOR_PASS = 0,
+	SENSOR_DROP = 1,
+};
+
+/* Benchmark only (pruned by the verifier otherwise): a different source
+ * port every packet, so repeated runs of one packet measure flow creation. */
+static __always_inline void bench_vary_key(struct minewatch_flow_key *key)
+{
+	__u32 zero = 0;
+	struct minewatch_scratch *scratch = bpf_map_lookup_elem(&minewatch_scratch, &zero);
+
+	if (scratch) {
+		scratch->bench_counter++;
+		__builtin_memcpy(key->addr_a, &scratch->bench_counter, sizeof(__u64));
+	}
+}
+
+static __always_inline enum sensor_verdict sensor_process(void *ctx, void *data,
+							  void *data_end, __u64 wire_len,
+							  enum minewatch_hook hook)
+{
+	struct minewatch_flow_value *flow;
+	struct minewatch_flow_key key;
+	struct packet pkt = {};
+	enum minewatch_direction dir;
+	__u64 now, gen;
+	int rc;
+
+	count(hook == MINEWATCH_HOOK_XDP ? MINEWATCH_STAT_XDP_PACKETS : MINEWATCH_STAT_TC_PACKETS);
+	rc = parse_packet(data, data_end, wire_len, &pkt);
+	if (rc != PARSE_OK) {
+		count(rc); /* fail open: never drop what we cannot read */
+		return SENSOR_PASS;
+	}
+	if (pkt.non_first_fragment)
+		count(MINEWATCH_STAT_FRAGMENTS);
+
+	now = minewatch_now();
+	dir = make_flow_key(&pkt, &key);
+	if (minewatch_cfg.bench_new_flow_per_packet)
+		bench_vary_key(&key);
+
+	/* Flows remember the blocklist generation they were cleared against, so
+	 * the trie is consulted once per flow and again after each rule change. */
+	gen = minewatch_globals.rules_gen + 1;
+	flow = bpf_map_lookup_elem(&minewatch_flows, &key);
+	if (!flow || flow->rules_gen != gen) {
+		enum block_result block = match_blocklist(&pkt, now);
+
+		if (block == BLOCK_MATCH) {
+			if (minewatch_cfg.enforce) {
+				count(hook == MINEWATCH_HOOK_XDP ? MINEWATCH_STAT_BLOCKED_XDP
+								 : MINEWATCH_STAT_BLOCKED_TC);
+				return SENSOR_DROP;
+			}
+			count(MINEWATCH_STAT_BLOCK_WOULD_DROP);
+		} else if (block == BLOCK_EXPIRED) {
+			count(MINEWATCH_STAT_BLOCK_EXPIRED);
+		}
+		if (!flow)
+			flow = create_flow(&key, dir, &pkt);
+		if (!flow)
+			return SENSOR_PASS;
+		/* a would-drop is re-checked every packet so tap mode counts them all */
+		if (block != BLOCK_MATCH)
+			flow->rules_gen = gen;
+	}
+
+	account_packet(flow, dir, &pkt, wire_len, now);
+	maybe_sample(ctx, hook, flow, &key, dir, &pkt, now);
+	return SENSOR_PASS;
+}
+
+#endif /* MINEWATCH_SENSOR_BPF_H */

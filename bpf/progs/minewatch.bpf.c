@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * minewatch data path: XDP on ingress, TC (clsact) on egress. Both entry
+ * points live in one object so one skeleton owns the maps they share and
+ * every flow is counted in both directions.
+ */
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_helpers.h>
+#include <xdp/xdp_helpers.h>
+#include "sensor.bpf.h"
+
+/* libxdp dispatcher: run early, and let later programs see what we pass. */
+struct {
+	__uint(priority, 5);
+	__uint(XDP_PASS, 1);
+} XDP_RUN_CONFIG(minewatch_xdp);
+
+/* xdp.frags: the code reads lengths and payload through frag-aware helpers,
+ * so it may attach where the MTU exceeds a page (jumbo frames). */
+SEC("xdp.frags")
+int minewatch_xdp(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u64 wire_len = bpf_xdp_get_buff_len(ctx);
+
+	return sensor_process(ctx, data, data_end, wire_len, MINEWATCH_HOOK_XDP) == SENSOR_DROP
+		       ? XDP_DROP
+		       : XDP_PASS;
+}
+
+/* Headers longer than the linear area are pulled in once; 256 bytes covers
+ * Ethernet, two VLAN tags, IPv6 with extension headers and TCP options. */
+#define TC_PULL_BYTES 256
+
+SEC("tc")
+int minewatch_tc_egress(struct __sk_buff *skb)
+{
+	__u32 linear = skb->data_end - skb->data;
+
+	if (linear < TC_PULL_BYTES && skb->len > linear)
+		bpf_skb_pull_data(skb, skb->len < TC_PULL_BYTES ? skb->len : TC_PULL_BYTES);
+
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+
+	return sensor_process(skb, data, data_end, skb->len, MINEWATCH_HOOK_TC) == SENSOR_DROP
+		       ? TC_ACT_SHOT
+		       : TC_ACT_OK;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
