@@ -54,6 +54,11 @@ XdpAttachment::XdpAttachment(bpf_object *obj, const char *prog_name, int ifindex
                             "attach XDP to ifindex " + std::to_string(ifindex) + ": " + libxdpError(err));
   }
   mode_name_ = attached_mode_ == XDP_MODE_NATIVE ? "native" : "generic";
+  xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+  if (!libxdp_get_error(mp) && mp) {
+    via_dispatcher_ = !xdp_multiprog__is_legacy(mp);
+    xdp_multiprog__close(mp);
+  }
 }
 
 XdpAttachment::~XdpAttachment() {

@@ -24,12 +24,17 @@ public:
   /// "native" or "generic": what the kernel accepted.
   [[nodiscard]] const std::string &modeName() const { return mode_name_; }
   [[nodiscard]] int ifindex() const { return ifindex_; }
+  /// True when libxdp runs us from its dispatcher (other XDP programs can
+  /// share the interface); false when it fell back to a direct attach,
+  /// which it does when the kernel refuses freplace programs.
+  [[nodiscard]] bool viaDispatcher() const { return via_dispatcher_; }
 
 private:
   xdp_program *prog_ = nullptr;
   int ifindex_;
   int attached_mode_ = 0; // enum xdp_attach_mode
   std::string mode_name_;
+  bool via_dispatcher_ = false;
 };
 
 } // namespace minewatch::datapath

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# Installs what minewatch needs to build, test and run, from Debian 12's
+# packages. Idempotent: does nothing when everything is already there.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake pkg-config clang llvm
+  # BPF
+  libbpf-dev libxdp-dev xdp-tools bpftool linux-libc-dev
+  # C++ libraries
+  libcli11-dev libfmt-dev libboost-test-dev nlohmann-json3-dev libpcap-dev libssl-dev
+  # test and lab tools
+  iproute2 iputils-ping socat procps
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
