@@ -45,9 +45,10 @@ public:
     return true;
   }
 
-  /// Every entry, read with batched lookups (one syscall per `batch` entries).
-  [[nodiscard]] std::vector<std::pair<K, V>> entries(std::uint32_t batch = 4096) const {
-    std::vector<std::pair<K, V>> out;
+  /// Visits every entry in batches of up to `batch`: one syscall per batch
+  /// where the map type supports batched lookups, key by key where it does
+  /// not (LPM tries). visit(const K*, const V*, count).
+  template <typename Visit> void forEachBatch(Visit &&visit, std::uint32_t batch = 4096) const {
     std::vector<K> keys(batch);
     std::vector<V> values(batch);
     K next{};
@@ -57,19 +58,44 @@ public:
       LIBBPF_OPTS(bpf_map_batch_opts, opts);
       int err = bpf_map_lookup_batch(bpf_map__fd(map_), first ? nullptr : &next, &next, keys.data(),
                                      values.data(), &n, &opts);
-      if (err && errno != ENOENT)
-        check(-errno, "lookup batch");
-      for (std::uint32_t i = 0; i < n; ++i)
-        out.emplace_back(keys[i], values[i]);
+      int saved = errno;
+      if (err && first && (saved == EINVAL || saved == ENOTSUP || saved == EOPNOTSUPP))
+        return forEachByKey(visit);
+      if (err && saved != ENOENT)
+        check(-saved, "lookup batch");
+      if (n)
+        visit(keys.data(), values.data(), n);
       if (err)
-        return out; // ENOENT: that was the last batch
+        return; // ENOENT: that was the last batch
       first = false;
     }
+  }
+
+  /// Every entry (tests, small maps).
+  [[nodiscard]] std::vector<std::pair<K, V>> entries() const {
+    std::vector<std::pair<K, V>> out;
+    forEachBatch([&](const K *k, const V *v, std::uint32_t n) {
+      for (std::uint32_t i = 0; i < n; ++i)
+        out.emplace_back(k[i], v[i]);
+    });
+    return out;
   }
 
   [[nodiscard]] bpf_map *map() const { return map_; }
 
 private:
+  template <typename Visit> void forEachByKey(Visit &visit) const {
+    K key{}, next{};
+    bool first = true;
+    while (bpf_map__get_next_key(map_, first ? nullptr : &key, &next, sizeof next) == 0) {
+      V value{};
+      if (bpf_map__lookup_elem(map_, &next, sizeof next, &value, sizeof value, 0) == 0)
+        visit(&next, &value, 1u);
+      key = next;
+      first = false;
+    }
+  }
+
   void check(int err, const char *op) const {
     if (err)
       throw std::system_error(-err, std::generic_category(),

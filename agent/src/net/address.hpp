@@ -30,6 +30,7 @@ struct Cidr {
   /// Accepts "ADDR" (a host) or "ADDR/N"; host bits must be zero.
   static std::optional<Cidr> parse(std::string_view text, std::string *error = nullptr);
   [[nodiscard]] std::string toString() const;
+  bool operator==(const Cidr &) const = default;
 };
 
 } // namespace minewatch::net

@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// The agent's periodic work: drain the flow map, evict what is over, judge
+// what changed, act on verdicts. Queries live in agent_queries.cpp.
+#include "app/agent.hpp"
+
+#include "app/json_views.hpp"
+#include "detect/flow_features.hpp"
+
+#include <bpf/bpf.h>
+#include <fmt/format.h>
+
+#include <chrono>
+
+namespace minewatch::app {
+
+namespace {
+constexpr std::uint64_t kNsPerSec = 1'000'000'000ull;
+
+std::uint64_t lastSeen(const minewatch_flow_value &v) {
+  return std::max(v.dir[0].last_seen_ns, v.dir[1].last_seen_ns);
+}
+
+/// Over when both sides said FIN, or either said RST.
+bool closed(const minewatch_flow_value &v) {
+  auto f0 = v.dir[0].tcp_flags, f1 = v.dir[1].tcp_flags;
+  return ((f0 | f1) & MINEWATCH_TCP_RST) || ((f0 & MINEWATCH_TCP_FIN) && (f1 & MINEWATCH_TCP_FIN));
+}
+} // namespace
+
+Agent::Agent(const config::AgentConfig &config, datapath::SensorObject &sensor, DatapathInfo info,
+             util::TimeBase time_base, actions::EventLog &events)
+    : config_(config), sensor_(sensor), info_(std::move(info)), time_base_(time_base), events_(events),
+      maps_(sensor), rules_(maps_), engine_(config, detect::IntelFeed{}), table_(config.agent_max_flows),
+      started_wall_ns_(util::wallNowNs()) {}
+
+void Agent::start(std::uint64_t now_ns) {
+  rules_.restore(util::wallNowNs());
+  for (const auto &text : config_.allowlist)
+    rules_.allow(*rules::parseRuleTarget(text)); // validated with the config
+  for (const auto &text : config_.blocklist) {
+    if (auto refused = rules_.block(*rules::parseRuleTarget(text), 0, now_ns, util::wallNowNs(), "config",
+                                    "listed in the config's blocklist"))
+      events_.write({{"event", "warning"}, {"message", *refused}});
+  }
+  events_.write({{"event", "agent_started"},
+                 {"interface", info_.interface},
+                 {"xdp_mode", info_.xdp_mode},
+                 {"tap", info_.tap},
+                 {"rules", rules_.blocks().size()},
+                 {"notes", info_.notes}});
+}
+
+void Agent::tick(std::uint64_t now_ns) {
+  auto began = std::chrono::steady_clock::now();
+  ++counters_.ticks;
+  std::vector<minewatch_flow_key> over;
+  std::uint64_t seen = 0;
+  auto idle_ns = std::uint64_t{config_.idle_timeout_s} * kNsPerSec;
+  auto closed_ns = std::uint64_t{config_.closed_timeout_s} * kNsPerSec;
+
+  sensor_.flows().forEachBatch([&](const minewatch_flow_key *keys, const minewatch_flow_value *values, std::uint32_t n) {
+    for (std::uint32_t i = 0; i < n; ++i) {
+      const auto &key = keys[i];
+      const auto &value = values[i];
+      ++seen;
+      auto last = lastSeen(value);
+      auto quiet = now_ns > last ? now_ns - last : 0;
+      bool is_idle = quiet >= idle_ns;
+      bool is_closed = closed(value) && quiet >= closed_ns;
+
+      auto &record = table_.touch(key);
+      if (last != record.evaluated_seen_ns || record.notes_changed)
+        evaluate(key, value, record, now_ns);
+      record.last_seen_ns = last;
+      if (is_idle || is_closed) {
+        over.push_back(key);
+        ++(is_closed ? counters_.flows_deleted_closed : counters_.flows_deleted_idle);
+      }
+    }
+  });
+  map_entries_ = seen - over.size();
+  deleteFlows(over);
+  expireRules(now_ns);
+  counters_.last_drain_flows = seen;
+  counters_.last_drain_ns = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - began).count());
+}
+
+void Agent::evaluate(const minewatch_flow_key &key, const minewatch_flow_value &value, FlowRecord &record,
+                     std::uint64_t now_ns) {
+  record.evaluated_seen_ns = lastSeen(value);
+  record.notes_changed = false;
+  auto roles = rolesOf(key, value);
+  auto features = detect::featuresOf(key, value, roles.client_dir);
+  if (record.notes && record.notes->server_name.empty()) {
+    if (auto name = dns_.lookup(roles.server.address, now_ns))
+      record.notes->server_name = *name;
+  } else if (!record.notes) {
+    if (auto name = dns_.lookup(roles.server.address, now_ns))
+      record.ensureNotes().server_name = *name;
+  }
+  auto assessment = engine_.evaluate(roles, features, record.notes.get());
+  engine_.learn(roles, assessment, now_ns);
+  if (assessment.verdict == detect::Verdict::Clean && !record.notes)
+    return;
+  auto &notes = record.ensureNotes();
+  auto before = notes.assessment.verdict;
+  notes.assessment = std::move(assessment);
+  if (notes.assessment.verdict != detect::Verdict::Clean &&
+      (!notes.reported || notes.assessment.verdict > before))
+    report(key, roles, features, notes, now_ns);
+}
+
+void Agent::report(const minewatch_flow_key &key, const FlowRoles &roles, const detect::FlowFeatures &features,
+                   FlowNotes &notes, std::uint64_t now_ns) {
+  Detection d;
+  d.key = key;
+  d.id = flowId(key);
+  d.roles = roles;
+  d.assessment = notes.assessment;
+  d.first_seen_wall_ns = time_base_.toWall(features.firstSeen());
+  d.detected_at_ns = now_ns;
+  d.detected_at_wall_ns = time_base_.toWall(now_ns);
+  d.server_name = notes.server_name;
+  d.features = features;
+  d.action = notes.assessment.verdict == detect::Verdict::Mining ? act(roles, notes.assessment, now_ns) : "alert";
+  notes.reported = true;
+  ++counters_.detections;
+  const auto &stored = detections_.record(d);
+  auto event = detectionJson(stored);
+  event["event"] = "detection";
+  events_.write(event);
+}
+
+std::string Agent::act(const FlowRoles &roles, const detect::Assessment &assessment, std::uint64_t now_ns) {
+  if (rules_.isAllowed(roles.server.address, roles.server.port, roles.proto))
+    return "allowlisted";
+  if (info_.tap)
+    return "alert";
+  switch (config_.autoblock) {
+  case config::AutoBlockMode::Off:
+    return "alert";
+  case config::AutoBlockMode::DryRun:
+    return "would-block";
+  case config::AutoBlockMode::On:
+    break;
+  }
+  rules::RuleTarget target = rules::EndpointTarget{roles.server.address, roles.server.port, roles.proto};
+  std::string reason = assessment.evidence.empty() ? "mining" : assessment.evidence.front().reason;
+  if (auto refused = rules_.block(target, std::uint64_t{config_.block_ttl_s} * kNsPerSec, now_ns, util::wallNowNs(),
+                                  "auto", reason))
+    return "block-refused";
+  ++counters_.blocks_added;
+  events_.write({{"event", "block_added"},
+                 {"target", rules::toString(target)},
+                 {"source", "auto"},
+                 {"ttl_s", config_.block_ttl_s},
+                 {"reason", reason}});
+  return "blocked";
+}
+
+void Agent::deleteFlows(const std::vector<minewatch_flow_key> &keys) {
+  if (keys.empty())
+    return;
+  auto flows = sensor_.flows();
+  __u32 count = static_cast<__u32>(keys.size());
+  LIBBPF_OPTS(bpf_map_batch_opts, opts);
+  if (bpf_map_delete_batch(bpf_map__fd(flows.map()), keys.data(), &count, &opts) != 0) {
+    count = 0; // fall back to one by one; ENOENT just means the LRU beat us to it
+    for (const auto &key : keys)
+      count += flows.erase(key) ? 1 : 0;
+  }
+  flows_deleted_ += count;
+  for (const auto &key : keys)
+    table_.erase(key);
+}
+
+void Agent::expireRules(std::uint64_t now_ns) {
+  for (const auto &rule : rules_.sweepExpired(now_ns)) {
+    ++counters_.blocks_expired;
+    events_.write({{"event", "block_expired"}, {"target", rules::toString(rule.target)}, {"hits", rule.hits}});
+  }
+}
+
+} // namespace minewatch::app

@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// The agent's answers to the control API: status, flows, detections,
+// explain, and rule changes. Every answer is a JSON value; errors are thrown
+// as std::invalid_argument with a sentence meant for the operator.
+#include "app/agent.hpp"
+
+#include "app/json_views.hpp"
+#include "datapath/blocklist.hpp"
+#include "datapath/monotonic_clock.hpp"
+
+#include <algorithm>
+
+namespace minewatch::app {
+
+namespace {
+constexpr std::uint64_t kNsPerSec = 1'000'000'000ull;
+
+rules::RuleTarget parseTarget(const std::string &text) {
+  std::string why;
+  auto target = rules::parseRuleTarget(text, &why);
+  if (!target)
+    throw std::invalid_argument(why);
+  return *target;
+}
+} // namespace
+
+nlohmann::json Agent::status(std::uint64_t now_ns) const {
+  auto bpf = sensor_.stats();
+  nlohmann::json counters;
+  for (int i = 0; i < MINEWATCH_STAT_MAX; ++i)
+    counters[datapath::statName(static_cast<minewatch_stat>(i))] = bpf[static_cast<std::size_t>(i)];
+  auto created = bpf[MINEWATCH_STAT_FLOWS_CREATED];
+  counters["flows_evicted"] = created > flows_deleted_ + map_entries_ ? created - flows_deleted_ - map_entries_ : 0;
+
+  auto *skel = sensor_.skel();
+  return {
+      {"interfaces",
+       {{{"name", info_.interface},
+         {"xdp_mode", info_.xdp_mode},
+         {"via_dispatcher", info_.via_dispatcher},
+         {"tc_egress", info_.tc_attached},
+         {"tap", info_.tap},
+         {"xdp_prog_id", info_.xdp_prog_id},
+         {"tc_prog_id", info_.tc_prog_id},
+         {"pin_dir", info_.pin_dir}}}},
+      {"counters", counters},
+      {"agent",
+       {{"ticks", counters_.ticks},
+        {"samples", counters_.samples},
+        {"samples_malformed", counters_.samples_malformed},
+        {"facts", counters_.facts},
+        {"flows_tracked", table_.size()},
+        {"flows_tracked_max", table_.capacity()},
+        {"flows_dropped_by_agent", table_.evicted()},
+        {"flows_deleted_idle", counters_.flows_deleted_idle},
+        {"flows_deleted_closed", counters_.flows_deleted_closed},
+        {"detections", counters_.detections},
+        {"blocks_added", counters_.blocks_added},
+        {"blocks_expired", counters_.blocks_expired},
+        {"last_drain_ms", static_cast<double>(counters_.last_drain_ns) / 1e6},
+        {"last_drain_flows", counters_.last_drain_flows},
+        {"dns_cache", dns_.size()}}},
+      {"maps",
+       {{"flows", {{"entries", map_entries_}, {"max", bpf_map__max_entries(skel->maps.minewatch_flows)}}},
+        {"block_rules", {{"entries", rules_.blocks().size()}, {"max", bpf_map__max_entries(skel->maps.minewatch_block_endpoint)}}},
+        {"allow_rules", rules_.allows().size()}}},
+      {"autoblock", config::toString(config_.autoblock)},
+      {"uptime_s", (util::wallNowNs() - started_wall_ns_) / kNsPerSec},
+      {"now", util::rfc3339(time_base_.toWall(now_ns))},
+      {"notes", info_.notes}};
+}
+
+nlohmann::json Agent::flows(std::size_t top, const std::string &sort, std::uint64_t now_ns) const {
+  if (sort != "bytes" && sort != "packets" && sort != "age")
+    throw std::invalid_argument("sort must be bytes, packets or age, not '" + sort + "'");
+  struct Row {
+    nlohmann::json json;
+    std::uint64_t bytes, packets, first;
+  };
+  std::vector<Row> rows;
+  sensor_.flows().forEachBatch([&](const minewatch_flow_key *keys, const minewatch_flow_value *values, std::uint32_t n) {
+    for (std::uint32_t i = 0; i < n; ++i) {
+      auto roles = rolesOf(keys[i], values[i]);
+      auto f = detect::featuresOf(keys[i], values[i], roles.client_dir);
+      const auto *record = table_.find(keys[i]);
+      const FlowNotes *notes = record ? record->notes.get() : nullptr;
+      auto first = f.firstSeen();
+      nlohmann::json j = {{"id", flowId(keys[i])},
+                          {"flow", flowJson(roles)},
+                          {"packets_up", f.client.packets},
+                          {"packets_down", f.server.packets},
+                          {"bytes_up", f.client.bytes},
+                          {"bytes_down", f.server.bytes},
+                          {"first_seen", util::rfc3339(time_base_.toWall(first))},
+                          {"last_seen", util::rfc3339(time_base_.toWall(f.lastSeen()))},
+                          {"age_s", now_ns > first ? (now_ns - first) / kNsPerSec : 0},
+                          {"verdict", notes ? detect::toString(notes->assessment.verdict) : "clean"},
+                          {"server_name", notes ? notes->server_name : ""}};
+      rows.push_back({std::move(j), f.client.bytes + f.server.bytes, f.client.packets + f.server.packets, first});
+    }
+  });
+  std::sort(rows.begin(), rows.end(), [&](const Row &a, const Row &b) {
+    if (sort == "packets")
+      return a.packets > b.packets;
+    if (sort == "age")
+      return a.first < b.first;
+    return a.bytes > b.bytes;
+  });
+  nlohmann::json out = nlohmann::json::array();
+  for (std::size_t i = 0; i < rows.size() && (top == 0 || i < top); ++i)
+    out.push_back(std::move(rows[i].json));
+  return out;
+}
+
+nlohmann::json Agent::detections() const {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto &d : detections_.all())
+    out.push_back(detectionJson(d));
+  return out;
+}
+
+nlohmann::json Agent::explain(const std::string &flow) const {
+  // A flow is named by its id, as `flows` and `detections` print it.
+  const Detection *detection = detections_.find(flow);
+  std::optional<std::pair<minewatch_flow_key, minewatch_flow_value>> live;
+  sensor_.flows().forEachBatch([&](const minewatch_flow_key *keys, const minewatch_flow_value *values, std::uint32_t n) {
+    for (std::uint32_t i = 0; i < n && !live; ++i)
+      if (flowId(keys[i]) == flow)
+        live.emplace(keys[i], values[i]);
+  });
+  if (!detection && !live)
+    throw std::invalid_argument("unknown flow '" + flow + "' (ids come from `minewatch flows` or `detections`)");
+
+  nlohmann::json out;
+  detect::Assessment assessment;
+  if (live) {
+    auto roles = rolesOf(live->first, live->second);
+    auto features = detect::featuresOf(live->first, live->second, roles.client_dir);
+    const auto *record = table_.find(live->first);
+    const FlowNotes *notes = record ? record->notes.get() : nullptr;
+    assessment = engine_.evaluate(roles, features, notes);
+    out["flow"] = flowJson(roles);
+    out["features"] = featuresJson(features);
+    out["behaviour"] = behaviourJson(engine_.behaviour(features));
+    out["facts"] = nlohmann::json::array();
+    if (notes) {
+      for (const auto &fact : notes->facts)
+        out["facts"].push_back({{"protocol", fact.protocol}, {"mining", fact.mining}, {"side", fact.side},
+                                {"summary", fact.summary}});
+      out["server_name"] = notes->server_name;
+      out["tls_fingerprint"] = notes->tls_fingerprint;
+    }
+    out["live"] = true;
+  } else {
+    assessment = detection->assessment;
+    out["flow"] = flowJson(detection->roles);
+    out["features"] = featuresJson(detection->features);
+    out["behaviour"] = behaviourJson(engine_.behaviour(detection->features));
+    out["facts"] = nlohmann::json::array();
+    out["server_name"] = detection->server_name;
+    out["live"] = false;
+  }
+  out["id"] = flow;
+  out["verdict"] = detect::toString(assessment.verdict);
+  out["confidence"] = std::round(assessment.confidence * 1000.0) / 1000.0;
+  out["evidence"] = nlohmann::json::array();
+  for (const auto &e : assessment.evidence)
+    out["evidence"].push_back({{"detector", e.detector}, {"weight", e.weight}, {"reason", e.reason}});
+  if (detection) {
+    out["detection"] = detectionJson(*detection);
+  }
+  return out;
+}
+
+nlohmann::json Agent::blockAdd(const std::string &text, std::uint64_t ttl_s, std::uint64_t now_ns) {
+  auto target = parseTarget(text);
+  if (auto refused = rules_.block(target, ttl_s * kNsPerSec, now_ns, util::wallNowNs(), "manual", "added by an operator"))
+    throw std::invalid_argument(*refused);
+  ++counters_.blocks_added;
+  events_.write({{"event", "block_added"}, {"target", rules::toString(target)}, {"source", "manual"}, {"ttl_s", ttl_s}});
+  return {{"added", rules::toString(target)}};
+}
+
+nlohmann::json Agent::blockDel(const std::string &text) {
+  auto target = parseTarget(text);
+  if (!rules_.unblock(target))
+    throw std::invalid_argument("no block rule for " + rules::toString(target));
+  events_.write({{"event", "block_removed"}, {"target", rules::toString(target)}});
+  return {{"removed", rules::toString(target)}};
+}
+
+nlohmann::json Agent::blockList() const {
+  nlohmann::json out = nlohmann::json::array();
+  auto now = datapath::monotonicNs();
+  for (const auto &rule : rules_.blocks())
+    out.push_back(ruleJson(rule, sensor_.skel()->bss->minewatch_globals.clock_override_ns
+                                     ? sensor_.skel()->bss->minewatch_globals.clock_override_ns
+                                     : now));
+  return out;
+}
+
+nlohmann::json Agent::allowAdd(const std::string &text) {
+  auto target = parseTarget(text);
+  auto lifted = rules_.allow(target);
+  nlohmann::json removed = nlohmann::json::array();
+  for (const auto &rule : lifted)
+    removed.push_back(rules::toString(rule.target));
+  events_.write({{"event", "allow_added"}, {"target", rules::toString(target)}, {"lifted_blocks", removed}});
+  return {{"added", rules::toString(target)}, {"lifted_blocks", removed}};
+}
+
+nlohmann::json Agent::allowDel(const std::string &text) {
+  auto target = parseTarget(text);
+  if (!rules_.disallow(target))
+    throw std::invalid_argument("no allow rule for " + rules::toString(target));
+  return {{"removed", rules::toString(target)}};
+}
+
+nlohmann::json Agent::allowList() const {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto &target : rules_.allows())
+    out.push_back({{"target", rules::toString(target)}});
+  return out;
+}
+
+} // namespace minewatch::app

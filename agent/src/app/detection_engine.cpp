@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include "app/detection_engine.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+namespace minewatch::app {
+
+namespace {
+detect::BehaviourSettings behaviourSettings(const config::AgentConfig &config) {
+  detect::BehaviourSettings s;
+  s.min_duration_s = config.min_duration_s;
+  return s;
+}
+
+std::string serverText(const FlowRoles &roles) {
+  return fmt::format("{}:{}", roles.server.address.toString(), roles.server.port);
+}
+} // namespace
+
+DetectionEngine::DetectionEngine(const config::AgentConfig &config, detect::IntelFeed intel)
+    : thresholds_{config.suspicious_threshold, config.mining_threshold}, intel_(std::move(intel)),
+      behaviour_(behaviourSettings(config)), correlation_(config.correlation_clients) {}
+
+detect::Assessment DetectionEngine::evaluate(const FlowRoles &roles, const detect::FlowFeatures &features,
+                                             const FlowNotes *notes) const {
+  std::vector<detect::Evidence> evidence;
+
+  // Protocol signatures: one piece of evidence per distinct protocol and side.
+  if (notes) {
+    std::set<std::string> seen;
+    for (const auto &fact : notes->facts) {
+      if (!fact.mining || !seen.insert(fact.protocol + fact.side).second)
+        continue;
+      evidence.push_back({"signature", kSignatureWeight,
+                          fmt::format("{} from the {}: {}", fact.protocol, fact.side, fact.summary)});
+    }
+  }
+
+  // Threat intel: the server's address, its name, its port.
+  if (auto cidr = intel_.matchAddress(roles.server.address))
+    evidence.push_back({"intel", kIntelWeight,
+                        fmt::format("server {} is listed in an intel feed ({})", roles.server.address.toString(), *cidr)});
+  if (notes && !notes->server_name.empty()) {
+    if (auto entry = intel_.matchDomain(notes->server_name))
+      evidence.push_back({"intel", kIntelWeight,
+                          fmt::format("server name {} is a known mining pool ({})", notes->server_name, *entry)});
+  }
+  if (intel_.matchPort(roles.server.port))
+    evidence.push_back({"intel", kPortWeight, fmt::format("server port {} is common for mining pools", roles.server.port)});
+  if (notes && notes->tls_without_sni)
+    evidence.push_back({"signature", kNoSniWeight, "TLS ClientHello without a server name, as XMRig sends by default"});
+
+  if (auto shape = behaviour_.evaluate(features))
+    evidence.push_back(*shape);
+
+  if (auto taint = correlation_.taint(roles.client.address, roles.server.address))
+    evidence.push_back(*taint);
+  if (auto fan = correlation_.fanIn({roles.server.address, roles.server.port}))
+    evidence.push_back(*fan);
+
+  return detect::assess(std::move(evidence), thresholds_);
+}
+
+void DetectionEngine::learn(const FlowRoles &roles, const detect::Assessment &assessment, std::uint64_t now_ns) {
+  // Taint only from first-hand evidence: a flow judged mining because of an
+  // earlier taint must not renew or spread it.
+  std::vector<detect::Evidence> own;
+  for (const auto &e : assessment.evidence)
+    if (e.detector != "correlation")
+      own.push_back(e);
+  auto first_hand = detect::assess(own, thresholds_);
+  if (first_hand.verdict == detect::Verdict::Mining && !own.empty())
+    correlation_.markMining(roles.client.address, roles.server.address,
+                            fmt::format("{} on {}", own.front().detector, serverText(roles)), now_ns);
+  bool shaped = std::any_of(assessment.evidence.begin(), assessment.evidence.end(),
+                            [](const auto &e) { return e.detector == "behaviour"; });
+  if (shaped)
+    correlation_.markPattern(roles.client.address, {roles.server.address, roles.server.port});
+}
+
+} // namespace minewatch::app

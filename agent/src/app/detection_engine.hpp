@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#pragma once
+
+#include "app/flow_notes.hpp"
+#include "app/flow_roles.hpp"
+#include "config/agent_config.hpp"
+#include "detect/behaviour_detector.hpp"
+#include "detect/correlation_detector.hpp"
+#include "detect/intel_feed.hpp"
+
+#include <vector>
+
+namespace minewatch::app {
+
+/// Runs every detector over one flow and turns their evidence into a
+/// verdict; remembers what it concluded for the correlation detector.
+class DetectionEngine {
+public:
+  DetectionEngine(const config::AgentConfig &config, detect::IntelFeed intel);
+
+  detect::Assessment evaluate(const FlowRoles &roles, const detect::FlowFeatures &features,
+                              const FlowNotes *notes) const;
+  /// Feeds a conclusion back: pairs seen mining taint their later flows,
+  /// mining-shaped clients count towards their server's fan-in.
+  void learn(const FlowRoles &roles, const detect::Assessment &assessment, std::uint64_t now_ns);
+
+  [[nodiscard]] detect::BehaviourReport behaviour(const detect::FlowFeatures &features) const {
+    return behaviour_.measure(features);
+  }
+  [[nodiscard]] const detect::IntelFeed &intel() const { return intel_; }
+  [[nodiscard]] const detect::CorrelationDetector &correlation() const { return correlation_; }
+
+  static constexpr double kSignatureWeight = 0.95;
+  static constexpr double kIntelWeight = 0.8;
+  static constexpr double kPortWeight = 0.15;
+  static constexpr double kNoSniWeight = 0.15;
+
+private:
+  detect::Thresholds thresholds_;
+  detect::IntelFeed intel_;
+  detect::BehaviourDetector behaviour_;
+  detect::CorrelationDetector correlation_;
+};
+
+} // namespace minewatch::app

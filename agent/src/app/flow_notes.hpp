@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#pragma once
+
+#include "detect/assessment.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace minewatch::app {
+
+/// One thing a classifier learned from a payload sample, kept in words.
+struct FactNote {
+  std::string protocol;      // stratum-v1, monero-stratum, eth-proxy, tls, ...
+  bool mining = false;       // a mining protocol signature
+  std::string side;          // client | server: who sent it
+  std::string summary;       // "login, agent XMRig/6.16.4"
+  std::uint64_t ts_ns = 0;   // data-path clock
+};
+
+/// What the agent knows of a flow beyond the BPF counters. Most flows never
+/// need one, so records hold it behind a pointer: the per-flow cost of a
+/// quiet flow stays small.
+struct FlowNotes {
+  static constexpr std::size_t kMaxFacts = 8;
+
+  std::vector<FactNote> facts;
+  std::string server_name;      // TLS SNI, or a DNS answer for the server
+  bool tls_without_sni = false; // a ClientHello that named no server
+  std::string tls_fingerprint;  // JA3-style
+  detect::Assessment assessment;
+  bool reported = false;        // a detection entry exists for this flow
+};
+
+/// The agent's per-flow record.
+struct FlowRecord {
+  std::uint64_t last_seen_ns = 0;      // newest packet, data-path clock
+  std::uint64_t evaluated_seen_ns = 0; // last_seen at the last evaluation
+  bool notes_changed = false;          // facts arrived since then
+  std::unique_ptr<FlowNotes> notes;
+
+  FlowNotes &ensureNotes() {
+    if (!notes)
+      notes = std::make_unique<FlowNotes>();
+    return *notes;
+  }
+};
+
+} // namespace minewatch::app

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include "app/live_runner.hpp"
+
+#include "app/agent.hpp"
+#include "bpf/ring_buffer.hpp"
+#include "control/commands.hpp"
+#include "control/unix_server.hpp"
+#include "datapath/monotonic_clock.hpp"
+#include "datapath/sensor.hpp"
+
+#include <fmt/format.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <system_error>
+
+namespace minewatch::app {
+
+namespace {
+bpf::UniqueFd makeSignalFd() {
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGINT);
+  sigaddset(&mask, SIGTERM);
+  sigaddset(&mask, SIGHUP);
+  if (sigprocmask(SIG_BLOCK, &mask, nullptr) != 0)
+    throw std::system_error(errno, std::generic_category(), "block signals");
+  bpf::UniqueFd fd(signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
+  if (!fd.valid())
+    throw std::system_error(errno, std::generic_category(), "signalfd");
+  return fd;
+}
+
+bpf::UniqueFd makeTimerFd(std::uint32_t tick_ms) {
+  bpf::UniqueFd fd(timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
+  if (!fd.valid())
+    throw std::system_error(errno, std::generic_category(), "timerfd");
+  itimerspec spec{};
+  spec.it_interval.tv_sec = tick_ms / 1000;
+  spec.it_interval.tv_nsec = static_cast<long>(tick_ms % 1000) * 1'000'000;
+  spec.it_value = spec.it_interval;
+  if (timerfd_settime(fd.get(), 0, &spec, nullptr) != 0)
+    throw std::system_error(errno, std::generic_category(), "arm tick timer");
+  return fd;
+}
+
+void watch(int epoll, int fd) {
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.fd = fd;
+  if (epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &ev) != 0)
+    throw std::system_error(errno, std::generic_category(), "epoll_ctl");
+}
+} // namespace
+
+int runLive(const config::AgentConfig &config, bool verbose) {
+  (void)verbose;
+  auto options = config.sensor;
+  options.enforce = !config.tap;
+  datapath::Sensor sensor(options, {config.interface, datapath::parseXdpMode(config.xdp_mode), config.tap,
+                                    config.pin_root});
+  actions::EventLog events(config.events);
+  DatapathInfo info{sensor.interface(), sensor.xdpMode(), sensor.viaDispatcher(), sensor.tcAttached(), config.tap,
+                    sensor.xdpProgId(), sensor.tcProgId(), sensor.pinDir(), sensor.notes()};
+  for (const auto &note : info.notes)
+    fmt::print(stderr, "minewatch-agent: {}\n", note);
+  Agent agent(config, sensor.object(), info, util::TimeBase::live(), events);
+  agent.start(datapath::monotonicNs());
+
+  bpf::RingBuffer samples(sensor.object().samplesFd(), [&](std::span<const std::byte> record) {
+    if (record.size() != sizeof(minewatch_sample))
+      return;
+    minewatch_sample s;
+    std::memcpy(&s, record.data(), sizeof s);
+    agent.onSample(s);
+  });
+  control::UnixServer server(config.socket_path, [&](const std::string &line) {
+    return control::handleRequest(agent, line, datapath::monotonicNs());
+  });
+  auto signals = makeSignalFd();
+  auto timer = makeTimerFd(config.tick_ms);
+
+  bpf::UniqueFd epoll(epoll_create1(EPOLL_CLOEXEC));
+  watch(epoll.get(), signals.get());
+  watch(epoll.get(), timer.get());
+  watch(epoll.get(), samples.epollFd());
+  watch(epoll.get(), server.listenFd());
+  fmt::print(stderr, "minewatch-agent: watching {} (XDP {}, {}), control socket {}\n", sensor.interface(),
+             sensor.xdpMode(), config.tap ? "tap mode" : "TC egress", config.socket_path);
+
+  epoll_event events_ready[32];
+  for (;;) {
+    int n = epoll_wait(epoll.get(), events_ready, 32, -1);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      throw std::system_error(errno, std::generic_category(), "epoll_wait");
+    for (int i = 0; i < n; ++i) {
+      int fd = events_ready[i].data.fd;
+      if (fd == signals.get()) {
+        signalfd_siginfo info_sig{};
+        if (read(signals.get(), &info_sig, sizeof info_sig) == sizeof info_sig) {
+          fmt::print(stderr, "minewatch-agent: {} received, detaching (block rules stay pinned)\n",
+                     strsignal(static_cast<int>(info_sig.ssi_signo)));
+          samples.consume();
+          return 0;
+        }
+      } else if (fd == timer.get()) {
+        std::uint64_t expirations = 0;
+        if (read(timer.get(), &expirations, sizeof expirations) < 0 && errno != EAGAIN)
+          throw std::system_error(errno, std::generic_category(), "read tick timer");
+        samples.consume();
+        agent.tick(datapath::monotonicNs());
+      } else if (fd == samples.epollFd()) {
+        samples.consume();
+      } else if (fd == server.listenFd()) {
+        for (int client : server.acceptAll())
+          watch(epoll.get(), client);
+      } else if (!server.serve(fd)) {
+        epoll_ctl(epoll.get(), EPOLL_CTL_DEL, fd, nullptr); // closed by serve()
+      }
+    }
+  }
+}
+
+} // namespace minewatch::app

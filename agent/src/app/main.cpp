@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// minewatch-agent: attach to an interface and watch it, or replay a capture.
+#include "app/live_runner.hpp"
+#include "app/replay_runner.hpp"
+#include "config/agent_config.hpp"
+#include "datapath/libbpf_log.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <exception>
+
+int main(int argc, char **argv) {
+  CLI::App app{"minewatch-agent: catches cryptojacking from network traffic and blocks mining pools.\n"
+               "Examples:\n"
+               "  minewatch-agent --iface eth0 --config /etc/minewatch/agent.yaml\n"
+               "  minewatch-agent --iface mirror0 --tap          # SPAN port: alert only\n"
+               "  minewatch-agent --replay capture.pcapng        # offline, prints detections"};
+  std::string iface, config_path, mode, replay_file, socket_path, events;
+  bool tap = false, json = false, verbose = false;
+  app.add_option("-i,--iface", iface, "interface to watch (overrides the config's `interface`)");
+  app.add_option("-c,--config", config_path, "YAML config file (see deploy/agent.example.yaml)")->check(CLI::ExistingFile);
+  app.add_option("-m,--mode", mode, "XDP attach mode: auto (native, else generic), native or generic")
+      ->check(CLI::IsMember({"auto", "native", "generic"}));
+  app.add_flag("--tap", tap, "mirror/SPAN port: XDP only, alert without dropping");
+  app.add_option("--replay", replay_file, "push a pcap/pcapng file through the BPF programs and print detections")
+      ->check(CLI::ExistingFile);
+  app.add_flag("--json", json, "with --replay: print detections as JSON");
+  app.add_option("--socket", socket_path, "control socket path (default /run/minewatch/minewatch.sock)");
+  app.add_option("--events", events, "JSON-lines events: - for stdout (default), or a file to append to");
+  app.add_flag("-v,--verbose", verbose, "libbpf/libxdp debug output, verifier logs included");
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    minewatch::datapath::installLibbpfLogger(verbose);
+    auto config = config_path.empty() ? minewatch::config::AgentConfig{} : minewatch::config::loadConfig(config_path);
+    if (!iface.empty())
+      config.interface = iface;
+    if (!mode.empty())
+      config.xdp_mode = mode;
+    if (tap)
+      config.tap = true;
+    if (!socket_path.empty())
+      config.socket_path = socket_path;
+    if (!events.empty())
+      config.events = events;
+
+    if (!replay_file.empty()) {
+      minewatch::app::runReplay(config, {replay_file, json});
+      return 0;
+    }
+    if (config.interface.empty()) {
+      fmt::print(stderr, "minewatch-agent: no interface: give --iface IF (or `interface:` in the config), "
+                         "or --replay FILE\n");
+      return 2;
+    }
+    return minewatch::app::runLive(config, verbose);
+  } catch (const minewatch::config::ConfigError &e) {
+    fmt::print(stderr, "minewatch-agent: config error: {}\n", e.what());
+    return 2;
+  } catch (const std::exception &e) {
+    fmt::print(stderr, "minewatch-agent: {}\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include "app/replay_runner.hpp"
+
+#include "app/agent.hpp"
+#include "app/json_views.hpp"
+#include "bpf/ring_buffer.hpp"
+#include "replay/pcap_reader.hpp"
+
+#include <bpf/bpf.h>
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstring>
+#include <system_error>
+
+namespace minewatch::app {
+
+namespace {
+constexpr std::uint64_t kNsPerMs = 1'000'000ull;
+// Samples are read every this many packets, well before a default ring fills.
+constexpr std::uint64_t kConsumeEvery = 256;
+
+void printTable(const nlohmann::json &detections) {
+  fmt::print("{:<12} {:<10} {:>5}  {:<46} {}\n", "ID", "VERDICT", "CONF", "FLOW", "REASONS");
+  for (const auto &d : detections) {
+    const auto &f = d["flow"];
+    auto flow = fmt::format("{} {}:{} -> {}:{}", f["proto"].get<std::string>(), f["src"].get<std::string>(),
+                            f["sport"].get<int>(), f["dst"].get<std::string>(), f["dport"].get<int>());
+    std::string reasons;
+    for (const auto &r : d["reasons"])
+      reasons += (reasons.empty() ? "" : "; ") + r.get<std::string>();
+    fmt::print("{:<12} {:<10} {:>5.2f}  {:<46} {}\n", d["id"].get<std::string>(), d["verdict"].get<std::string>(),
+               d["confidence"].get<double>(), flow, reasons);
+  }
+}
+} // namespace
+
+ReplaySummary runReplay(const config::AgentConfig &config, const ReplayOptions &options) {
+  auto began = std::chrono::steady_clock::now();
+  replay::PcapReader reader(options.capture);
+  auto sensor_options = config.sensor;
+  sensor_options.enforce = false; // a capture is evidence, not traffic to stop
+  datapath::SensorObject sensor(sensor_options);
+  sensor.load();
+
+  // Events go to stderr-free sink: replay reports at the end.
+  actions::EventLog events(config.events == "-" ? "/dev/null" : config.events);
+  DatapathInfo info{"replay:" + options.capture, "replay", false, false, true, 0, 0, "", {}};
+  auto replay_config = config;
+  replay_config.tap = true;
+  Agent agent(replay_config, sensor, info, util::TimeBase::identity(), events);
+
+  bpf::RingBuffer samples(sensor.samplesFd(), [&](std::span<const std::byte> record) {
+    if (record.size() != sizeof(minewatch_sample))
+      return;
+    minewatch_sample s;
+    std::memcpy(&s, record.data(), sizeof s);
+    agent.onSample(s);
+  });
+
+  ReplaySummary summary;
+  replay::Frame frame;
+  std::uint64_t next_tick = 0, last_ts = 0;
+  int prog_fd = bpf_program__fd(sensor.xdpProgram());
+  bool started = false;
+  while (reader.next(frame)) {
+    if (!started) {
+      agent.start(frame.ts_ns);
+      started = true;
+    }
+    // A capture may go back in time (merged files): never let the clock do so.
+    last_ts = std::max(last_ts, frame.ts_ns);
+    sensor.setClock(last_ts);
+    LIBBPF_OPTS(bpf_test_run_opts, run, .data_in = frame.bytes.data(),
+                .data_size_in = static_cast<__u32>(frame.bytes.size()), .repeat = 1);
+    if (bpf_prog_test_run_opts(prog_fd, &run) != 0)
+      throw std::system_error(errno, std::generic_category(),
+                              fmt::format("replay packet {} of {}", summary.packets + 1, options.capture));
+    ++summary.packets;
+    summary.padded += frame.padded ? 1 : 0;
+    if (summary.packets % kConsumeEvery == 0)
+      samples.consume();
+    if (!next_tick)
+      next_tick = last_ts + config.tick_ms * kNsPerMs;
+    if (last_ts >= next_tick) {
+      samples.consume();
+      agent.tick(last_ts);
+      next_tick = last_ts + config.tick_ms * kNsPerMs;
+    }
+  }
+  samples.consume();
+  if (started)
+    agent.tick(last_ts);
+  summary.skipped = reader.skipped();
+
+  auto detections = agent.detections();
+  summary.detections = detections.size();
+  for (const auto &d : detections)
+    summary.mining += d["verdict"] == "mining" ? 1 : 0;
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+  if (options.json) {
+    fmt::print("{}\n", nlohmann::json{{"capture", options.capture},
+                                     {"packets", summary.packets},
+                                     {"padded", summary.padded},
+                                     {"skipped", summary.skipped},
+                                     {"detections", detections}}
+                           .dump());
+  } else {
+    fmt::print("{}: {} packets ({} padded, {} skipped), {} detections\n", options.capture, summary.packets,
+               summary.padded, summary.skipped, summary.detections);
+    if (!detections.empty())
+      printTable(detections);
+  }
+  return summary;
+}
+
+} // namespace minewatch::app

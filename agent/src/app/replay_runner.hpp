@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#pragma once
+
+#include "config/agent_config.hpp"
+
+#include <cstdint>
+#include <string>
+
+namespace minewatch::app {
+
+struct ReplayOptions {
+  std::string capture;
+  bool json = false; // print detections as JSON instead of a table
+};
+
+struct ReplaySummary {
+  std::uint64_t packets = 0;
+  std::uint64_t padded = 0;
+  std::uint64_t skipped = 0;
+  std::uint64_t detections = 0;
+  std::uint64_t mining = 0;
+  double seconds = 0; // wall time spent
+};
+
+/// Pushes a capture through the real BPF programs (bpf_prog_test_run_opts on
+/// the XDP program, in tap mode, on the capture's own clock), runs the agent
+/// on what they produce as if live, and prints the detections.
+ReplaySummary runReplay(const config::AgentConfig &config, const ReplayOptions &options);
+
+} // namespace minewatch::app

@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// YAML config: a table of known keys, each with a setter that checks its
+// value. Errors carry file, line and key so an operator can fix them at once.
+#include "config/agent_config.hpp"
+
+#include "rules/rule_target.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <map>
+#include <sstream>
+
+namespace minewatch::config {
+
+namespace {
+
+struct Located {
+  const std::string &origin;
+  std::string key;
+  const YAML::Node &node;
+
+  [[noreturn]] void fail(const std::string &why) const {
+    throw ConfigError(origin + ":" + std::to_string(node.Mark().line + 1) + ": " + key + ": " + why);
+  }
+
+  std::string scalar() const {
+    if (!node.IsScalar())
+      fail("expected a single value");
+    return node.Scalar();
+  }
+
+  template <typename T> T integer(T min, T max) const {
+    auto text = scalar();
+    long long value = 0;
+    std::size_t used = 0;
+    try {
+      value = std::stoll(text, &used, 0);
+    } catch (const std::exception &) {
+      used = 0;
+    }
+    if (used == 0 || used != text.size())
+      fail("'" + text + "' is not a whole number");
+    if (value < static_cast<long long>(min) || value > static_cast<long long>(max))
+      fail(std::to_string(value) + " is out of range " + std::to_string(min) + "-" + std::to_string(max));
+    return static_cast<T>(value);
+  }
+
+  double fraction() const {
+    auto text = scalar();
+    std::size_t used = 0;
+    double value = 0;
+    try {
+      value = std::stod(text, &used);
+    } catch (const std::exception &) {
+      used = 0;
+    }
+    if (used == 0 || used != text.size() || !(value > 0.0 && value <= 1.0))
+      fail("'" + text + "' must be a number in (0, 1]");
+    return value;
+  }
+
+  bool boolean() const {
+    auto text = scalar();
+    if (text == "true" || text == "yes" || text == "on")
+      return true;
+    if (text == "false" || text == "no" || text == "off")
+      return false;
+    fail("'" + text + "' must be true or false");
+  }
+
+  std::string oneOf(std::initializer_list<const char *> choices) const {
+    auto text = scalar();
+    std::string list;
+    for (const char *c : choices) {
+      if (text == c)
+        return text;
+      list += (list.empty() ? "" : ", ") + std::string(c);
+    }
+    fail("'" + text + "' must be one of " + list);
+  }
+
+  std::vector<std::string> strings() const {
+    if (!node.IsSequence())
+      fail("expected a list");
+    std::vector<std::string> out;
+    for (const auto &item : node) {
+      if (!item.IsScalar())
+        Located{origin, key, item}.fail("list items must be single values");
+      out.push_back(item.Scalar());
+    }
+    return out;
+  }
+
+  std::vector<std::string> ruleTargets() const {
+    auto items = strings();
+    std::size_t i = 0;
+    for (const auto &item : node) {
+      std::string why;
+      if (!rules::parseRuleTarget(items[i], &why))
+        Located{origin, key, item}.fail(why);
+      ++i;
+    }
+    return items;
+  }
+};
+
+using Setter = std::function<void(const Located &, AgentConfig &)>;
+
+const std::map<std::string, Setter> &setters() {
+  using L = const Located &;
+  using C = AgentConfig &;
+  constexpr auto kU32 = std::numeric_limits<std::uint32_t>::max();
+  static const std::map<std::string, Setter> table = {
+      {"interface", [](L v, C c) { c.interface = v.scalar(); }},
+      {"xdp_mode", [](L v, C c) { c.xdp_mode = v.oneOf({"auto", "native", "generic"}); }},
+      {"tap", [](L v, C c) { c.tap = v.boolean(); }},
+      {"pin_root", [](L v, C c) { c.pin_root = v.scalar(); }},
+      {"socket", [](L v, C c) { c.socket_path = v.scalar(); }},
+      {"events", [](L v, C c) { c.events = v.scalar(); }},
+      {"datapath.max_flows", [](L v, C c) { c.sensor.max_flows = v.integer<std::uint32_t>(1, 1u << 24); }},
+      {"datapath.ring_buffer_bytes",
+       [](L v, C c) { c.sensor.ring_buffer_bytes = v.integer<std::uint32_t>(4096, 1u << 30); }},
+      {"datapath.max_block_rules", [](L v, C c) { c.sensor.max_block_rules = v.integer<std::uint32_t>(1, 1u << 20); }},
+      {"datapath.samples_per_direction",
+       [](L v, C c) { c.sensor.samples_per_direction = v.integer<std::uint32_t>(0, 64); }},
+      {"datapath.sample_bytes", [](L v, C c) { c.sensor.sample_bytes = v.integer<std::uint32_t>(1, 256); }},
+      {"datapath.dns_samples_per_sec",
+       [](L v, C c) { c.sensor.dns_samples_per_sec = v.integer<std::uint32_t>(0, 1000000); }},
+      {"agent.tick_ms", [](L v, C c) { c.tick_ms = v.integer<std::uint32_t>(10, 60000); }},
+      {"agent.max_flows", [](L v, C c) { c.agent_max_flows = v.integer<std::uint32_t>(1, 1u << 24); }},
+      {"agent.idle_timeout_s", [](L v, C c) { c.idle_timeout_s = v.integer<std::uint32_t>(1, kU32); }},
+      {"agent.closed_timeout_s", [](L v, C c) { c.closed_timeout_s = v.integer<std::uint32_t>(0, kU32); }},
+      {"detection.mining_threshold", [](L v, C c) { c.mining_threshold = v.fraction(); }},
+      {"detection.suspicious_threshold", [](L v, C c) { c.suspicious_threshold = v.fraction(); }},
+      {"detection.min_duration_s", [](L v, C c) { c.min_duration_s = v.integer<std::uint32_t>(0, kU32); }},
+      {"detection.correlation_clients", [](L v, C c) { c.correlation_clients = v.integer<std::uint32_t>(2, 100000); }},
+      {"actions.autoblock",
+       [](L v, C c) {
+         auto mode = v.oneOf({"off", "dry-run", "on"});
+         c.autoblock = mode == "on" ? AutoBlockMode::On : mode == "dry-run" ? AutoBlockMode::DryRun : AutoBlockMode::Off;
+       }},
+      {"actions.block_ttl_s", [](L v, C c) { c.block_ttl_s = v.integer<std::uint32_t>(1, 365u * 86400u); }},
+      {"actions.allowlist", [](L v, C c) { c.allowlist = v.ruleTargets(); }},
+      {"actions.blocklist", [](L v, C c) { c.blocklist = v.ruleTargets(); }},
+      {"intel.feeds", [](L v, C c) { c.intel_feeds = v.strings(); }},
+      {"intel.ports",
+       [](L v, C c) {
+         if (!v.node.IsSequence())
+           v.fail("expected a list of ports");
+         c.intel_ports.clear();
+         for (const auto &item : v.node)
+           c.intel_ports.push_back(Located{v.origin, v.key, item}.integer<std::uint16_t>(1, 65535));
+       }},
+  };
+  return table;
+}
+
+void apply(const std::string &origin, const YAML::Node &map, const std::string &prefix, AgentConfig &config) {
+  for (const auto &entry : map) {
+    auto name = entry.first.as<std::string>();
+    auto key = prefix.empty() ? name : prefix + "." + name;
+    const auto &table = setters();
+    if (auto it = table.find(key); it != table.end()) {
+      it->second(Located{origin, key, entry.second}, config);
+      continue;
+    }
+    bool is_section = std::any_of(table.begin(), table.end(),
+                                  [&](const auto &kv) { return kv.first.rfind(key + ".", 0) == 0; });
+    if (is_section && entry.second.IsMap()) {
+      apply(origin, entry.second, key, config);
+      continue;
+    }
+    Located{origin, key, entry.first}.fail(is_section ? "expected a section of keys" : "unknown key");
+  }
+}
+
+void validateWhole(const std::string &origin, const AgentConfig &c) {
+  if (c.suspicious_threshold >= c.mining_threshold)
+    throw ConfigError(origin + ": detection.suspicious_threshold must be below detection.mining_threshold");
+  try {
+    datapath::validate(c.sensor);
+  } catch (const std::invalid_argument &e) {
+    throw ConfigError(origin + ": datapath." + e.what());
+  }
+}
+
+} // namespace
+
+AgentConfig parseConfig(const std::string &yaml, const std::string &origin) {
+  AgentConfig config;
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml);
+  } catch (const YAML::Exception &e) {
+    throw ConfigError(origin + ":" + std::to_string(e.mark.line + 1) + ": not valid YAML: " + e.msg);
+  }
+  if (root.IsNull())
+    return config; // an empty file means all defaults
+  if (!root.IsMap())
+    throw ConfigError(origin + ":" + std::to_string(root.Mark().line + 1) + ": expected a map of settings");
+  apply(origin, root, "", config);
+  validateWhole(origin, config);
+  return config;
+}
+
+AgentConfig loadConfig(const std::string &path) {
+  std::ifstream in(path);
+  if (!in)
+    throw ConfigError(path + ": cannot read the config file");
+  std::stringstream text;
+  text << in.rdbuf();
+  return parseConfig(text.str(), path);
+}
+
+const char *toString(AutoBlockMode mode) {
+  switch (mode) {
+  case AutoBlockMode::Off: return "off";
+  case AutoBlockMode::DryRun: return "dry-run";
+  case AutoBlockMode::On: return "on";
+  }
+  return "off";
+}
+
+} // namespace minewatch::config

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#pragma once
+
+#include "datapath/sensor_options.hpp"
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace minewatch::config {
+
+enum class AutoBlockMode { Off, DryRun, On };
+
+/// Everything the agent can be told in its config file. Defaults are what an
+/// operator gets with no file at all.
+struct AgentConfig {
+  std::string interface;             // --iface wins over this
+  std::string xdp_mode = "auto";     // auto | native | generic
+  bool tap = false;                  // mirror port: alert only, never drop
+  std::string pin_root = "/sys/fs/bpf/minewatch";
+  std::string socket_path = "/run/minewatch/minewatch.sock";
+  std::string events = "-";          // "-" = stdout, else a file appended to
+
+  datapath::SensorOptions sensor;    // BPF sizing and sampling
+
+  std::uint32_t tick_ms = 1000;
+  std::uint32_t agent_max_flows = 100000; // flows the agent tracks in memory
+  std::uint32_t idle_timeout_s = 300;     // no packet for this long: evict
+  std::uint32_t closed_timeout_s = 10;    // after FIN/RST from both sides
+
+  // Detection
+  double mining_threshold = 0.8;     // confidence at which a flow is "mining"
+  double suspicious_threshold = 0.4;
+  std::uint32_t min_duration_s = 120; // behaviour needs this much history
+  std::uint32_t correlation_clients = 3; // clients on one server for correlation
+
+  // Actions
+  AutoBlockMode autoblock = AutoBlockMode::Off;
+  std::uint32_t block_ttl_s = 3600;
+  std::vector<std::string> allowlist;     // CIDR or ADDR:PORT[/proto]
+  std::vector<std::string> blocklist;     // manual rules applied at start
+  std::vector<std::string> intel_feeds;   // files: plain lists or hosts format
+  std::vector<std::uint16_t> intel_ports; // weak evidence alone
+};
+
+/// A config problem, located: "config.yaml:12: autoblock.mode: must be one of off, dry-run, on".
+struct ConfigError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// Reads and validates a YAML file. Unknown keys are errors (a typo must
+/// not silently fall back to a default). Throws ConfigError.
+AgentConfig loadConfig(const std::string &path);
+/// The same, from text (tests); `origin` names it in errors.
+AgentConfig parseConfig(const std::string &yaml, const std::string &origin);
+
+const char *toString(AutoBlockMode mode);
+
+} // namespace minewatch::config

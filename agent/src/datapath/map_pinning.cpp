@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include "datapath/map_pinning.hpp"
+
+#include "bpf/unique_fd.hpp"
+
+#include <bpf/bpf.h>
+#include <linux/magic.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <system_error>
+
+namespace minewatch::datapath {
+
+namespace {
+
+bool isBpffs(const std::string &path) {
+  struct statfs fs {};
+  return ::statfs(path.c_str(), &fs) == 0 && fs.f_type == BPF_FS_MAGIC;
+}
+
+/// Whether a pinned map can stand in for the object's map of the same name.
+bool compatible(int pinned_fd, bpf_map *wanted) {
+  bpf_map_info info{};
+  __u32 len = sizeof info;
+  if (bpf_obj_get_info_by_fd(pinned_fd, &info, &len) != 0)
+    return false;
+  return info.type == bpf_map__type(wanted) && info.key_size == bpf_map__key_size(wanted) &&
+         info.value_size == bpf_map__value_size(wanted) && info.max_entries == bpf_map__max_entries(wanted) &&
+         info.map_flags == bpf_map__map_flags(wanted);
+}
+
+template <typename K, typename V> std::vector<std::pair<K, V>> readAll(int fd) {
+  std::vector<std::pair<K, V>> out;
+  K key{}, next{};
+  bool first = true;
+  while (bpf_map_get_next_key(fd, first ? nullptr : &key, &next) == 0) {
+    V value{};
+    if (bpf_map_lookup_elem(fd, &next, &value) == 0)
+      out.emplace_back(next, value);
+    key = next;
+    first = false;
+  }
+  return out;
+}
+
+} // namespace
+
+void ensureBpffs(const std::string &dir) {
+  // The nearest existing ancestor decides which filesystem the pins land on.
+  std::filesystem::path probe(dir);
+  while (!probe.empty() && !std::filesystem::exists(probe))
+    probe = probe.parent_path();
+  if (isBpffs(probe.string()))
+    return;
+  const std::string standard = "/sys/fs/bpf";
+  if (dir.rfind(standard, 0) != 0)
+    throw std::runtime_error("pin directory " + dir + " is not on a bpf filesystem (mount -t bpf bpf <dir>)");
+  if (::mount("bpf", standard.c_str(), "bpf", 0, nullptr) != 0)
+    throw std::system_error(errno, std::generic_category(),
+                            "mount bpffs at " + standard + " (needed to keep block rules across restarts)");
+}
+
+MapPinning::MapPinning(const SensorObject &sensor, std::string dir) : sensor_(sensor), dir_(std::move(dir)) {}
+
+void MapPinning::prepare() {
+  ensureBpffs(dir_);
+  std::error_code ec;
+  std::filesystem::create_directories(dir_, ec);
+  if (ec)
+    throw std::system_error(ec, "create pin directory " + dir_);
+
+  auto *skel = sensor_.skel();
+  for (bpf_map *map : {skel->maps.minewatch_flows, skel->maps.minewatch_block_cidr,
+                       skel->maps.minewatch_block_endpoint, skel->maps.minewatch_stats}) {
+    std::string path = dir_ + "/" + bpf_map__name(map);
+    bpf::UniqueFd pinned(bpf_obj_get(path.c_str()));
+    if (pinned.valid()) {
+      if (compatible(pinned.get(), map)) {
+        notes_.push_back(std::string("reusing pinned ") + bpf_map__name(map));
+      } else {
+        if (map == skel->maps.minewatch_block_cidr)
+          carried_cidr_ = readAll<minewatch_lpm_key, minewatch_block_rule>(pinned.get());
+        else if (map == skel->maps.minewatch_block_endpoint)
+          carried_endpoint_ = readAll<minewatch_endpoint_key, minewatch_block_rule>(pinned.get());
+        ::unlink(path.c_str());
+        notes_.push_back(std::string("replacing pinned ") + bpf_map__name(map) + " (its size or layout changed)");
+      }
+    }
+    if (int err = bpf_map__set_pin_path(map, path.c_str()); err)
+      throw std::system_error(-err, std::generic_category(), "set pin path " + path);
+  }
+}
+
+void MapPinning::restore() {
+  auto cidr = sensor_.cidrRules();
+  for (const auto &[key, rule] : carried_cidr_)
+    cidr.update(key, rule);
+  auto endpoint = sensor_.endpointRules();
+  for (const auto &[key, rule] : carried_endpoint_)
+    endpoint.update(key, rule);
+  if (!carried_cidr_.empty() || !carried_endpoint_.empty())
+    notes_.push_back("carried " + std::to_string(carried_cidr_.size() + carried_endpoint_.size()) +
+                     " block rules into the new maps");
+  carried_cidr_.clear();
+  carried_endpoint_.clear();
+  sensor_.bumpRulesGeneration();
+}
+
+void MapPinning::removePins(const std::string &dir) {
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  if (ec)
+    throw std::system_error(ec, "remove pins in " + dir);
+}
+
+} // namespace minewatch::datapath

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#pragma once
+
+#include "datapath/sensor_object.hpp"
+
+#include <string>
+#include <vector>
+
+namespace minewatch::datapath {
+
+/// Keeps the sensor's state across agent restarts: the flow table, the two
+/// blocklist maps and the counters are pinned under `dir` (on bpffs, mounted
+/// if it is not) and reused by the next load. A pinned map whose layout no
+/// longer fits (say max_flows changed) is replaced; its block rules are
+/// carried over into the new map, so a restart never loses a block.
+///
+/// Call prepare() after the object is opened and before it is loaded, and
+/// restore() right after the load.
+class MapPinning {
+public:
+  MapPinning(const SensorObject &sensor, std::string dir);
+
+  void prepare();
+  void restore();
+
+  [[nodiscard]] const std::string &dir() const { return dir_; }
+  /// Human notes about what was reused, replaced or migrated.
+  [[nodiscard]] const std::vector<std::string> &notes() const { return notes_; }
+
+  /// Removes every pin (the agent's --unpin / fail-open teardown).
+  static void removePins(const std::string &dir);
+
+private:
+  const SensorObject &sensor_;
+  std::string dir_;
+  std::vector<std::string> notes_;
+  std::vector<std::pair<minewatch_lpm_key, minewatch_block_rule>> carried_cidr_;
+  std::vector<std::pair<minewatch_endpoint_key, minewatch_block_rule>> carried_endpoint_;
+};
+
+/// Makes sure `dir` will live on bpffs, mounting it at /sys/fs/bpf when
+/// nothing is mounted there. Throws with a clear message when it cannot.
+void ensureBpffs(const std::string &dir);
+
+} // namespace minewatch::datapath

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include "datapath/sensor.hpp"
+
+#include <linux/capability.h>
+#include <net/if.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <stdexcept>
+#include <system_error>
+
+namespace minewatch::datapath {
+
+namespace {
+
+bool hasCapability(int cap) {
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2] = {};
+  if (::syscall(SYS_capget, &header, data) != 0)
+    return false;
+  return (data[cap / 32].effective & (1u << (cap % 32))) != 0;
+}
+
+/// Turns a load failure into what an operator should do about it.
+[[noreturn]] void explainLoadFailure(const std::system_error &e) {
+  int err = e.code().value();
+  if (err == EPERM || err == EACCES)
+    throw std::runtime_error(std::string(e.what()) +
+                             ": the kernel refused the BPF programs; run as root or grant CAP_BPF, CAP_NET_ADMIN "
+                             "and CAP_PERFMON");
+  if (err == EINVAL || err == ENOTSUP || err == EOPNOTSUPP || err == E2BIG)
+    throw std::runtime_error(std::string(e.what()) +
+                             ": the kernel lacks a feature minewatch needs (Linux 5.18 or newer with BPF ring "
+                             "buffers, XDP frags and bpf_xdp_load_bytes); run with -v for the verifier log");
+  throw;
+}
+
+} // namespace
+
+void checkPrivileges() {
+  if (::geteuid() == 0 && hasCapability(CAP_SYS_ADMIN))
+    return;
+  bool bpf = hasCapability(CAP_SYS_ADMIN) || hasCapability(CAP_BPF);
+  bool net = hasCapability(CAP_NET_ADMIN);
+  if (!bpf || !net)
+    throw std::runtime_error("minewatch needs CAP_BPF (or CAP_SYS_ADMIN) and CAP_NET_ADMIN to load and attach its "
+                             "programs: run it as root or grant those capabilities");
+}
+
+XdpMode parseXdpMode(const std::string &text) {
+  if (text == "auto")
+    return XdpMode::Auto;
+  if (text == "native")
+    return XdpMode::Native;
+  if (text == "generic")
+    return XdpMode::Generic;
+  throw std::invalid_argument("XDP mode '" + text + "' must be auto, native or generic");
+}
+
+Sensor::Sensor(const SensorOptions &options, const AttachRequest &request)
+    : object_(options), interface_(request.interface) {
+  checkPrivileges();
+  ifindex_ = static_cast<int>(::if_nametoindex(request.interface.c_str()));
+  if (ifindex_ == 0)
+    throw std::runtime_error("interface '" + request.interface + "' does not exist (ip link shows what does)");
+
+  if (!request.pin_root.empty()) {
+    pinning_ = std::make_unique<MapPinning>(object_, request.pin_root + "/" + request.interface);
+    pinning_->prepare();
+  }
+  try {
+    // libxdp loads the object as part of the attach (it needs to, to put the
+    // program behind its dispatcher).
+    xdp_ = std::make_unique<XdpAttachment>(object_.skel()->obj, "minewatch_xdp", ifindex_, request.mode);
+  } catch (const std::system_error &e) {
+    explainLoadFailure(e);
+  }
+  if (pinning_) {
+    pinning_->restore();
+    notes_ = pinning_->notes();
+  }
+  if (!xdp_->viaDispatcher())
+    notes_.push_back("XDP attached directly, not through libxdp's dispatcher (the kernel refused freplace "
+                     "programs): other XDP programs cannot share " + request.interface);
+  if (!request.tap)
+    tc_ = std::make_unique<TcEgressAttachment>(bpf_program__fd(object_.tcProgram()), ifindex_);
+}
+
+unsigned Sensor::xdpProgId() const {
+  bpf_prog_info info{};
+  __u32 len = sizeof info;
+  return bpf_obj_get_info_by_fd(bpf_program__fd(object_.xdpProgram()), &info, &len) == 0 ? info.id : 0;
+}
+
+unsigned Sensor::tcProgId() const { return tc_ ? tc_->progId() : 0; }
+
+} // namespace minewatch::datapath

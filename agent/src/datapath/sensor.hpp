@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#pragma once
+
+#include "datapath/map_pinning.hpp"
+#include "datapath/sensor_object.hpp"
+#include "datapath/tc_attachment.hpp"
+#include "datapath/xdp_attachment.hpp"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace minewatch::datapath {
+
+struct AttachRequest {
+  std::string interface;
+  XdpMode mode = XdpMode::Auto;
+  bool tap = false;       // mirror port: XDP only, never drop
+  std::string pin_root;   // empty: no pinning (replay, tests)
+};
+
+/// The live data path of one interface: the sensor object with its maps
+/// pinned, XDP on ingress and (unless tapping a mirror port) TC on egress.
+/// Construction checks privileges and the interface first, so the common
+/// mistakes get a plain sentence instead of an errno. Detaches on destruction;
+/// the pinned maps (and so the block rules) stay.
+class Sensor {
+public:
+  Sensor(const SensorOptions &options, const AttachRequest &request);
+
+  [[nodiscard]] SensorObject &object() { return object_; }
+  [[nodiscard]] const SensorObject &object() const { return object_; }
+  [[nodiscard]] int ifindex() const { return ifindex_; }
+  [[nodiscard]] const std::string &interface() const { return interface_; }
+  [[nodiscard]] std::string xdpMode() const { return xdp_ ? xdp_->modeName() : "none"; }
+  [[nodiscard]] bool viaDispatcher() const { return xdp_ && xdp_->viaDispatcher(); }
+  [[nodiscard]] bool tcAttached() const { return tc_ != nullptr; }
+  [[nodiscard]] unsigned xdpProgId() const;
+  [[nodiscard]] unsigned tcProgId() const;
+  [[nodiscard]] const std::vector<std::string> &notes() const { return notes_; }
+  [[nodiscard]] std::string pinDir() const { return pinning_ ? pinning_->dir() : ""; }
+
+private:
+  SensorObject object_;
+  std::string interface_;
+  int ifindex_ = 0;
+  std::unique_ptr<MapPinning> pinning_;
+  std::unique_ptr<XdpAttachment> xdp_;
+  std::unique_ptr<TcEgressAttachment> tc_;
+  std::vector<std::string> notes_;
+};
+
+/// Throws std::runtime_error with an operator-facing sentence when this
+/// process cannot load BPF programs (not root / missing capabilities).
+void checkPrivileges();
+
+XdpMode parseXdpMode(const std::string &text);
+
+} // namespace minewatch::datapath

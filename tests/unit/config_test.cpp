@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include "config/agent_config.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+using minewatch::config::AgentConfig;
+using minewatch::config::ConfigError;
+using minewatch::config::parseConfig;
+
+namespace {
+/// The message a config is refused with ("" when it is accepted).
+std::string refusal(const std::string &yaml) {
+  try {
+    parseConfig(yaml, "agent.yaml");
+  } catch (const ConfigError &e) {
+    return e.what();
+  }
+  return "";
+}
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(config)
+
+BOOST_AUTO_TEST_CASE(empty_file_means_defaults) {
+  auto c = parseConfig("", "agent.yaml");
+  BOOST_TEST(c.tick_ms == 1000u);
+  BOOST_TEST(c.sensor.max_flows == 262144u);
+  BOOST_TEST(std::string(toString(c.autoblock)) == "off");
+  BOOST_TEST(c.socket_path == "/run/minewatch/minewatch.sock");
+}
+
+BOOST_AUTO_TEST_CASE(every_section_is_read) {
+  auto c = parseConfig(R"(
+interface: eth1
+xdp_mode: generic
+tap: true
+socket: /tmp/mw.sock
+events: /var/log/minewatch.jsonl
+datapath:
+  max_flows: 1024
+  ring_buffer_bytes: 65536
+  samples_per_direction: 2
+  sample_bytes: 128
+  dns_samples_per_sec: 10
+agent:
+  tick_ms: 250
+  max_flows: 500
+  idle_timeout_s: 60
+  closed_timeout_s: 5
+detection:
+  mining_threshold: 0.9
+  suspicious_threshold: 0.5
+  min_duration_s: 30
+  correlation_clients: 4
+actions:
+  autoblock: dry-run
+  block_ttl_s: 600
+  allowlist: [192.0.2.0/24, "[2001:db8::1]:443/tcp"]
+  blocklist: [198.51.100.7:3333]
+intel:
+  feeds: [/etc/minewatch/pools.txt]
+  ports: [3333, 14444]
+)",
+                       "agent.yaml");
+  BOOST_TEST(c.interface == "eth1");
+  BOOST_TEST(c.xdp_mode == "generic");
+  BOOST_TEST(c.tap);
+  BOOST_TEST(c.sensor.max_flows == 1024u);
+  BOOST_TEST(c.sensor.sample_bytes == 128u);
+  BOOST_TEST(c.tick_ms == 250u);
+  BOOST_TEST(c.agent_max_flows == 500u);
+  BOOST_TEST(c.mining_threshold == 0.9);
+  BOOST_TEST(c.correlation_clients == 4u);
+  BOOST_TEST(std::string(toString(c.autoblock)) == "dry-run");
+  BOOST_TEST(c.allowlist.size() == 2u);
+  BOOST_TEST(c.blocklist.front() == "198.51.100.7:3333");
+  BOOST_TEST(c.intel_ports.size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(errors_name_the_file_line_and_key) {
+  BOOST_TEST(refusal("agent:\n  tick_ms: 5\n") == "agent.yaml:2: agent.tick_ms: 5 is out of range 10-60000");
+  BOOST_TEST(refusal("agent:\n  tick_ms: soon\n") == "agent.yaml:2: agent.tick_ms: 'soon' is not a whole number");
+  BOOST_TEST(refusal("tick_ms: 50\n") == "agent.yaml:1: tick_ms: unknown key");
+  BOOST_TEST(refusal("agent:\n  tickms: 50\n") == "agent.yaml:2: agent.tickms: unknown key");
+  BOOST_TEST(refusal("actions:\n  autoblock: maybe\n") ==
+             "agent.yaml:2: actions.autoblock: 'maybe' must be one of off, dry-run, on");
+  BOOST_TEST(refusal("tap: perhaps\n") == "agent.yaml:1: tap: 'perhaps' must be true or false");
+  BOOST_TEST(refusal("agent: 5\n") == "agent.yaml:1: agent: expected a section of keys");
+  BOOST_TEST(refusal("detection:\n  mining_threshold: 1.5\n") ==
+             "agent.yaml:2: detection.mining_threshold: '1.5' must be a number in (0, 1]");
+}
+
+BOOST_AUTO_TEST_CASE(bad_rules_are_located_to_their_own_line) {
+  auto why = refusal("actions:\n  allowlist:\n    - 10.0.0.0/8\n    - 10.0.0.1/8\n");
+  BOOST_TEST(why.find("agent.yaml:4: actions.allowlist:") == 0u);
+  BOOST_TEST(why.find("host bits") != std::string::npos);
+  BOOST_TEST(refusal("actions:\n  blocklist: [198.51.100.7:70000]\n").find("port '70000' must be 1-65535") !=
+             std::string::npos);
+  BOOST_TEST(refusal("intel:\n  ports: [0]\n") == "agent.yaml:2: intel.ports: 0 is out of range 1-65535");
+}
+
+BOOST_AUTO_TEST_CASE(whole_config_checks) {
+  BOOST_TEST(refusal("detection:\n  mining_threshold: 0.5\n  suspicious_threshold: 0.6\n").find(
+                 "suspicious_threshold must be below") != std::string::npos);
+  BOOST_TEST(refusal("datapath:\n  ring_buffer_bytes: 5000\n").find("power of two") != std::string::npos);
+  BOOST_TEST(refusal("interface: [a, b\n").find("not valid YAML") != std::string::npos);
+  BOOST_TEST(refusal("- a\n- b\n") == "agent.yaml:1: expected a map of settings");
+}
+
+BOOST_AUTO_TEST_CASE(missing_file_is_a_clear_error) {
+  BOOST_CHECK_EXCEPTION(minewatch::config::loadConfig("/nonexistent/agent.yaml"), ConfigError,
+                        [](const ConfigError &e) { return std::string(e.what()).find("cannot read") != std::string::npos; });
+}
+
+BOOST_AUTO_TEST_SUITE_END()

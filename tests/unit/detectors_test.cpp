@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include "detect/assessment.hpp"
+#include "detect/behaviour_detector.hpp"
+#include "detect/correlation_detector.hpp"
+#include "detect/intel_feed.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+using namespace minewatch;
+using namespace minewatch::detect;
+
+namespace minewatch::detect {
+std::ostream &operator<<(std::ostream &out, Verdict v) { return out << toString(v); }
+} // namespace minewatch::detect
+
+namespace {
+constexpr std::uint64_t kSec = 1'000'000'000ull;
+
+/// A direction that sent `messages` payload packets of `payload` bytes, all
+/// pushed, `gap_bucket` apart, plus as many bare ACKs.
+DirectionFeatures direction(std::uint32_t messages, unsigned size_bucket, unsigned gap_bucket, std::uint64_t start,
+                            std::uint64_t end) {
+  DirectionFeatures d;
+  d.packets = messages * 2;
+  d.payload_bytes = messages * 200;
+  d.psh_packets = messages;
+  d.size_hist[0] = messages;
+  d.size_hist[size_bucket] = messages;
+  d.iat_hist[gap_bucket] = messages;
+  d.iat_hist[3] = messages - 1;
+  d.first_seen_ns = start;
+  d.last_seen_ns = end;
+  d.tcp_flags = MINEWATCH_TCP_ACK | MINEWATCH_TCP_PSH;
+  return d;
+}
+
+FlowFeatures stratumLike() {
+  FlowFeatures f;
+  f.proto = 6;
+  f.client = direction(20, 8, 24, 0, 600 * kSec); // ~180 B submits every ~20 s
+  f.server = direction(30, 9, 24, 0, 600 * kSec); // ~300 B jobs
+  return f;
+}
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(detectors)
+
+BOOST_AUTO_TEST_CASE(noisy_or_and_thresholds) {
+  Thresholds t{0.4, 0.8};
+  BOOST_TEST(assess({}, t).verdict == Verdict::Clean);
+  auto one = assess({{"behaviour", 0.6, "shape"}}, t);
+  BOOST_TEST(one.verdict == Verdict::Suspicious);
+  BOOST_TEST(one.confidence == 0.6, boost::test_tools::tolerance(1e-9));
+  auto two = assess({{"intel", 0.15, "port"}, {"behaviour", 0.6, "shape"}, {"signature", 0.95, "login"}}, t);
+  BOOST_TEST(two.verdict == Verdict::Mining);
+  BOOST_TEST(two.confidence == 1 - 0.85 * 0.4 * 0.05, boost::test_tools::tolerance(1e-9));
+  BOOST_TEST(two.evidence.front().detector == "signature"); // strongest first
+  BOOST_TEST(assess({{"x", 0.3, ""}}, t).verdict == Verdict::Clean);
+}
+
+BOOST_AUTO_TEST_CASE(behaviour_recognises_a_stratum_session) {
+  BehaviourDetector detector;
+  auto e = detector.evaluate(stratumLike());
+  BOOST_REQUIRE(e);
+  BOOST_TEST(e->weight == BehaviourDetector::kFullWeight);
+  BOOST_TEST(e->reason.find("long-lived (600 s)") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(keepalives_are_not_stratum_sized) {
+  BehaviourDetector detector;
+  auto mqtt = stratumLike();
+  mqtt.client = direction(10, 2, 25, 0, 600 * kSec); // 2-byte PINGREQ each minute
+  mqtt.server = direction(10, 2, 25, 0, 600 * kSec);
+  auto e = detector.evaluate(mqtt);
+  BOOST_REQUIRE(e);
+  BOOST_TEST(e->weight == BehaviourDetector::kPartialWeight);
+  BOOST_TEST(assess({*e}, {}).verdict == Verdict::Clean); // alone it flags nothing
+}
+
+BOOST_AUTO_TEST_CASE(short_bulk_or_one_sided_flows_are_not_mining_shaped) {
+  BehaviourDetector detector;
+  auto young = stratumLike();
+  young.client.last_seen_ns = young.server.last_seen_ns = 30 * kSec;
+  BOOST_TEST(!detector.evaluate(young));
+  auto silent_server = stratumLike();
+  silent_server.server = DirectionFeatures{};
+  silent_server.server.packets = 40;
+  silent_server.server.size_hist[0] = 40;
+  BOOST_TEST(!detector.evaluate(silent_server));
+  auto udp = stratumLike();
+  udp.proto = 17;
+  BOOST_TEST(!detector.evaluate(udp));
+}
+
+BOOST_AUTO_TEST_CASE(intel_feed_formats) {
+  IntelFeed feed;
+  auto report = feed.loadText("# CoinBlocker style\n"
+                              "pool.minexmr.com\n"
+                              "*.nanopool.org\n"
+                              ".herominers.com\n"
+                              "0.0.0.0 xmr.pool.minergate.com\n"
+                              "127.0.0.1\tMONEROHASH.com.  # trailing dot, case\n"
+                              "198.51.100.0/24\n"
+                              "203.0.113.9\n"
+                              "\n"
+                              "this is not an entry\n"
+                              "-bad-\n",
+                              "pools.txt");
+  BOOST_TEST(report.domains == 5u);
+  BOOST_TEST(report.cidrs == 2u);
+  BOOST_TEST(report.skipped == 2u);
+  BOOST_TEST(report.first_skipped_line == 10u);
+  BOOST_TEST(feed.matchDomain("pool.minexmr.com").value() == "pool.minexmr.com");
+  BOOST_TEST(!feed.matchDomain("other.minexmr.com"));
+  BOOST_TEST(feed.matchDomain("eu1.NANOPOOL.org.").value() == "*.nanopool.org");
+  BOOST_TEST(feed.matchDomain("nanopool.org").value() == "*.nanopool.org");
+  BOOST_TEST(feed.matchDomain("gulf.herominers.com").value() == "*.herominers.com");
+  BOOST_TEST(feed.matchDomain("monerohash.com").value() == "monerohash.com");
+  BOOST_TEST(!feed.matchDomain("notnanopool.org"));
+  BOOST_TEST(feed.matchAddress(net::Address::parse("198.51.100.77").value()).value() == "198.51.100.0/24");
+  BOOST_TEST(feed.matchAddress(net::Address::parse("203.0.113.9").value()).value() == "203.0.113.9/32");
+  BOOST_TEST(!feed.matchAddress(net::Address::parse("203.0.113.10").value()));
+  BOOST_CHECK_THROW(feed.loadFile("/nonexistent/feed.txt"), std::runtime_error);
+}
+
+BOOST_AUTO_TEST_CASE(correlation_taint_and_fan_in) {
+  CorrelationDetector c(3, 2);
+  auto client = net::Address::parse("192.0.2.10").value();
+  auto pool = net::Address::parse("198.51.100.7").value();
+  BOOST_TEST(!c.taint(client, pool));
+  c.markMining(client, pool, "signature on 198.51.100.7:3333", 1);
+  auto t = c.taint(client, pool);
+  BOOST_REQUIRE(t);
+  BOOST_TEST(t->weight == CorrelationDetector::kTaintWeight);
+  BOOST_TEST(t->reason.find("already seen mining") != std::string::npos);
+  BOOST_TEST(!c.taint(pool, client)); // pairs are ordered: client, server
+
+  // bounded: a third pair pushes out the oldest
+  c.markMining(net::Address::parse("192.0.2.11").value(), pool, "x", 2);
+  c.markMining(net::Address::parse("192.0.2.12").value(), pool, "x", 3);
+  BOOST_TEST(!c.taint(client, pool));
+  BOOST_TEST(c.taintedPairs() == 2u);
+
+  CorrelationDetector::ServerEndpoint server{pool, 443};
+  for (int i = 0; i < 2; ++i)
+    c.markPattern(net::Address::parse("192.0.2." + std::to_string(20 + i)).value(), server);
+  BOOST_TEST(!c.fanIn(server));
+  c.markPattern(net::Address::parse("192.0.2.22").value(), server);
+  c.markPattern(net::Address::parse("192.0.2.22").value(), server); // same client twice counts once
+  auto fan = c.fanIn(server);
+  BOOST_REQUIRE(fan);
+  BOOST_TEST(fan->reason.find("3 clients") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

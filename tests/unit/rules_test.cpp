@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include "actions/rule_book.hpp"
+#include "rules/rule_target.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <map>
+
+using namespace minewatch;
+using rules::parseRuleTarget;
+
+namespace {
+rules::RuleTarget target(const char *text) { return parseRuleTarget(text).value(); }
+
+/// BlockMaps in memory, as the BPF maps would hold them.
+class FakeBlockMaps final : public actions::BlockMaps {
+public:
+  void install(const rules::RuleTarget &t, std::uint32_t id, std::uint64_t expires) override {
+    minewatch_block_rule rule{};
+    rule.rule_id = id;
+    rule.expires_ns = expires;
+    rules_[rules::toString(t)] = {t, rule};
+  }
+  bool remove(const rules::RuleTarget &t) override { return rules_.erase(rules::toString(t)) > 0; }
+  std::vector<actions::InstalledRule> installed() const override {
+    std::vector<actions::InstalledRule> out;
+    for (const auto &[k, v] : rules_)
+      out.push_back(v);
+    return out;
+  }
+  std::map<std::string, actions::InstalledRule> rules_;
+};
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(rule_targets)
+
+BOOST_AUTO_TEST_CASE(forms_and_round_trips) {
+  for (const char *text : {"198.51.100.0/24", "198.51.100.7/32", "2001:db8::/32", "198.51.100.7:3333/tcp",
+                           "198.51.100.7:53/udp", "[2001:db8::7]:443/tcp"}) {
+    BOOST_TEST_CONTEXT(text) {
+      auto t = parseRuleTarget(text);
+      BOOST_REQUIRE(t);
+      BOOST_TEST(rules::toString(*t) == text);
+    }
+  }
+  BOOST_TEST(rules::toString(target("198.51.100.7:3333")) == "198.51.100.7:3333/tcp");
+  BOOST_TEST(rules::toString(target("198.51.100.7")) == "198.51.100.7/32");
+}
+
+BOOST_AUTO_TEST_CASE(bad_targets_say_why) {
+  struct {
+    const char *text, *why;
+  } cases[] = {{"198.51.100.7:70000", "port '70000' must be 1-65535"},
+               {"198.51.100.7:0", "port '0' must be 1-65535"},
+               {"198.51.100.7:33x", "port '33x' must be 1-65535"},
+               {"198.51.100.7:3333/sctp", "protocol 'sctp' must be tcp or udp"},
+               {"198.51.100.0/33", "prefix length '33' must be 0-32"},
+               {"300.1.1.1/8", "'300.1.1.1' is not an IPv4 or IPv6 address"},
+               {"pool.example.com:3333", "'pool.example.com' is not an IPv4 or IPv6 address"},
+               {"[2001:db8::1]443", "expected [IPv6]:PORT"},
+               {"", "empty rule"}};
+  for (auto c : cases) {
+    std::string why;
+    BOOST_TEST_CONTEXT(c.text) {
+      BOOST_TEST(!parseRuleTarget(c.text, &why));
+      BOOST_TEST(why.find(c.why) != std::string::npos, "got: " << why);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(covers_and_overlaps) {
+  auto pool = net::Address::parse("198.51.100.7").value();
+  BOOST_TEST(rules::covers(target("198.51.100.0/24"), pool, 1, 6));
+  BOOST_TEST(!rules::covers(target("198.51.101.0/24"), pool, 1, 6));
+  BOOST_TEST(rules::covers(target("198.51.100.7:3333"), pool, 3333, 6));
+  BOOST_TEST(!rules::covers(target("198.51.100.7:3333"), pool, 3333, 17));
+  BOOST_TEST(rules::overlaps(target("198.51.0.0/16"), target("198.51.100.0/24")));
+  BOOST_TEST(rules::overlaps(target("198.51.100.0/24"), target("198.51.0.0/16")));
+  BOOST_TEST(!rules::overlaps(target("198.51.100.0/24"), target("198.51.101.0/24")));
+  BOOST_TEST(rules::overlaps(target("198.51.100.0/24"), target("198.51.100.7:3333")));
+  BOOST_TEST(!rules::overlaps(target("198.51.100.7:3333"), target("198.51.100.7:3334")));
+  BOOST_TEST(rules::overlaps(target("0.0.0.0/0"), target("203.0.113.9:1/udp")));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(rule_book)
+
+BOOST_AUTO_TEST_CASE(blocks_carry_their_story_and_expire) {
+  FakeBlockMaps maps;
+  actions::RuleBook book(maps);
+  BOOST_TEST(!book.block(target("198.51.100.7:3333"), 60'000'000'000ull, 1000, 5, "auto", "XMRig login"));
+  BOOST_TEST(!book.block(target("203.0.113.0/24"), 0, 1000, 5, "manual", "operator"));
+  auto blocks = book.blocks();
+  BOOST_REQUIRE(blocks.size() == 2u);
+  BOOST_TEST(blocks[0].id == 1u);
+  BOOST_TEST(blocks[0].source == "auto");
+  BOOST_TEST(blocks[0].expires_ns == 1000u + 60'000'000'000ull);
+  BOOST_TEST(maps.rules_.size() == 2u);
+
+  BOOST_TEST(book.sweepExpired(1000 + 60'000'000'000ull - 1).empty());
+  auto expired = book.sweepExpired(1000 + 60'000'000'000ull);
+  BOOST_REQUIRE(expired.size() == 1u);
+  BOOST_TEST(rules::toString(expired[0].target) == "198.51.100.7:3333/tcp");
+  BOOST_TEST(maps.rules_.size() == 1u); // permanent rule stays
+}
+
+BOOST_AUTO_TEST_CASE(allowlist_always_wins) {
+  FakeBlockMaps maps;
+  actions::RuleBook book(maps);
+  BOOST_TEST(!book.block(target("198.51.100.0/24"), 0, 0, 0, "manual", ""));
+  auto lifted = book.allow(target("198.51.100.7:443"));
+  BOOST_TEST(lifted.size() == 1u); // the /24 would have dropped an allowed endpoint
+  BOOST_TEST(maps.rules_.empty());
+  auto refused = book.block(target("198.51.100.0/24"), 0, 0, 0, "auto", "");
+  BOOST_REQUIRE(refused);
+  BOOST_TEST(refused->find("allowlisted 198.51.100.7:443/tcp") != std::string::npos);
+  BOOST_TEST(!book.block(target("198.51.100.8:3333"), 0, 0, 0, "auto", "")); // a neighbour is fine
+  BOOST_TEST(book.isAllowed(net::Address::parse("198.51.100.7").value(), 443, 6));
+  BOOST_TEST(book.disallow(target("198.51.100.7:443")));
+  BOOST_TEST(!book.disallow(target("198.51.100.7:443")));
+}
+
+BOOST_AUTO_TEST_CASE(restore_adopts_pinned_rules_and_keeps_ids_unique) {
+  FakeBlockMaps maps;
+  maps.install(target("198.51.100.7:3333"), 41, 0);
+  actions::RuleBook book(maps);
+  book.restore(123);
+  auto blocks = book.blocks();
+  BOOST_REQUIRE(blocks.size() == 1u);
+  BOOST_TEST(blocks[0].source == "restored");
+  BOOST_TEST(blocks[0].id == 41u);
+  BOOST_TEST(!book.block(target("203.0.113.1:1"), 0, 0, 0, "manual", ""));
+  BOOST_TEST(book.blocks().back().id == 42u);
+  BOOST_TEST(book.unblock(target("198.51.100.7:3333")));
+  BOOST_TEST(!book.unblock(target("198.51.100.7:3333")));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
