@@ -10,7 +10,7 @@ packages=(
   # BPF
   libbpf-dev libxdp-dev xdp-tools bpftool linux-libc-dev
   # C++ libraries
-  libcli11-dev libfmt-dev libboost-test-dev nlohmann-json3-dev libpcap-dev libssl-dev
+  libcli11-dev libfmt-dev libboost-test-dev nlohmann-json3-dev libyaml-cpp-dev libpcap-dev libssl-dev
   # test and lab tools
   iproute2 iputils-ping socat procps
 )
