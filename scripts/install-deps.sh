@@ -12,7 +12,7 @@ packages=(
   # C++ libraries
   libcli11-dev libfmt-dev libboost-test-dev nlohmann-json3-dev libyaml-cpp-dev libpcap-dev libssl-dev
   # test and lab tools
-  iproute2 iputils-ping socat procps
+  iproute2 iputils-ping socat procps util-linux python3 openssl
 )
 
 missing=()

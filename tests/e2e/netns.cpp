@@ -107,6 +107,24 @@ ChildProcess::ChildProcess(const std::vector<std::string> &argv) {
   }
 }
 
+int ChildProcess::stop(int grace_ms) {
+  if (pid_ <= 0)
+    return -1;
+  ::kill(pid_, SIGTERM);
+  int status = 0;
+  for (int waited = 0; waited < grace_ms; waited += 20) {
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    ::usleep(20'000);
+  }
+  ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return 128 + SIGKILL;
+}
+
 ChildProcess::~ChildProcess() {
   if (pid_ > 0) {
     ::kill(-pid_, SIGKILL);

@@ -55,6 +55,10 @@ public:
   ChildProcess &operator=(const ChildProcess &) = delete;
   ~ChildProcess();
 
+  /// SIGTERM, then up to `grace_ms` for it to exit (SIGKILL after that).
+  /// Returns the exit status, or 128 + signal when it was killed.
+  int stop(int grace_ms);
+
 private:
   pid_t pid_ = -1;
 };

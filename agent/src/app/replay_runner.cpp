@@ -35,21 +35,8 @@ void printTable(const nlohmann::json &detections) {
 }
 } // namespace
 
-ReplaySummary runReplay(const config::AgentConfig &config, const ReplayOptions &options) {
-  auto began = std::chrono::steady_clock::now();
-  replay::PcapReader reader(options.capture);
-  auto sensor_options = config.sensor;
-  sensor_options.enforce = false; // a capture is evidence, not traffic to stop
-  datapath::SensorObject sensor(sensor_options);
-  sensor.load();
-
-  // Events go to stderr-free sink: replay reports at the end.
-  actions::EventLog events(config.events == "-" ? "/dev/null" : config.events);
-  DatapathInfo info{"replay:" + options.capture, "replay", false, false, true, 0, 0, "", {}};
-  auto replay_config = config;
-  replay_config.tap = true;
-  Agent agent(replay_config, sensor, info, util::TimeBase::identity(), events);
-
+ReplaySummary feedCapture(replay::PcapReader &reader, datapath::SensorObject &sensor, Agent &agent,
+                          std::uint32_t tick_ms) {
   bpf::RingBuffer samples(sensor.samplesFd(), [&](std::span<const std::byte> record) {
     if (record.size() != sizeof(minewatch_sample))
       return;
@@ -75,23 +62,41 @@ ReplaySummary runReplay(const config::AgentConfig &config, const ReplayOptions &
                 .data_size_in = static_cast<__u32>(frame.bytes.size()), .repeat = 1);
     if (bpf_prog_test_run_opts(prog_fd, &run) != 0)
       throw std::system_error(errno, std::generic_category(),
-                              fmt::format("replay packet {} of {}", summary.packets + 1, options.capture));
+                              fmt::format("replay packet {} of {}", summary.packets + 1, reader.path()));
     ++summary.packets;
     summary.padded += frame.padded ? 1 : 0;
     if (summary.packets % kConsumeEvery == 0)
       samples.consume();
     if (!next_tick)
-      next_tick = last_ts + config.tick_ms * kNsPerMs;
+      next_tick = last_ts + tick_ms * kNsPerMs;
     if (last_ts >= next_tick) {
       samples.consume();
       agent.tick(last_ts);
-      next_tick = last_ts + config.tick_ms * kNsPerMs;
+      next_tick = last_ts + tick_ms * kNsPerMs;
     }
   }
   samples.consume();
   if (started)
     agent.tick(last_ts);
   summary.skipped = reader.skipped();
+  return summary;
+}
+
+ReplaySummary runReplay(const config::AgentConfig &config, const ReplayOptions &options) {
+  auto began = std::chrono::steady_clock::now();
+  replay::PcapReader reader(options.capture);
+  auto sensor_options = config.sensor;
+  sensor_options.enforce = false; // a capture is evidence, not traffic to stop
+  datapath::SensorObject sensor(sensor_options);
+  sensor.load();
+
+  // Events are not printed during a replay: it reports at the end.
+  actions::EventLog events(config.events == "-" ? "/dev/null" : config.events);
+  DatapathInfo info{"replay:" + options.capture, "replay", false, false, true, 0, 0, "", {}};
+  auto replay_config = config;
+  replay_config.tap = true;
+  Agent agent(replay_config, sensor, info, util::TimeBase::identity(), events);
+  auto summary = feedCapture(reader, sensor, agent, config.tick_ms);
 
   auto detections = agent.detections();
   summary.detections = detections.size();

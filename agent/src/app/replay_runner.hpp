@@ -6,7 +6,16 @@
 #include <cstdint>
 #include <string>
 
+namespace minewatch::datapath {
+class SensorObject;
+}
+namespace minewatch::replay {
+class PcapReader;
+}
+
 namespace minewatch::app {
+
+class Agent;
 
 struct ReplayOptions {
   std::string capture;
@@ -21,6 +30,12 @@ struct ReplaySummary {
   std::uint64_t mining = 0;
   double seconds = 0; // wall time spent
 };
+
+/// Feeds every packet of a capture through the sensor's XDP program on the
+/// capture's own clock, hands the samples to the agent and ticks it every
+/// tick_ms of capture time, with a last tick at the end.
+ReplaySummary feedCapture(replay::PcapReader &reader, datapath::SensorObject &sensor, Agent &agent,
+                          std::uint32_t tick_ms);
 
 /// Pushes a capture through the real BPF programs (bpf_prog_test_run_opts on
 /// the XDP program, in tap mode, on the capture's own clock), runs the agent

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <string>
 #include <system_error>
 
 namespace minewatch::datapath {
@@ -17,8 +18,37 @@ std::string libxdpError(int err) {
 }
 } // namespace
 
+namespace {
+/// An agent killed without detaching leaves its program on the interface
+/// (legacy attach has no link to die with it). Take such a leftover off
+/// before attaching again; anything that is not ours stays.
+void removeStaleCopy(int ifindex, const char *prog_name) {
+  xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+  if (libxdp_get_error(mp) || !mp)
+    return;
+  if (xdp_multiprog__is_legacy(mp)) {
+    xdp_program *main = xdp_multiprog__main_prog(mp);
+    if (main && std::string(xdp_program__name(main)) == prog_name) {
+      std::fprintf(stderr, "minewatch: replacing a %s left on ifindex %d by an agent that did not exit cleanly\n",
+                   prog_name, ifindex);
+      xdp_multiprog__detach(mp);
+    }
+  } else {
+    for (xdp_program *p = xdp_multiprog__next_prog(nullptr, mp); p; p = xdp_multiprog__next_prog(p, mp)) {
+      if (std::string(xdp_program__name(p)) == prog_name) {
+        std::fprintf(stderr, "minewatch: removing a stale %s from the dispatcher on ifindex %d\n", prog_name, ifindex);
+        xdp_program__detach(p, ifindex, xdp_multiprog__attach_mode(mp), 0);
+        break;
+      }
+    }
+  }
+  xdp_multiprog__close(mp);
+}
+} // namespace
+
 XdpAttachment::XdpAttachment(bpf_object *obj, const char *prog_name, int ifindex, XdpMode mode)
     : ifindex_(ifindex) {
+  removeStaleCopy(ifindex, prog_name);
   DECLARE_LIBXDP_OPTS(xdp_program_opts, opts, .obj = obj, .prog_name = prog_name);
   prog_ = xdp_program__create(&opts);
   if (auto err = static_cast<int>(libxdp_get_error(prog_)); err) {

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// minewatch-agent end to end: the real agent on a veth in a namespace, a
+// Stratum pool across it, a client speaking XMRig's protocol in plain text.
+// The agent must detect the session, block the pool, drop the next SYN and
+// count it, and keep the block across a restart. Needs root; never skips.
+#define BOOST_TEST_MODULE minewatch_agent_netns
+#include <boost/test/unit_test.hpp>
+
+#include "control/control_client.hpp"
+#include "netns.hpp"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+using namespace minewatch;
+using namespace minewatch::test;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+const std::string kLab = MINEWATCH_LAB_DIR;
+const std::string kAgent = MINEWATCH_AGENT_BIN;
+
+template <typename Pred> bool waitFor(Pred done, std::chrono::milliseconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline)
+      return false;
+    std::this_thread::sleep_for(50ms);
+  }
+  return true;
+}
+
+/// One agent run in the node namespace (network only: the pins stay on the
+/// host's bpffs so a restart finds them).
+struct AgentRun {
+  std::string socket;
+  std::unique_ptr<ChildProcess> process;
+
+  AgentRun(const VethLab &lab, const std::string &config, const std::string &socket_path) : socket(socket_path) {
+    process = std::make_unique<ChildProcess>(std::vector<std::string>{
+        "nsenter", "--net=/var/run/netns/" + lab.node, kAgent, "--iface", lab.nodeIf, "--config", config});
+    bool up = waitFor(
+        [&] {
+          try {
+            control::request(socket, {{"cmd", "status"}}, 500);
+            return true;
+          } catch (const control::ControlError &) {
+            return false;
+          }
+        },
+        15s);
+    BOOST_REQUIRE_MESSAGE(up, "the agent did not come up on " << socket);
+  }
+  json ask(const json &req) const { return control::request(socket, req); }
+  std::uint64_t counter(const char *name) const { return ask({{"cmd", "status"}})["counters"][name].get<std::uint64_t>(); }
+};
+
+std::string readFile(const std::string &path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+} // namespace
+
+BOOST_AUTO_TEST_CASE(plaintext_stratum_is_detected_blocked_and_stays_blocked) {
+  VethLab lab;
+  auto tag = std::to_string(::getpid());
+  auto pins = "/sys/fs/bpf/minewatch-test-" + tag;
+  auto socket = "/tmp/minewatch-test-" + tag + ".sock";
+  auto events = "/tmp/minewatch-test-" + tag + "-events.jsonl";
+  auto config = "/tmp/minewatch-test-" + tag + ".yaml";
+  struct Cleanup {
+    std::vector<std::string> paths;
+    ~Cleanup() {
+      for (const auto &p : paths) {
+        std::error_code ec;
+        std::filesystem::remove_all(p, ec);
+      }
+    }
+  } cleanup{{pins, socket, events, config}};
+  std::ofstream(config) << "pin_root: " << pins << "\nsocket: " << socket << "\nevents: " << events
+                        << "\nagent:\n  tick_ms: 100\n"
+                        << "actions:\n  autoblock: on\n  block_ttl_s: 600\n";
+
+  ChildProcess pool({"ip", "netns", "exec", lab.peer, "python3", kLab + "/stratum_pool.py", "--listen",
+                     VethLab::kPeerAddr, "--port", "3333", "--job-interval", "0.5"});
+  BOOST_REQUIRE(waitFor([&] { return sh(lab.in(lab.peer) + "ss -Hltn sport = :3333").find("LISTEN") != std::string::npos; }, 10s));
+
+  auto miner = lab.in(lab.node) + "python3 " + kLab + "/fake_miner.py " + VethLab::kPeerAddr +
+               " 3333 --submits 4 --interval 0.3 --timeout 2";
+  {
+    AgentRun agent(lab, config, socket);
+    // The session itself may or may not finish before the block lands.
+    int rc = std::system((miner + " >/dev/null 2>&1").c_str());
+    (void)rc;
+
+    json detection;
+    bool detected = waitFor(
+        [&] {
+          for (const auto &d : agent.ask({{"cmd", "detections"}})) {
+            if (d["verdict"] == "mining" && d["flow"]["dst"] == VethLab::kPeerAddr && d["flow"]["dport"] == 3333) {
+              detection = d;
+              return true;
+            }
+          }
+          return false;
+        },
+        10s);
+    BOOST_REQUIRE_MESSAGE(detected, "no mining detection; detections: " << agent.ask({{"cmd", "detections"}}).dump());
+    BOOST_TEST(detection["flow"]["src"] == VethLab::kNodeAddr);
+    BOOST_TEST(detection["action"] == "blocked");
+    BOOST_TEST(detection["confidence"].get<double>() >= 0.8);
+    BOOST_TEST(!detection["reasons"].empty());
+
+    auto rules = agent.ask({{"cmd", "block_list"}});
+    BOOST_REQUIRE(rules.size() == 1u);
+    BOOST_TEST(rules[0]["target"] == std::string(VethLab::kPeerAddr) + ":3333/tcp");
+    BOOST_TEST(rules[0]["source"] == "auto");
+
+    // The next connection's SYN never leaves the node, and is counted.
+    auto before = agent.counter("blocked_tc");
+    BOOST_TEST(WEXITSTATUS(std::system((miner + " >/dev/null 2>&1").c_str())) == 3);
+    BOOST_TEST(agent.counter("blocked_tc") > before);
+
+    auto log = readFile(events);
+    BOOST_TEST(log.find(R"("event":"detection")") != std::string::npos);
+    BOOST_TEST(log.find(R"("event":"block_added")") != std::string::npos);
+    // SIGTERM: a clean exit that detaches and keeps the pins.
+    BOOST_TEST(agent.process->stop(5000) == 0);
+  }
+  BOOST_TEST(sh("ip -n " + lab.node + " link show " + lab.nodeIf).find("xdp") == std::string::npos);
+
+  // A restarted agent finds the rule in the pinned map and keeps enforcing it.
+  AgentRun again(lab, config, socket);
+  auto rules = again.ask({{"cmd", "block_list"}});
+  BOOST_REQUIRE(rules.size() == 1u);
+  BOOST_TEST(rules[0]["target"] == std::string(VethLab::kPeerAddr) + ":3333/tcp");
+  BOOST_TEST(rules[0]["source"] == "restored");
+  BOOST_TEST(WEXITSTATUS(std::system((miner + " >/dev/null 2>&1").c_str())) == 3);
+  BOOST_TEST(again.counter("blocked_tc") >= 1u);
+
+  // Killed outright, the agent leaves its programs attached; the next start
+  // must take them over rather than fail.
+  again.process.reset();
+  AgentRun third(lab, config, socket);
+  BOOST_TEST(third.ask({{"cmd", "block_list"}}).size() == 1u);
+}

@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+"""A small Stratum pool for tests: Monero-style JSON-RPC (login, job, submit,
+keepalived) as XMRig speaks it, plain and over TLS, with a new job on a timer
+and a configurable difficulty. Accepts every share: it is a lab, not a pool.
+Only ever bound to addresses inside the test's own network namespaces."""
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import ssl
+import sys
+
+# A cn-pico (CryptoNight-Turtle) job XMRig accepts: 76-byte blob, nonce at 39.
+BLOB = ("0e0ee8b8dd8f06" + "a0" * 32 + "00000000" + "b1" * 32 + "05")
+SEED = "c0" * 32
+
+
+def target_for(difficulty):
+    # XMRig's compact target: 32-bit little-endian of 2^32 / difficulty.
+    value = max(1, min(0xFFFFFFFF, (1 << 32) // max(1, difficulty)))
+    return value.to_bytes(4, "little").hex()
+
+
+class Pool:
+    def __init__(self, args):
+        self.args = args
+        self.job_seq = 0
+        self.sessions = set()
+        self.shares = 0
+
+    def job(self):
+        self.job_seq += 1
+        return {"blob": BLOB, "job_id": str(self.job_seq), "target": target_for(self.args.difficulty),
+                "algo": self.args.algo, "height": 1000 + self.job_seq, "seed_hash": SEED, "id": "lab"}
+
+    async def send(self, writer, message):
+        writer.write((json.dumps(message, separators=(",", ":")) + "\n").encode())
+        await writer.drain()
+
+    async def push_jobs(self, writer):
+        while True:
+            await asyncio.sleep(self.args.job_interval)
+            await self.send(writer, {"jsonrpc": "2.0", "method": "job", "params": self.job()})
+
+    async def handle(self, reader, writer):
+        pusher = None
+        try:
+            while True:
+                line = await reader.readline()
+                if not line:
+                    break
+                try:
+                    request = json.loads(line)
+                except ValueError:
+                    continue
+                method, rid = request.get("method"), request.get("id")
+                if method == "login":
+                    await self.send(writer, {"id": rid, "jsonrpc": "2.0", "error": None,
+                                             "result": {"id": "lab", "job": self.job(), "status": "OK",
+                                                        "extensions": ["algo", "keepalive"]}})
+                    if pusher is None:
+                        pusher = asyncio.ensure_future(self.push_jobs(writer))
+                elif method == "submit":
+                    self.shares += 1
+                    print(f"share {self.shares}", flush=True)
+                    await self.send(writer, {"id": rid, "jsonrpc": "2.0", "error": None, "result": {"status": "OK"}})
+                elif method == "keepalived":
+                    await self.send(writer, {"id": rid, "jsonrpc": "2.0", "error": None,
+                                             "result": {"status": "KEEPALIVED"}})
+                elif method == "mining.subscribe":  # Stratum v1 clients
+                    await self.send(writer, {"id": rid, "result": [[["mining.notify", "1"]], "08000002", 4],
+                                             "error": None})
+                elif method == "mining.authorize":
+                    await self.send(writer, {"id": rid, "result": True, "error": None})
+                else:
+                    await self.send(writer, {"id": rid, "jsonrpc": "2.0", "error": {"code": -1, "message": "?"}})
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            if pusher:
+                pusher.cancel()
+            writer.close()
+
+
+async def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--listen", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=3333)
+    parser.add_argument("--tls-port", type=int, default=0)
+    parser.add_argument("--cert")
+    parser.add_argument("--key")
+    parser.add_argument("--difficulty", type=int, default=1000)
+    parser.add_argument("--job-interval", type=float, default=30.0)
+    parser.add_argument("--algo", default="cn-pico")
+    args = parser.parse_args()
+
+    pool = Pool(args)
+    servers = [await asyncio.start_server(pool.handle, args.listen, args.port)]
+    if args.tls_port:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(args.cert, args.key)
+        servers.append(await asyncio.start_server(pool.handle, args.listen, args.tls_port, ssl=context))
+    print(f"pool listening on {args.listen}:{args.port}" + (f" and TLS :{args.tls_port}" if args.tls_port else ""),
+          flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    for server in servers:
+        server.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
