@@ -85,8 +85,12 @@ std::string renderStatus(const json &s, const Style &style) {
                      humanCount(u64(maps["flows"], "entries")), humanCount(u64(maps["flows"], "max")),
                      humanCount(u64(agent, "flows_tracked")), u64(agent, "detections"),
                      u64(maps["block_rules"], "entries"), u64(maps, "allow_rules"));
-  out += fmt::format("last drain {:.1f} ms over {} flows\n", agent["last_drain_ms"].get<double>(),
+  out += fmt::format("last drain {:.1f} ms over {} flows", agent["last_drain_ms"].get<double>(),
                      humanCount(u64(agent, "last_drain_flows")));
+  if (s.contains("traffic"))
+    out += fmt::format("; traffic seen {} in {} packets", humanBytes(u64(s["traffic"], "bytes")),
+                       humanCount(u64(s["traffic"], "packets")));
+  out += "\n";
   for (const auto &note : s["notes"])
     out += style.dim("note: " + note.get<std::string>()) + "\n";
   out += "\n";

@@ -56,7 +56,7 @@ struct minewatch_flow_key {
 	__u8 proto;  /* IPPROTO_* */
 	__u8 family; /* enum minewatch_family */
 	__u8 pad[2]; /* explicit; always zero */
-};
+} __attribute__((aligned(8))); /* lets BPF build and hash it in 8-byte words */
 MINEWATCH_ABI_ASSERT(sizeof(struct minewatch_flow_key) == 40, "flow key layout");
 
 enum minewatch_direction {
@@ -155,11 +155,12 @@ struct minewatch_block_rule {
 	 * dropping even when the agent is gone. */
 	__u64 expires_ns;
 	__u64 hits;        /* packets matched while the rule was live */
+	__u64 first_hit_ns; /* when it first dropped something: time-to-block */
 	__u64 last_hit_ns;
 	__u32 rule_id;     /* assigned by the agent, echoed in events */
 	__u32 pad;
 };
-MINEWATCH_ABI_ASSERT(sizeof(struct minewatch_block_rule) == 32, "block rule layout");
+MINEWATCH_ABI_ASSERT(sizeof(struct minewatch_block_rule) == 40, "block rule layout");
 
 /* Per-CPU counters, indexed by this enum in the minewatch_stats array.
  * Append only: the numbering is part of the ABI. */
@@ -199,7 +200,8 @@ struct minewatch_config {
 	__u32 dns_samples_per_sec;   /* per CPU; 0 disables DNS sampling */
 	__u8 enforce;                /* 0: count would-drops only (tap mode) */
 	__u8 bench_new_flow_per_packet; /* benchmark only: vary the key every packet */
-	__u8 pad[2];
+	__u8 precise_clock;          /* ns timestamps; else the coarse clock (1/HZ) */
+	__u8 pad;
 };
 MINEWATCH_ABI_ASSERT(sizeof(struct minewatch_config) == 16, "config layout");
 

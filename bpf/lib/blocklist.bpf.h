@@ -20,6 +20,8 @@ static __always_inline enum block_result apply_rule(struct minewatch_block_rule 
 	if (rule->expires_ns && rule->expires_ns <= now)
 		return BLOCK_EXPIRED;
 	__sync_fetch_and_add(&rule->hits, 1);
+	if (!rule->first_hit_ns)
+		__sync_val_compare_and_swap(&rule->first_hit_ns, 0, now);
 	rule->last_hit_ns = now;
 	return BLOCK_MATCH;
 }

@@ -67,6 +67,7 @@ const volatile struct minewatch_config minewatch_cfg = {
 	.dns_samples_per_sec = 200,
 	.enforce = 1,
 	.bench_new_flow_per_packet = 0,
+	.precise_clock = 0,
 };
 
 struct minewatch_globals minewatch_globals = {};

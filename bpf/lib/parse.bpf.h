@@ -53,10 +53,30 @@ struct packet {
 	__u8 non_first_fragment;
 	__u32 payload_off; /* from the start of the frame */
 	__u32 payload_len;
+	__u32 frame_len;   /* whole frame, past the linear area too */
 };
 
 /* Parse results: 0 or the stat that explains why the packet is not tracked. */
 #define PARSE_OK 0
+
+/* The frame's full length. The linear part (data_end - data) is all there is
+ * unless the IP header claims more; only then is it worth asking XDP for the
+ * fragments' share (a helper call: measurable per packet). TC knows skb->len. */
+struct frame_len {
+	void *ctx;
+	__u32 linear;
+	__u32 known;     /* 0 until asked, for XDP */
+	__u8 is_xdp;
+};
+
+static __always_inline __u32 full_frame_len(struct frame_len *f, __u32 needed)
+{
+	if (needed <= f->linear || f->known)
+		return f->known ? f->known : f->linear;
+	if (f->is_xdp)
+		f->known = bpf_xdp_get_buff_len(f->ctx);
+	return f->known;
+}
 
 static __always_inline void map_ipv4(union minewatch_addr *a, __be32 v4)
 {
@@ -130,7 +150,7 @@ static __always_inline int parse_l4(void *l4, void *data, void *data_end, __u32 
 	}
 }
 
-static __always_inline int parse_ipv4(void *l3, void *data, void *data_end, __u64 pkt_len,
+static __always_inline int parse_ipv4(void *l3, void *data, void *data_end, struct frame_len *len,
 				      struct packet *pkt)
 {
 	struct iphdr *ip = l3;
@@ -143,8 +163,9 @@ static __always_inline int parse_ipv4(void *l3, void *data, void *data_end, __u6
 	if (hdr_len < sizeof(*ip) || l3 + hdr_len > data_end)
 		return MINEWATCH_STAT_MALFORMED_IPV4_IHL;
 	tot_len = bpf_ntohs(ip->tot_len);
-	if (tot_len < hdr_len || l3_off + tot_len > pkt_len)
+	if (tot_len < hdr_len || l3_off + tot_len > full_frame_len(len, l3_off + tot_len))
 		return MINEWATCH_STAT_MALFORMED_IPV4;
+	pkt->frame_len = full_frame_len(len, l3_off + tot_len);
 
 	pkt->family = MINEWATCH_FAMILY_IPV4;
 	pkt->proto = ip->protocol;
@@ -160,7 +181,7 @@ static __always_inline int parse_ipv4(void *l3, void *data, void *data_end, __u6
 	return parse_l4(l3 + hdr_len, data, data_end, tot_len - hdr_len, pkt);
 }
 
-static __always_inline int parse_ipv6(void *l3, void *data, void *data_end, __u64 pkt_len,
+static __always_inline int parse_ipv6(void *l3, void *data, void *data_end, struct frame_len *len,
 				      struct packet *pkt)
 {
 	struct ipv6hdr *ip6 = l3;
@@ -172,8 +193,9 @@ static __always_inline int parse_ipv6(void *l3, void *data, void *data_end, __u6
 	if ((void *)(ip6 + 1) > data_end || ip6->version != 6)
 		return MINEWATCH_STAT_MALFORMED_IPV6;
 	remaining = bpf_ntohs(ip6->payload_len);
-	if (l3_off + sizeof(*ip6) + remaining > pkt_len)
+	if (l3_off + sizeof(*ip6) + remaining > full_frame_len(len, l3_off + sizeof(*ip6) + remaining))
 		return MINEWATCH_STAT_MALFORMED_IPV6;
+	pkt->frame_len = full_frame_len(len, l3_off + sizeof(*ip6) + remaining);
 
 	pkt->family = MINEWATCH_FAMILY_IPV6;
 	__builtin_memcpy(pkt->src.b, &ip6->saddr, 16);
@@ -231,7 +253,7 @@ l4:
 }
 
 /* Fills pkt; returns PARSE_OK or the enum minewatch_stat to count. */
-static __always_inline int parse_packet(void *data, void *data_end, __u64 pkt_len,
+static __always_inline int parse_packet(void *data, void *data_end, struct frame_len *len,
 					struct packet *pkt)
 {
 	struct ethhdr *eth = data;
@@ -255,9 +277,9 @@ static __always_inline int parse_packet(void *data, void *data_end, __u64 pkt_le
 		return MINEWATCH_STAT_VLAN_TOO_DEEP;
 
 	if (proto == bpf_htons(ETH_P_IP))
-		return parse_ipv4(cursor, data, data_end, pkt_len, pkt);
+		return parse_ipv4(cursor, data, data_end, len, pkt);
 	if (proto == bpf_htons(ETH_P_IPV6))
-		return parse_ipv6(cursor, data, data_end, pkt_len, pkt);
+		return parse_ipv6(cursor, data, data_end, len, pkt);
 	return MINEWATCH_STAT_NON_IP;
 }
 

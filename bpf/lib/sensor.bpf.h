@@ -27,7 +27,7 @@ static __always_inline void bench_vary_key(struct minewatch_flow_key *key)
 }
 
 static __always_inline enum sensor_verdict sensor_process(void *ctx, void *data,
-							  void *data_end, __u64 wire_len,
+							  void *data_end, __u32 skb_len,
 							  enum minewatch_hook hook)
 {
 	struct minewatch_flow_value *flow;
@@ -37,8 +37,15 @@ static __always_inline enum sensor_verdict sensor_process(void *ctx, void *data,
 	__u64 now, gen;
 	int rc;
 
+	struct frame_len len = {
+		.ctx = ctx,
+		.linear = (__u32)(data_end - data),
+		.known = hook == MINEWATCH_HOOK_TC ? skb_len : 0,
+		.is_xdp = hook == MINEWATCH_HOOK_XDP,
+	};
+
 	count(hook == MINEWATCH_HOOK_XDP ? MINEWATCH_STAT_XDP_PACKETS : MINEWATCH_STAT_TC_PACKETS);
-	rc = parse_packet(data, data_end, wire_len, &pkt);
+	rc = parse_packet(data, data_end, &len, &pkt);
 	if (rc != PARSE_OK) {
 		count(rc); /* fail open: never drop what we cannot read */
 		return SENSOR_PASS;
@@ -77,7 +84,7 @@ static __always_inline enum sensor_verdict sensor_process(void *ctx, void *data,
 			flow->rules_gen = gen;
 	}
 
-	account_packet(flow, dir, &pkt, wire_len, now);
+	account_packet(flow, dir, &pkt, pkt.frame_len, now);
 	maybe_sample(ctx, hook, flow, &key, dir, &pkt, now);
 	return SENSOR_PASS;
 }

@@ -23,9 +23,8 @@ int minewatch_xdp(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	__u64 wire_len = bpf_xdp_get_buff_len(ctx);
 
-	return sensor_process(ctx, data, data_end, wire_len, MINEWATCH_HOOK_XDP) == SENSOR_DROP
+	return sensor_process(ctx, data, data_end, 0, MINEWATCH_HOOK_XDP) == SENSOR_DROP
 		       ? XDP_DROP
 		       : XDP_PASS;
 }

@@ -32,6 +32,7 @@ BOOST_AUTO_TEST_CASE(cidr_rule_drops_at_both_hooks_and_counts_hits) {
   auto rule = h.sensor().cidrRules().lookup(minewatch::datapath::Blocklist::cidrKey(cidr("198.51.100.0/24")));
   BOOST_REQUIRE(rule);
   BOOST_TEST(rule->hits == 2u);
+  BOOST_TEST(rule->first_hit_ns == kT0);
   BOOST_TEST(rule->last_hit_ns == kT0 + kMs);
   BOOST_TEST(rule->rule_id == 7u);
   // a neighbouring network is untouched

@@ -3,3 +3,11 @@
 // They need root (CAP_BPF + CAP_NET_ADMIN); without it they fail, never skip.
 #define BOOST_TEST_MODULE minewatch_bpf
 #include <boost/test/unit_test.hpp>
+
+#include "datapath/libbpf_log.hpp"
+
+/// libbpf's own chatter only with MINEWATCH_VERBOSE=1.
+struct QuietLibbpf {
+  QuietLibbpf() { minewatch::datapath::installLibbpfLogger(std::getenv("MINEWATCH_VERBOSE") != nullptr); }
+};
+BOOST_TEST_GLOBAL_FIXTURE(QuietLibbpf);

@@ -214,7 +214,8 @@ BOOST_AUTO_TEST_CASE(rules_round_trip) {
   auto list = json::parse(cli("block list --json").out);
   BOOST_REQUIRE(list.size() == 1u);
   BOOST_TEST((keys(list[0]) == std::set<std::string>{"id", "target", "source", "reason", "created", "hits",
-                                                     "ttl_remaining_s"}));
+                                                     "first_hit", "ttl_remaining_s"}));
+  BOOST_TEST(list[0]["first_hit"].is_null());
   BOOST_TEST(list[0]["ttl_remaining_s"].get<std::uint64_t>() <= 3600u);
   BOOST_TEST(rfc3339(list[0]["created"]));
   BOOST_TEST(cli("block list").out.find("203.0.113.0/24") != std::string::npos);

@@ -32,7 +32,8 @@ BOOST_AUTO_TEST_CASE(field_offsets) {
   BOOST_TEST(offsetof(minewatch_sample, data) == 64u);
   BOOST_TEST(offsetof(minewatch_lpm_key, addr) == 4u);
   BOOST_TEST(offsetof(minewatch_endpoint_key, port) == 16u);
-  BOOST_TEST(offsetof(minewatch_block_rule, rule_id) == 24u);
+  BOOST_TEST(offsetof(minewatch_block_rule, first_hit_ns) == 16u);
+  BOOST_TEST(offsetof(minewatch_block_rule, rule_id) == 32u);
 }
 
 BOOST_AUTO_TEST_CASE(histograms_cover_what_mining_needs) {

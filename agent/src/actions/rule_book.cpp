@@ -26,7 +26,7 @@ std::optional<std::string> RuleBook::block(const rules::RuleTarget &target, std:
     return "refused: " + rules::toString(target) + " overlaps allowlisted " + rules::toString(*allowed);
   auto key = rules::toString(target);
   auto it = blocks_.find(key);
-  BlockRule rule = it != blocks_.end() ? it->second : BlockRule{next_id_++, target, "", "", wall_ns, 0, 0, 0};
+  BlockRule rule = it != blocks_.end() ? it->second : BlockRule{next_id_++, target, "", "", wall_ns, 0, 0, 0, 0};
   rule.source = std::move(source);
   rule.reason = std::move(reason);
   rule.expires_ns = ttl_ns ? now_ns + ttl_ns : 0;
@@ -89,6 +89,7 @@ std::vector<BlockRule> RuleBook::blocks() const {
     BlockRule copy = rule;
     if (auto it = counters.find(key); it != counters.end()) {
       copy.hits = it->second.hits;
+      copy.first_hit_ns = it->second.first_hit_ns;
       copy.last_hit_ns = it->second.last_hit_ns;
     }
     out.push_back(copy);

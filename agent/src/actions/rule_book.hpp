@@ -20,6 +20,7 @@ struct BlockRule {
   std::uint64_t created_ns = 0; // wall clock
   std::uint64_t expires_ns = 0; // data-path clock; 0 = never
   std::uint64_t hits = 0;
+  std::uint64_t first_hit_ns = 0; // data-path clock
   std::uint64_t last_hit_ns = 0;
 };
 

@@ -30,7 +30,7 @@ bool closed(const minewatch_flow_value &v) {
 Agent::Agent(const config::AgentConfig &config, datapath::SensorObject &sensor, DatapathInfo info,
              util::TimeBase time_base, actions::EventLog &events)
     : config_(config), sensor_(sensor), info_(std::move(info)), time_base_(time_base), events_(events),
-      maps_(sensor), rules_(maps_), engine_(config, detect::IntelFeed{}), table_(config.agent_max_flows),
+      maps_(sensor), rules_(maps_), engine_(config, loadIntel(config, info_.notes)), table_(config.agent_max_flows),
       started_wall_ns_(util::wallNowNs()) {}
 
 void Agent::start(std::uint64_t now_ns) {
@@ -54,7 +54,7 @@ void Agent::tick(std::uint64_t now_ns) {
   auto began = std::chrono::steady_clock::now();
   ++counters_.ticks;
   std::vector<minewatch_flow_key> over;
-  std::uint64_t seen = 0;
+  std::uint64_t seen = 0, bytes = 0, packets = 0;
   auto idle_ns = std::uint64_t{config_.idle_timeout_s} * kNsPerSec;
   auto closed_ns = std::uint64_t{config_.closed_timeout_s} * kNsPerSec;
 
@@ -63,6 +63,8 @@ void Agent::tick(std::uint64_t now_ns) {
       const auto &key = keys[i];
       const auto &value = values[i];
       ++seen;
+      auto flow_bytes = value.dir[0].bytes + value.dir[1].bytes;
+      auto flow_packets = value.dir[0].packets + value.dir[1].packets;
       auto last = lastSeen(value);
       auto quiet = now_ns > last ? now_ns - last : 0;
       bool is_idle = quiet >= idle_ns;
@@ -75,10 +77,17 @@ void Agent::tick(std::uint64_t now_ns) {
       if (is_idle || is_closed) {
         over.push_back(key);
         ++(is_closed ? counters_.flows_deleted_closed : counters_.flows_deleted_idle);
+        ended_bytes_ += flow_bytes;
+        ended_packets_ += flow_packets;
+      } else {
+        bytes += flow_bytes;
+        packets += flow_packets;
       }
     }
   });
   map_entries_ = seen - over.size();
+  live_bytes_ = bytes;
+  live_packets_ = packets;
   deleteFlows(over);
   expireRules(now_ns);
   counters_.last_drain_flows = seen;

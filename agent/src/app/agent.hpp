@@ -70,7 +70,7 @@ public:
   nlohmann::json explain(const std::string &flow) const; // throws std::invalid_argument on unknown
   nlohmann::json blockAdd(const std::string &target, std::uint64_t ttl_s, std::uint64_t now_ns);
   nlohmann::json blockDel(const std::string &target);
-  nlohmann::json blockList() const;
+  nlohmann::json blockList(std::uint64_t now_ns) const;
   nlohmann::json allowAdd(const std::string &target);
   nlohmann::json allowDel(const std::string &target);
   nlohmann::json allowList() const;
@@ -103,6 +103,10 @@ private:
   std::uint64_t started_wall_ns_;
   std::uint64_t map_entries_ = 0;
   std::uint64_t flows_deleted_ = 0; // from the BPF map, for deriving LRU evictions
+  // Traffic totals: live flows as of the last drain, plus every flow deleted
+  // so far (as last read), so nothing counted is lost when a flow ends.
+  std::uint64_t live_bytes_ = 0, live_packets_ = 0;
+  std::uint64_t ended_bytes_ = 0, ended_packets_ = 0;
 };
 
 } // namespace minewatch::app

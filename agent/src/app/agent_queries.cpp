@@ -6,7 +6,6 @@
 
 #include "app/json_views.hpp"
 #include "datapath/blocklist.hpp"
-#include "datapath/monotonic_clock.hpp"
 
 #include <algorithm>
 
@@ -64,6 +63,10 @@ nlohmann::json Agent::status(std::uint64_t now_ns) const {
        {{"flows", {{"entries", map_entries_}, {"max", bpf_map__max_entries(skel->maps.minewatch_flows)}}},
         {"block_rules", {{"entries", rules_.blocks().size()}, {"max", bpf_map__max_entries(skel->maps.minewatch_block_endpoint)}}},
         {"allow_rules", rules_.allows().size()}}},
+      {"traffic",
+       {{"bytes", live_bytes_ + ended_bytes_},
+        {"packets", live_packets_ + ended_packets_},
+        {"bytes_of_ended_flows", ended_bytes_}}},
       {"autoblock", config::toString(config_.autoblock)},
       {"uptime_s", (util::wallNowNs() - started_wall_ns_) / kNsPerSec},
       {"now", util::rfc3339(time_base_.toWall(now_ns))},
@@ -189,13 +192,10 @@ nlohmann::json Agent::blockDel(const std::string &text) {
   return {{"removed", rules::toString(target)}};
 }
 
-nlohmann::json Agent::blockList() const {
+nlohmann::json Agent::blockList(std::uint64_t now_ns) const {
   nlohmann::json out = nlohmann::json::array();
-  auto now = datapath::monotonicNs();
   for (const auto &rule : rules_.blocks())
-    out.push_back(ruleJson(rule, sensor_.skel()->bss->minewatch_globals.clock_override_ns
-                                     ? sensor_.skel()->bss->minewatch_globals.clock_override_ns
-                                     : now));
+    out.push_back(ruleJson(rule, now_ns, time_base_));
   return out;
 }
 

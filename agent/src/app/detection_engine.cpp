@@ -20,6 +20,20 @@ std::string serverText(const FlowRoles &roles) {
 }
 } // namespace
 
+detect::IntelFeed loadIntel(const config::AgentConfig &config, std::vector<std::string> &notes) {
+  detect::IntelFeed feed;
+  for (const auto &path : config.intel_feeds) {
+    auto r = feed.loadFile(path);
+    auto note = fmt::format("intel feed {}: {} domains, {} networks", path, r.domains, r.cidrs);
+    if (r.skipped)
+      note += fmt::format(", {} lines skipped (first at line {})", r.skipped, r.first_skipped_line);
+    notes.push_back(note);
+  }
+  for (auto port : config.intel_ports)
+    feed.addPort(port);
+  return feed;
+}
+
 DetectionEngine::DetectionEngine(const config::AgentConfig &config, detect::IntelFeed intel)
     : thresholds_{config.suspicious_threshold, config.mining_threshold}, intel_(std::move(intel)),
       behaviour_(behaviourSettings(config)), correlation_(config.correlation_clients) {}

@@ -12,6 +12,11 @@
 
 namespace minewatch::app {
 
+/// Loads the config's intel feeds and ports. Feed lines that are not entries
+/// are skipped; each feed's counts go to `notes`. Throws when a feed cannot
+/// be read (a missing feed is a config mistake, not something to ignore).
+detect::IntelFeed loadIntel(const config::AgentConfig &config, std::vector<std::string> &notes);
+
 /// Runs every detector over one flow and turns their evidence into a
 /// verdict; remembers what it concluded for the correlation detector.
 class DetectionEngine {

@@ -7,13 +7,34 @@
 
 namespace minewatch::app {
 
+namespace {
+/// How much a port looks like a service's: well-known, then the ports pools
+/// use, then registered, then ephemeral (Linux and Windows ranges).
+int serviceScore(std::uint16_t port) {
+  static constexpr std::uint16_t kPoolPorts[] = {3333, 3334, 3335, 3336, 3357, 4444, 5555, 5556, 5588, 5730, 6099,
+                                                 6666, 7777, 7778, 8008, 8888, 8899, 9332, 9999, 14433, 14444};
+  if (port < 1024)
+    return 3;
+  for (auto p : kPoolPorts)
+    if (p == port)
+      return 2;
+  return port < 32768 ? 1 : 0;
+}
+} // namespace
+
 FlowRoles rolesOf(const minewatch_flow_key &key, const minewatch_flow_value &value) {
   unsigned client_dir = value.initiator & 1u;
   bool known = (value.flags & MINEWATCH_FLOW_INITIATOR_FROM_SYN) != 0;
   auto a = datapath::endpointA(key);
   auto b = datapath::endpointB(key);
-  if (!known && a.port != b.port && key.proto != 1 && key.proto != 58)
-    client_dir = a.port > b.port ? MINEWATCH_DIR_A_TO_B : MINEWATCH_DIR_B_TO_A;
+  // Without a SYN the first packet seen may be anyone's (a flow older than
+  // the agent, or one picked up again after eviction): the port that looks
+  // more like a service's names the server; a tie leaves the first sender.
+  if (!known && key.proto != 1 && key.proto != 58) {
+    int sa = serviceScore(a.port), sb = serviceScore(b.port);
+    if (sa != sb)
+      client_dir = sa < sb ? MINEWATCH_DIR_A_TO_B : MINEWATCH_DIR_B_TO_A;
+  }
   FlowRoles roles;
   roles.proto = key.proto;
   roles.client_dir = client_dir;

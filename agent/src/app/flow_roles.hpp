@@ -18,8 +18,8 @@ struct FlowRoles {
   unsigned client_dir = 0; // index into minewatch_flow_value::dir
 };
 
-/// The initiator when the data path saw it open the flow; otherwise the
-/// endpoint on the higher (ephemeral-looking) port is taken as the client.
+/// The initiator when the data path saw it open the flow (a bare SYN);
+/// otherwise the endpoint whose port looks less like a service's.
 FlowRoles rolesOf(const minewatch_flow_key &key, const minewatch_flow_value &value);
 
 /// A short stable id for a flow ("f3a9c2d417e8"), as `flows` prints and

@@ -66,13 +66,15 @@ nlohmann::json behaviourJson(const detect::BehaviourReport &r) {
           {"unmet", r.unmet}};
 }
 
-nlohmann::json ruleJson(const actions::BlockRule &rule, std::uint64_t now_ns) {
+nlohmann::json ruleJson(const actions::BlockRule &rule, std::uint64_t now_ns, const util::TimeBase &time_base) {
   nlohmann::json j = {{"id", rule.id},
                       {"target", rules::toString(rule.target)},
                       {"source", rule.source},
                       {"reason", rule.reason},
                       {"created", util::rfc3339(rule.created_ns)},
                       {"hits", rule.hits}};
+  // When it first dropped something: detection-to-block latency.
+  j["first_hit"] = rule.first_hit_ns ? nlohmann::json(util::rfc3339(time_base.toWall(rule.first_hit_ns))) : nullptr;
   if (rule.expires_ns)
     j["ttl_remaining_s"] = rule.expires_ns > now_ns ? (rule.expires_ns - now_ns) / 1'000'000'000ull : 0;
   else

@@ -5,6 +5,7 @@
 #include "app/detection_log.hpp"
 #include "detect/behaviour_detector.hpp"
 #include "detect/flow_features.hpp"
+#include "util/time_format.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -16,7 +17,7 @@ nlohmann::json flowJson(const FlowRoles &roles);
 nlohmann::json detectionJson(const Detection &detection);
 nlohmann::json featuresJson(const detect::FlowFeatures &features);
 nlohmann::json behaviourJson(const detect::BehaviourReport &report);
-nlohmann::json ruleJson(const actions::BlockRule &rule, std::uint64_t now_ns);
+nlohmann::json ruleJson(const actions::BlockRule &rule, std::uint64_t now_ns, const util::TimeBase &time_base);
 const char *protoName(std::uint8_t proto);
 
 } // namespace minewatch::app

@@ -29,7 +29,14 @@ int main(int argc, char **argv) {
   app.add_option("--socket", socket_path, "control socket path (default /run/minewatch/minewatch.sock)");
   app.add_option("--events", events, "JSON-lines events: - for stdout (default), or a file to append to");
   app.add_flag("-v,--verbose", verbose, "libbpf/libxdp debug output, verifier logs included");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp &e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError &e) {
+    fmt::print(stderr, "minewatch-agent: {} (see --help)\n", e.what());
+    return 2;
+  }
 
   try {
     minewatch::datapath::installLibbpfLogger(verbose);

@@ -127,6 +127,7 @@ const std::map<std::string, Setter> &setters() {
       {"datapath.max_block_rules", [](L v, C c) { c.sensor.max_block_rules = v.integer<std::uint32_t>(1, 1u << 20); }},
       {"datapath.samples_per_direction",
        [](L v, C c) { c.sensor.samples_per_direction = v.integer<std::uint32_t>(0, 64); }},
+      {"datapath.precise_clock", [](L v, C c) { c.sensor.precise_clock = v.boolean(); }},
       {"datapath.sample_bytes", [](L v, C c) { c.sensor.sample_bytes = v.integer<std::uint32_t>(1, 256); }},
       {"datapath.dns_samples_per_sec",
        [](L v, C c) { c.sensor.dns_samples_per_sec = v.integer<std::uint32_t>(0, 1000000); }},

@@ -41,7 +41,11 @@ struct AgentConfig {
   std::vector<std::string> allowlist;     // CIDR or ADDR:PORT[/proto]
   std::vector<std::string> blocklist;     // manual rules applied at start
   std::vector<std::string> intel_feeds;   // files: plain lists or hosts format
-  std::vector<std::uint16_t> intel_ports; // weak evidence alone
+  // Ports mining pools commonly listen on (Falco's miner_ports, less the
+  // ordinary web and mail ports): weak evidence, never enough alone.
+  std::vector<std::uint16_t> intel_ports = {3333, 3334, 3335, 3336, 3357, 4444, 5555, 5556, 5588, 5730, 6099,
+                                            6666, 7777, 7778, 8008, 8888, 8899, 9332, 9999, 14433, 14444,
+                                            45560, 45700};
 };
 
 /// A config problem, located: "config.yaml:12: autoblock.mode: must be one of off, dry-run, on".

@@ -42,7 +42,7 @@ json dispatch(app::Agent &agent, const json &request, std::uint64_t now_ns) {
   if (cmd == "block_del")
     return agent.blockDel(str(request, "target"));
   if (cmd == "block_list")
-    return agent.blockList();
+    return agent.blockList(now_ns);
   if (cmd == "allow_add")
     return agent.allowAdd(str(request, "target"));
   if (cmd == "allow_del")

@@ -12,12 +12,13 @@ namespace minewatch::datapath {
 namespace {
 bool g_verbose = false;
 
+// Everything is demoted one level, as xdp-tools does: libbpf's warnings
+// are about fallbacks it tries (libxdp's dispatcher probe among them) and our
+// own error messages say what failed, so its output shows only with -v.
 int printLibbpf(enum libbpf_print_level level, const char *format, va_list args) {
-  if (level == LIBBPF_DEBUG && !g_verbose)
+  (void)level;
+  if (!g_verbose)
     return 0;
-  if (level == LIBBPF_INFO && !g_verbose)
-    return 0;
-  std::fputs("libbpf: ", stderr);
   return std::vfprintf(stderr, format, args);
 }
 

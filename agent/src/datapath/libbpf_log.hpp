@@ -4,8 +4,8 @@
 namespace minewatch::datapath {
 
 /// Routes libbpf and libxdp messages to stderr, demoted one level as
-/// xdp-tools does: their warnings about optional features are not ours.
-/// Debug output (verifier logs included) only when verbose.
+/// xdp-tools does, so they show only when verbose (verifier logs included):
+/// their warnings are about fallbacks they try; ours say what failed.
 void installLibbpfLogger(bool verbose);
 
 } // namespace minewatch::datapath

@@ -27,6 +27,7 @@ SensorObject::SensorObject(const SensorOptions &options) : skel_("minewatch") {
   cfg.dns_samples_per_sec = options.dns_samples_per_sec;
   cfg.enforce = options.enforce ? 1 : 0;
   cfg.bench_new_flow_per_packet = options.bench_new_flow_per_packet ? 1 : 0;
+  cfg.precise_clock = options.precise_clock ? 1 : 0;
   // A fresh generation no pinned flow can hold (see minewatch_globals).
   skel_->bss->minewatch_globals.rules_gen = monotonicNs();
 }

@@ -14,6 +14,7 @@ struct SensorOptions {
   std::uint32_t sample_bytes = 256;
   std::uint32_t dns_samples_per_sec = 200;
   bool enforce = true; // false: tap mode, count would-drops only
+  bool precise_clock = false; // ns timestamps instead of the coarse (1/HZ) clock
   bool bench_new_flow_per_packet = false;
 };
 

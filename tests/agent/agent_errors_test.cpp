@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// minewatch-agent refuses what it cannot do with one clear line and a
+// non-zero status: no interface, a missing one, no privileges, a bad config,
+// a file that is not a capture.
+#define BOOST_TEST_MODULE minewatch_agent_errors
+#include <boost/test/unit_test.hpp>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+namespace {
+const std::string kAgent = MINEWATCH_AGENT_BIN;
+
+struct Run {
+  int status;
+  std::string output; // stdout and stderr together
+};
+
+Run run(const std::string &command) {
+  FILE *pipe = ::popen((command + " 2>&1").c_str(), "r");
+  BOOST_REQUIRE(pipe);
+  std::string out;
+  std::array<char, 4096> buf{};
+  while (auto n = std::fread(buf.data(), 1, buf.size(), pipe))
+    out.append(buf.data(), n);
+  int status = ::pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+void refused(const Run &r, int status, const std::string &words) {
+  BOOST_TEST(r.status == status, r.output);
+  BOOST_TEST(std::count(r.output.begin(), r.output.end(), '\n') == 1, r.output);
+  BOOST_TEST(r.output.rfind("minewatch-agent: ", 0) == 0u, r.output);
+  BOOST_TEST(r.output.find(words) != std::string::npos, r.output);
+}
+
+std::string temp(const std::string &name, const std::string &content) {
+  auto path = "/tmp/minewatch-errors-" + std::to_string(::getpid()) + "-" + name;
+  std::ofstream(path) << content;
+  return path;
+}
+} // namespace
+
+BOOST_AUTO_TEST_CASE(no_interface_given) { refused(run(kAgent), 2, "no interface"); }
+
+BOOST_AUTO_TEST_CASE(interface_missing) {
+  refused(run(kAgent + " --iface mw-no-such0 --socket /tmp/mw-err.sock"), 1,
+          "interface 'mw-no-such0' does not exist");
+}
+
+BOOST_AUTO_TEST_CASE(no_privileges) {
+  refused(run("setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all " + kAgent + " --iface lo"), 1,
+          "needs CAP_BPF");
+}
+
+BOOST_AUTO_TEST_CASE(bad_config_names_file_line_and_key) {
+  auto path = temp("bad.yaml", "agent:\n  tick_ms: 1\n");
+  refused(run(kAgent + " --iface lo --config " + path), 2, path + ":2: agent.tick_ms: 1 is out of range");
+  ::unlink(path.c_str());
+}
+
+BOOST_AUTO_TEST_CASE(bad_arguments) {
+  refused(run(kAgent + " --mode turbo --iface lo"), 2, "--mode");
+  refused(run(kAgent + " --config /nonexistent.yaml"), 2, "/nonexistent.yaml");
+  refused(run(kAgent + " --replay /nonexistent.pcap"), 2, "/nonexistent.pcap");
+}
+
+BOOST_AUTO_TEST_CASE(replay_of_something_that_is_not_a_capture) {
+  auto path = temp("not.pcap", "this is not a capture\n");
+  refused(run(kAgent + " --replay " + path), 1, "cannot read capture");
+  ::unlink(path.c_str());
+}

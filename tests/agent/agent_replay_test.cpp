@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// The agent on the public captures, through the real BPF programs (replay):
+// every mining flow found with its reasons, the hard negative left alone,
+// and the actions each autoblock mode takes. Needs root (loads BPF).
+#define BOOST_TEST_MODULE minewatch_agent_replay
+#include <boost/test/unit_test.hpp>
+
+#include "app/agent.hpp"
+#include "app/replay_runner.hpp"
+#include "datapath/libbpf_log.hpp"
+#include "replay/pcap_reader.hpp"
+
+#include <unistd.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+using namespace minewatch;
+using nlohmann::json;
+
+namespace {
+const std::string kPcaps = MINEWATCH_PCAP_DIR;
+
+/// The agent after a whole capture, with its event log.
+struct Replayed {
+  std::string events_path = "/tmp/minewatch-replay-test-" + std::to_string(::getpid()) + ".jsonl";
+  datapath::SensorObject sensor{datapath::SensorOptions{}};
+  std::unique_ptr<actions::EventLog> events;
+  std::unique_ptr<app::Agent> agent;
+
+  Replayed(const std::string &capture, config::AgentConfig config, bool tap = false) {
+    datapath::installLibbpfLogger(false);
+    ::unlink(events_path.c_str());
+    sensor.load();
+    events = std::make_unique<actions::EventLog>(events_path);
+    agent = std::make_unique<app::Agent>(config, sensor, app::DatapathInfo{"replay", "replay", false, false, tap, 0, 0, "", {}},
+                                         util::TimeBase::identity(), *events);
+    replay::PcapReader reader(kPcaps + "/" + capture);
+    app::feedCapture(reader, sensor, *agent, config.tick_ms);
+  }
+  ~Replayed() { ::unlink(events_path.c_str()); }
+
+  /// The capture's last timestamp: "now" at the end of the replay.
+  std::uint64_t lastTs() const { return sensor.skel()->bss->minewatch_globals.clock_override_ns; }
+
+  /// "dst:dport" of every mining detection.
+  std::set<std::string> miningServers() const {
+    std::set<std::string> out;
+    for (const auto &d : agent->detections())
+      if (d["verdict"] == "mining")
+        out.insert(d["flow"]["dst"].get<std::string>() + ":" + std::to_string(d["flow"]["dport"].get<int>()));
+    return out;
+  }
+
+  std::vector<json> eventLines() const {
+    std::ifstream in(events_path);
+    std::vector<json> out;
+    for (std::string line; std::getline(in, line);)
+      out.push_back(json::parse(line)); // every line must be JSON on its own
+    return out;
+  }
+};
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(public_captures)
+
+BOOST_AUTO_TEST_CASE(ndpi_mining_all_four_flows) {
+  Replayed r("ndpi_mining.pcapng", {});
+  BOOST_TEST((r.miningServers() == std::set<std::string>{"185.71.66.39:9999", "178.32.196.217:9050",
+                                                        "94.23.199.191:3333", "116.211.167.195:3333"}));
+}
+
+BOOST_AUTO_TEST_CASE(nicehash_eth_proxy) {
+  Replayed r("nicehash_dwarf_s.pcapng", {});
+  BOOST_TEST((r.miningServers() == std::set<std::string>{"87.98.182.61:8008"}));
+}
+
+BOOST_AUTO_TEST_CASE(bitcoin_stratum_and_getwork) {
+  Replayed r("bitcoin-mining.pcap", {});
+  BOOST_TEST((r.miningServers() == std::set<std::string>{"113.21.199.11:3333", "74.84.128.158:3333"}));
+  // every TCP flow of the capture goes to a pool, and each is judged mining
+  for (const auto &d : r.agent->detections())
+    BOOST_TEST(d["verdict"] == "mining", d.dump());
+}
+
+BOOST_AUTO_TEST_CASE(coinhive_over_websocket) {
+  Replayed r("coinhive-stratum.pcap", {});
+  BOOST_TEST((r.miningServers() == std::set<std::string>{"192.110.160.114:3333"}));
+}
+
+BOOST_AUTO_TEST_CASE(benign_json_rpc_is_left_alone) {
+  Replayed r("benign_jsonrpc.pcap", {});
+  BOOST_TEST(r.agent->detections().empty(), r.agent->detections().dump());
+  BOOST_TEST(r.agent->counters().facts > 0u); // it was read, and judged not mining
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(actions)
+
+BOOST_AUTO_TEST_CASE(autoblock_on_blocks_the_pool_endpoint_with_a_ttl) {
+  config::AgentConfig c;
+  c.autoblock = config::AutoBlockMode::On;
+  c.block_ttl_s = 600;
+  Replayed r("nicehash_dwarf_s.pcapng", c);
+  auto d = r.agent->detections().at(0);
+  BOOST_TEST(d["action"] == "blocked");
+  auto rules = r.agent->blockList(r.lastTs());
+  BOOST_REQUIRE(rules.size() == 1u);
+  BOOST_TEST(rules[0]["target"] == "87.98.182.61:8008/tcp", rules.dump());
+  // The block outlives nothing: it lapsed after its TTL (capture time) and
+  // the pool's next packets, tainted by the first detection, renewed it.
+  BOOST_TEST(rules[0]["source"] == "auto");
+  BOOST_TEST(rules[0]["ttl_remaining_s"].get<std::uint64_t>() <= 600u);
+
+  bool detection = false, block = false;
+  for (const auto &e : r.eventLines()) {
+    detection = detection || (e["event"] == "detection" && e["verdict"] == "mining" && e.contains("reasons"));
+    block = block || (e["event"] == "block_added" && e["target"] == "87.98.182.61:8008/tcp");
+  }
+  BOOST_TEST(detection);
+  BOOST_TEST(block);
+}
+
+BOOST_AUTO_TEST_CASE(dry_run_and_off_block_nothing) {
+  config::AgentConfig c;
+  c.autoblock = config::AutoBlockMode::DryRun;
+  Replayed dry("nicehash_dwarf_s.pcapng", c);
+  BOOST_TEST(dry.agent->detections().at(0)["action"] == "would-block");
+  BOOST_TEST(dry.agent->blockList(0).empty());
+
+  c.autoblock = config::AutoBlockMode::Off;
+  Replayed off("nicehash_dwarf_s.pcapng", c);
+  BOOST_TEST(off.agent->detections().at(0)["action"] == "alert");
+  BOOST_TEST(off.agent->blockList(0).empty());
+}
+
+BOOST_AUTO_TEST_CASE(allowlist_wins_over_autoblock) {
+  config::AgentConfig c;
+  c.autoblock = config::AutoBlockMode::On;
+  c.allowlist = {"87.98.182.0/24"};
+  Replayed r("nicehash_dwarf_s.pcapng", c);
+  auto d = r.agent->detections().at(0);
+  BOOST_TEST(d["verdict"] == "mining"); // still reported...
+  BOOST_TEST(d["action"] == "allowlisted"); // ...but never blocked
+  BOOST_TEST(r.agent->blockList(r.lastTs()).empty());
+}
+
+BOOST_AUTO_TEST_CASE(tap_mode_only_alerts) {
+  config::AgentConfig c;
+  c.autoblock = config::AutoBlockMode::On;
+  Replayed r("nicehash_dwarf_s.pcapng", c, /*tap=*/true);
+  BOOST_TEST(r.agent->detections().at(0)["action"] == "alert");
+  BOOST_TEST(r.agent->blockList(r.lastTs()).empty());
+}
+
+BOOST_AUTO_TEST_CASE(intel_feed_names_the_pool) {
+  auto feed = "/tmp/minewatch-replay-feed-" + std::to_string(::getpid()) + ".txt";
+  std::ofstream(feed) << "# test feed\n87.98.182.0/24\n";
+  config::AgentConfig c;
+  c.intel_feeds = {feed};
+  Replayed r("nicehash_dwarf_s.pcapng", c);
+  ::unlink(feed.c_str());
+  auto explain = r.agent->explain(r.agent->detections().at(0)["id"].get<std::string>());
+  bool intel = false;
+  for (const auto &e : explain["evidence"])
+    intel = intel || (e["detector"] == "intel" && e["reason"].get<std::string>().find("87.98.182.0/24") != std::string::npos);
+  BOOST_TEST(intel, explain["evidence"].dump());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
