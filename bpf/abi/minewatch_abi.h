@@ -189,6 +189,8 @@ enum minewatch_stat {
 	MINEWATCH_STAT_BLOCK_WOULD_DROP,  /* matched while not enforcing (tap mode) */
 	MINEWATCH_STAT_BLOCK_EXPIRED,     /* matched an expired rule: passed */
 	MINEWATCH_STAT_SAMPLE_LOAD_FAILED,/* payload bytes could not be read */
+	MINEWATCH_STAT_BLOCKED_XDP_BYTES, /* frame bytes of the packets dropped at XDP */
+	MINEWATCH_STAT_BLOCKED_TC_BYTES,
 	MINEWATCH_STAT_MAX,
 };
 

@@ -67,8 +67,12 @@ static __always_inline enum sensor_verdict sensor_process(void *ctx, void *data,
 
 		if (block == BLOCK_MATCH) {
 			if (minewatch_cfg.enforce) {
-				count(hook == MINEWATCH_HOOK_XDP ? MINEWATCH_STAT_BLOCKED_XDP
-								 : MINEWATCH_STAT_BLOCKED_TC);
+				int xdp = hook == MINEWATCH_HOOK_XDP;
+
+				count(xdp ? MINEWATCH_STAT_BLOCKED_XDP : MINEWATCH_STAT_BLOCKED_TC);
+				/* bytes too: interface counters include what XDP drops */
+				count_n(xdp ? MINEWATCH_STAT_BLOCKED_XDP_BYTES : MINEWATCH_STAT_BLOCKED_TC_BYTES,
+					pkt.frame_len);
 				return SENSOR_DROP;
 			}
 			count(MINEWATCH_STAT_BLOCK_WOULD_DROP);

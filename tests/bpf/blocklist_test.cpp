@@ -28,6 +28,8 @@ BOOST_AUTO_TEST_CASE(cidr_rule_drops_at_both_hooks_and_counts_hits) {
   BOOST_TEST(h.runXdp(tcpFromPool(kSyn | kAck), kT0 + kMs) == XDP_DROP);
   BOOST_TEST(h.stat(MINEWATCH_STAT_BLOCKED_TC) == 1u);
   BOOST_TEST(h.stat(MINEWATCH_STAT_BLOCKED_XDP) == 1u);
+  BOOST_TEST(h.stat(MINEWATCH_STAT_BLOCKED_TC_BYTES) == tcpToPool(kSyn).size());
+  BOOST_TEST(h.stat(MINEWATCH_STAT_BLOCKED_XDP_BYTES) == tcpFromPool(kSyn | kAck).size());
   BOOST_TEST(h.flowCount() == 0u); // dropped packets create no state
   auto rule = h.sensor().cidrRules().lookup(minewatch::datapath::Blocklist::cidrKey(cidr("198.51.100.0/24")));
   BOOST_REQUIRE(rule);

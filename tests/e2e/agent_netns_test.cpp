@@ -27,6 +27,7 @@ using nlohmann::json;
 namespace {
 const std::string kLab = MINEWATCH_LAB_DIR;
 const std::string kAgent = MINEWATCH_AGENT_BIN;
+const std::string kCli = MINEWATCH_CLI_BIN;
 
 template <typename Pred> bool waitFor(Pred done, std::chrono::milliseconds limit) {
   auto deadline = std::chrono::steady_clock::now() + limit;
@@ -130,6 +131,16 @@ BOOST_AUTO_TEST_CASE(plaintext_stratum_is_detected_blocked_and_stays_blocked) {
     auto before = agent.counter("blocked_tc");
     BOOST_TEST(WEXITSTATUS(std::system((miner + " >/dev/null 2>&1").c_str())) == 3);
     BOOST_TEST(agent.counter("blocked_tc") > before);
+
+    // The operator's view of the same, through the real `minewatch` binary.
+    auto table = sh(kCli + " --socket " + socket + " detections");
+    BOOST_TEST(table.find("mining") != std::string::npos, table);
+    BOOST_TEST(table.find(std::string(VethLab::kPeerAddr) + ":3333") != std::string::npos, table);
+    auto explained = sh(kCli + " --socket " + socket + " explain " + detection["id"].get<std::string>());
+    BOOST_TEST(explained.find("monero-stratum") != std::string::npos, explained);
+    auto status = json::parse(sh(kCli + " --socket " + socket + " status --json"));
+    BOOST_TEST(status["counters"]["blocked_tc"].get<std::uint64_t>() > 0u);
+    BOOST_TEST(sh(kCli + " --socket " + socket + " block list").find("auto") != std::string::npos);
 
     auto log = readFile(events);
     BOOST_TEST(log.find(R"("event":"detection")") != std::string::npos);

@@ -66,6 +66,15 @@ BOOST_AUTO_TEST_CASE(behaviour_recognises_a_stratum_session) {
   BOOST_TEST(e->reason.find("long-lived (600 s)") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(behaviour_alone_flags_nothing_but_adds_up) {
+  BehaviourDetector detector;
+  auto shape = detector.evaluate(stratumLike()).value();
+  Thresholds t{0.4, 0.8};
+  BOOST_TEST(assess({shape}, t).verdict == Verdict::Clean);
+  BOOST_TEST(assess({shape, {"intel", 0.15, "port 3333"}}, t).verdict == Verdict::Suspicious);
+  BOOST_TEST(assess({shape, {"correlation", 0.9, "taint"}}, t).verdict == Verdict::Mining);
+}
+
 BOOST_AUTO_TEST_CASE(keepalives_are_not_stratum_sized) {
   BehaviourDetector detector;
   auto mqtt = stratumLike();

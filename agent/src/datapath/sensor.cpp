@@ -76,6 +76,7 @@ Sensor::Sensor(const SensorOptions &options, const AttachRequest &request)
   } catch (const std::system_error &e) {
     explainLoadFailure(e);
   }
+  object_.adoptLoadedObject();
   if (pinning_) {
     pinning_->restore();
     notes_ = pinning_->notes();

@@ -3,6 +3,10 @@
 
 #include "datapath/monotonic_clock.hpp"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <system_error>
 
 namespace minewatch::datapath {
@@ -33,6 +37,17 @@ SensorObject::SensorObject(const SensorOptions &options) : skel_("minewatch") {
 }
 
 void SensorObject::load() { skel_.load("minewatch"); }
+
+void SensorObject::adoptLoadedObject() {
+  // bpf_object__load leaves .bss in a private buffer; the skeleton's load
+  // maps the kernel map over that same address. Do the same here.
+  bpf_map *bss = skel_->maps.bss;
+  auto page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  std::size_t size = (bpf_map__value_size(bss) + page - 1) / page * page;
+  void *at = mmap(skel_->bss, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, bpf_map__fd(bss), 0);
+  if (at == MAP_FAILED)
+    throw std::system_error(errno, std::generic_category(), "map the sensor's .bss");
+}
 
 StatCounters SensorObject::stats() const {
   auto sums = bpf::sumPerCpuCounters(skel_->maps.minewatch_stats);
@@ -72,6 +87,8 @@ const char *statName(minewatch_stat stat) {
   case MINEWATCH_STAT_BLOCK_WOULD_DROP: return "block_would_drop";
   case MINEWATCH_STAT_BLOCK_EXPIRED: return "block_expired";
   case MINEWATCH_STAT_SAMPLE_LOAD_FAILED: return "sample_load_failed";
+  case MINEWATCH_STAT_BLOCKED_XDP_BYTES: return "blocked_xdp_bytes";
+  case MINEWATCH_STAT_BLOCKED_TC_BYTES: return "blocked_tc_bytes";
   case MINEWATCH_STAT_MAX: break;
   }
   return "unknown";

@@ -28,6 +28,10 @@ public:
 
   /// Verifies and loads both programs. Throws std::system_error.
   void load();
+  /// After something else loaded the object (libxdp, on attach): points
+  /// skel()->bss at the kernel's .bss map, as the skeleton's own load does,
+  /// so clock and rules-generation writes reach the programs.
+  void adoptLoadedObject();
 
   [[nodiscard]] minewatch_bpf *skel() const { return skel_.get(); }
   [[nodiscard]] bpf_program *xdpProgram() const { return skel_->progs.minewatch_xdp; }

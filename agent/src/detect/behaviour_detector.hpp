@@ -35,7 +35,7 @@ struct BehaviourReport {
 /// band Stratum messages have (jobs 250-370 B, submits ~180 B, replies
 /// ~65 B), at a low and regular rate. Keepalive protocols share most of this
 /// shape but not the sizes, so the full weight needs all five; alone it
-/// never reaches "mining", only "suspicious".
+/// flags nothing (see kFullWeight).
 class BehaviourDetector {
 public:
   explicit BehaviourDetector(BehaviourSettings settings = {}) : settings_(settings) {}
@@ -43,8 +43,11 @@ public:
   BehaviourReport measure(const FlowFeatures &flow) const;
   std::optional<Evidence> evaluate(const FlowFeatures &flow) const;
 
-  static constexpr double kFullWeight = 0.6;    // all features
-  static constexpr double kPartialWeight = 0.3; // all but the size band
+  // Below the "suspicious" line on their own: long-polling and heartbeats
+  // over TLS have this very shape (the lab shows it). Behaviour adds to
+  // other evidence (a pool port, no SNI, fan-in); it never flags alone.
+  static constexpr double kFullWeight = 0.35;    // all features
+  static constexpr double kPartialWeight = 0.2; // all but the size band
 
 private:
   BehaviourSettings settings_;
