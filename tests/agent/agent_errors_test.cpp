@@ -5,6 +5,8 @@
 #define BOOST_TEST_MODULE minewatch_agent_errors
 #include <boost/test/unit_test.hpp>
 
+#include "process_util.hpp"
+
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,27 +19,16 @@
 namespace {
 const std::string kAgent = MINEWATCH_AGENT_BIN;
 
-struct Run {
-  int status;
-  std::string output; // stdout and stderr together
-};
+using minewatch::test::CommandResult;
 
-Run run(const std::string &command) {
-  FILE *pipe = ::popen((command + " 2>&1").c_str(), "r");
-  BOOST_REQUIRE(pipe);
-  std::string out;
-  std::array<char, 4096> buf{};
-  while (auto n = std::fread(buf.data(), 1, buf.size(), pipe))
-    out.append(buf.data(), n);
-  int status = ::pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+/// stdout and stderr together: the refusal must be the only line of either.
+CommandResult run(const std::string &command) { return minewatch::test::runCommand(command, true); }
 
-void refused(const Run &r, int status, const std::string &words) {
-  BOOST_TEST(r.status == status, r.output);
-  BOOST_TEST(std::count(r.output.begin(), r.output.end(), '\n') == 1, r.output);
-  BOOST_TEST(r.output.rfind("minewatch-agent: ", 0) == 0u, r.output);
-  BOOST_TEST(r.output.find(words) != std::string::npos, r.output);
+void refused(const CommandResult &r, int status, const std::string &words) {
+  BOOST_TEST(r.status == status, r.out);
+  BOOST_TEST(std::count(r.out.begin(), r.out.end(), '\n') == 1, r.out);
+  BOOST_TEST(r.out.rfind("minewatch-agent: ", 0) == 0u, r.out);
+  BOOST_TEST(r.out.find(words) != std::string::npos, r.out);
 }
 
 std::string temp(const std::string &name, const std::string &content) {

@@ -12,6 +12,7 @@
 #include "control/commands.hpp"
 #include "control/unix_server.hpp"
 #include "datapath/libbpf_log.hpp"
+#include "process_util.hpp"
 #include "replay/pcap_reader.hpp"
 
 #include <poll.h>
@@ -34,27 +35,9 @@ namespace {
 const std::string kCli = MINEWATCH_CLI_BIN;
 const std::string kPcaps = MINEWATCH_PCAP_DIR;
 
-struct Run {
-  int status;
-  std::string out, err;
-};
+using Run = test::CommandResult;
 
-Run run(const std::string &args) {
-  auto err_path = "/tmp/minewatch-cli-test-" + std::to_string(::getpid()) + ".err";
-  std::string command = kCli + " " + args + " 2>" + err_path;
-  FILE *pipe = ::popen(command.c_str(), "r");
-  BOOST_REQUIRE(pipe);
-  std::string out;
-  std::array<char, 4096> buf{};
-  while (auto n = std::fread(buf.data(), 1, buf.size(), pipe))
-    out.append(buf.data(), n);
-  int status = ::pclose(pipe);
-  std::ifstream in(err_path);
-  std::stringstream err;
-  err << in.rdbuf();
-  ::unlink(err_path.c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out, err.str()};
-}
+Run run(const std::string &args) { return test::runCommand(kCli + " " + args); }
 
 /// The agent behind a socket, served from a thread for the test's duration.
 struct ServedAgent {

@@ -8,6 +8,7 @@
 
 #include "control/control_client.hpp"
 #include "netns.hpp"
+#include "process_util.hpp"
 
 #include <signal.h>
 #include <sys/wait.h>
@@ -28,16 +29,6 @@ namespace {
 const std::string kLab = MINEWATCH_LAB_DIR;
 const std::string kAgent = MINEWATCH_AGENT_BIN;
 const std::string kCli = MINEWATCH_CLI_BIN;
-
-template <typename Pred> bool waitFor(Pred done, std::chrono::milliseconds limit) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline)
-      return false;
-    std::this_thread::sleep_for(50ms);
-  }
-  return true;
-}
 
 /// One agent run in the node namespace (network only: the pins stay on the
 /// host's bpffs so a restart finds them).

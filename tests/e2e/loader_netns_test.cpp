@@ -12,6 +12,7 @@
 #include "datapath/tc_attachment.hpp"
 #include "datapath/xdp_attachment.hpp"
 #include "netns.hpp"
+#include "process_util.hpp"
 #include "packet_capture.hpp"
 #include "sensor_harness.hpp"
 
@@ -36,17 +37,6 @@ namespace {
 constexpr std::uint16_t kEchoPort = 7777;
 constexpr int kMessages = 5;
 constexpr std::size_t kMessageBytes = 100;
-
-/// Bounded wait: polls `done` until it holds or the deadline passes.
-template <typename Pred> bool waitFor(Pred done, std::chrono::milliseconds limit) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline)
-      return false;
-    std::this_thread::sleep_for(20ms);
-  }
-  return true;
-}
 
 /// Connects with a deadline; returns the socket or -1.
 int connectWithin(const char *address, std::uint16_t port, int timeout_ms) {
