@@ -97,12 +97,13 @@ create_flow(const struct minewatch_flow_key *key, enum minewatch_direction dir,
 
 static __always_inline void account_packet(struct minewatch_flow_value *flow,
 					   enum minewatch_direction dir,
-					   const struct packet *pkt, __u64 wire_len, __u64 now)
+					   const struct packet *pkt, __u32 frames, __u64 wire_len,
+					   __u64 now)
 {
 	struct minewatch_dir_stats *d = &flow->dir[dir & 1];
 	__u64 prev;
 
-	__sync_fetch_and_add(&d->packets, 1);
+	__sync_fetch_and_add(&d->packets, frames);
 	__sync_fetch_and_add(&d->bytes, wire_len);
 	if (pkt->payload_len)
 		__sync_fetch_and_add(&d->payload_bytes, pkt->payload_len);

@@ -26,8 +26,13 @@ static __always_inline void bench_vary_key(struct minewatch_flow_key *key)
 	}
 }
 
+/* gso_segs: how many frames this packet leaves as. TC egress sees a GSO
+ * packet once, before the device (or software GSO) cuts it into segments,
+ * each with its own headers; counting it as those frames keeps the flow
+ * table equal to what the wire, and the interface counters, see. */
 static __always_inline enum sensor_verdict sensor_process(void *ctx, void *data,
 							  void *data_end, __u32 skb_len,
+							  __u32 gso_segs,
 							  enum minewatch_hook hook)
 {
 	struct minewatch_flow_value *flow;
@@ -88,7 +93,11 @@ static __always_inline enum sensor_verdict sensor_process(void *ctx, void *data,
 			flow->rules_gen = gen;
 	}
 
-	account_packet(flow, dir, &pkt, pkt.frame_len, now);
+	if (gso_segs > 1)
+		account_packet(flow, dir, &pkt, gso_segs,
+			       pkt.frame_len + (__u64)(gso_segs - 1) * pkt.payload_off, now);
+	else
+		account_packet(flow, dir, &pkt, 1, pkt.frame_len, now);
 	maybe_sample(ctx, hook, flow, &key, dir, &pkt, now);
 	return SENSOR_PASS;
 }

@@ -24,7 +24,7 @@ int minewatch_xdp(struct xdp_md *ctx)
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 
-	return sensor_process(ctx, data, data_end, 0, MINEWATCH_HOOK_XDP) == SENSOR_DROP
+	return sensor_process(ctx, data, data_end, 0, 1, MINEWATCH_HOOK_XDP) == SENSOR_DROP
 		       ? XDP_DROP
 		       : XDP_PASS;
 }
@@ -44,7 +44,7 @@ int minewatch_tc_egress(struct __sk_buff *skb)
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
 
-	return sensor_process(skb, data, data_end, skb->len, MINEWATCH_HOOK_TC) == SENSOR_DROP
+	return sensor_process(skb, data, data_end, skb->len, skb->gso_segs, MINEWATCH_HOOK_TC) == SENSOR_DROP
 		       ? TC_ACT_SHOT
 		       : TC_ACT_OK;
 }

@@ -106,6 +106,20 @@ BOOST_AUTO_TEST_CASE(directions_keep_separate_inter_arrival_clocks) {
   BOOST_TEST(reverse_gaps == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(gso_packets_count_as_the_frames_they_leave_as) {
+  // TC egress sees a GSO packet once; the wire carries one frame (and one
+  // set of headers) per segment, and so must the flow table.
+  SensorHarness h;
+  auto frame = tcpToPool(kAck | kPsh, 3 * 400);
+  BOOST_TEST(h.runTcGso(frame, 3, kT0) == kTcOk);
+  auto f = h.flow(kClient, 40000, kPool, 3333, IPPROTO_TCP);
+  BOOST_REQUIRE(f);
+  const std::size_t headers = 14 + 20 + 20;
+  BOOST_TEST(f->forward().packets == 3u);
+  BOOST_TEST(f->forward().bytes == frame.size() + 2 * headers);
+  BOOST_TEST(f->forward().payload_bytes == 3u * 400u);
+}
+
 BOOST_AUTO_TEST_CASE(icmp_echo_request_and_reply_share_a_flow) {
   SensorHarness h;
   auto req = PacketBuilder().ipv4(kClient, kPool).icmpEcho(8, 4242, 1).payload(56).build();

@@ -40,6 +40,13 @@ std::uint32_t SensorHarness::runTc(const Bytes &frame, std::uint64_t now_ns) {
   return run(bpf_program__fd(sensor_.tcProgram()), frame, now_ns, nullptr, 0);
 }
 
+std::uint32_t SensorHarness::runTcGso(const Bytes &frame, std::uint32_t segments, std::uint64_t now_ns) {
+  __sk_buff ctx{};
+  ctx.gso_segs = segments;
+  ctx.gso_size = static_cast<__u32>(frame.size() / segments); // only its presence matters here
+  return run(bpf_program__fd(sensor_.tcProgram()), frame, now_ns, &ctx, sizeof ctx);
+}
+
 std::uint32_t SensorHarness::runXdpFragmented(const Bytes &frame, std::uint32_t linear_bytes,
                                               std::uint64_t now_ns) {
   xdp_md ctx{};

@@ -23,6 +23,8 @@ public:
   std::uint32_t runXdp(const Bytes &frame, std::uint64_t now_ns);
   /// Runs the TC (egress) program; returns its TC_ACT_* verdict.
   std::uint32_t runTc(const Bytes &frame, std::uint64_t now_ns);
+  /// TC run of a GSO packet that leaves as `segments` frames.
+  std::uint32_t runTcGso(const Bytes &frame, std::uint32_t segments, std::uint64_t now_ns);
   /// XDP run with the linear part cut at linear_bytes (the rest in frags).
   std::uint32_t runXdpFragmented(const Bytes &frame, std::uint32_t linear_bytes, std::uint64_t now_ns);
   /// The raw -errno of a test run the kernel may refuse (e.g. empty frames).
