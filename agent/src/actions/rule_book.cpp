@@ -78,8 +78,6 @@ std::optional<rules::RuleTarget> RuleBook::allowing(const rules::RuleTarget &tar
   return std::nullopt;
 }
 
-bool RuleBook::isBlocked(const rules::RuleTarget &target) const { return blocks_.count(rules::toString(target)) != 0; }
-
 std::vector<BlockRule> RuleBook::blocks() const {
   std::map<Key, minewatch_block_rule> counters;
   for (const auto &i : maps_.installed())

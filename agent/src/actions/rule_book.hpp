@@ -45,7 +45,7 @@ public:
 
   [[nodiscard]] bool isAllowed(const net::Address &address, std::uint16_t port, std::uint8_t proto) const;
   [[nodiscard]] std::optional<rules::RuleTarget> allowing(const rules::RuleTarget &target) const;
-  [[nodiscard]] bool isBlocked(const rules::RuleTarget &target) const;
+  [[nodiscard]] std::size_t blockCount() const { return blocks_.size(); }
 
   /// Current blocks with hit counters read from the data path.
   [[nodiscard]] std::vector<BlockRule> blocks() const;

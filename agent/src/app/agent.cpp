@@ -46,7 +46,7 @@ void Agent::start(std::uint64_t now_ns) {
                  {"interface", info_.interface},
                  {"xdp_mode", info_.xdp_mode},
                  {"tap", info_.tap},
-                 {"rules", rules_.blocks().size()},
+                 {"rules", rules_.blockCount()},
                  {"notes", info_.notes}});
 }
 

@@ -58,6 +58,8 @@ public:
 
   /// Applies the config's manual blocks and allowlist, adopts pinned rules.
   void start(std::uint64_t now_ns);
+  /// One ring-buffer record: checked for size, decoded, handed to onSample.
+  void onRecord(std::span<const std::byte> record);
   /// One payload sample from the ring buffer.
   void onSample(const minewatch_sample &sample);
   /// The periodic work: drain, evict, detect, act, expire rules.

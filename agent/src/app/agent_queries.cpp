@@ -61,7 +61,7 @@ nlohmann::json Agent::status(std::uint64_t now_ns) const {
         {"dns_cache", dns_.size()}}},
       {"maps",
        {{"flows", {{"entries", map_entries_}, {"max", bpf_map__max_entries(skel->maps.minewatch_flows)}}},
-        {"block_rules", {{"entries", rules_.blocks().size()}, {"max", bpf_map__max_entries(skel->maps.minewatch_block_endpoint)}}},
+        {"block_rules", {{"entries", rules_.blockCount()}, {"max", bpf_map__max_entries(skel->maps.minewatch_block_endpoint)}}},
         {"allow_rules", rules_.allows().size()}}},
       {"traffic",
        {{"bytes", live_bytes_ + ended_bytes_},
@@ -126,11 +126,17 @@ nlohmann::json Agent::explain(const std::string &flow) const {
   // A flow is named by its id, as `flows` and `detections` print it.
   const Detection *detection = detections_.find(flow);
   std::optional<std::pair<minewatch_flow_key, minewatch_flow_value>> live;
-  sensor_.flows().forEachBatch([&](const minewatch_flow_key *keys, const minewatch_flow_value *values, std::uint32_t n) {
-    for (std::uint32_t i = 0; i < n && !live; ++i)
-      if (flowId(keys[i]) == flow)
-        live.emplace(keys[i], values[i]);
-  });
+  if (detection) {
+    if (auto value = sensor_.flows().lookup(detection->key))
+      live.emplace(detection->key, *value);
+  } else {
+    sensor_.flows().forEachBatch([&](const minewatch_flow_key *keys, const minewatch_flow_value *values,
+                                     std::uint32_t n) {
+      for (std::uint32_t i = 0; i < n && !live; ++i)
+        if (flowId(keys[i]) == flow)
+          live.emplace(keys[i], values[i]);
+    });
+  }
   if (!detection && !live)
     throw std::invalid_argument("unknown flow '" + flow + "' (ids come from `minewatch flows` or `detections`)");
 

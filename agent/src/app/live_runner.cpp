@@ -71,13 +71,8 @@ int runLive(const config::AgentConfig &config, bool verbose) {
   Agent agent(config, sensor.object(), info, util::TimeBase::live(), events);
   agent.start(datapath::monotonicNs());
 
-  bpf::RingBuffer samples(sensor.object().samplesFd(), [&](std::span<const std::byte> record) {
-    if (record.size() != sizeof(minewatch_sample))
-      return;
-    minewatch_sample s;
-    std::memcpy(&s, record.data(), sizeof s);
-    agent.onSample(s);
-  });
+  bpf::RingBuffer samples(sensor.object().samplesFd(),
+                          [&](std::span<const std::byte> record) { agent.onRecord(record); });
   control::UnixServer server(config.socket_path, [&](const std::string &line) {
     return control::handleRequest(agent, line, datapath::monotonicNs());
   });

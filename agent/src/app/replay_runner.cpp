@@ -10,7 +10,6 @@
 #include <fmt/format.h>
 
 #include <chrono>
-#include <cstring>
 #include <system_error>
 
 namespace minewatch::app {
@@ -37,13 +36,7 @@ void printTable(const nlohmann::json &detections) {
 
 ReplaySummary feedCapture(replay::PcapReader &reader, datapath::SensorObject &sensor, Agent &agent,
                           std::uint32_t tick_ms) {
-  bpf::RingBuffer samples(sensor.samplesFd(), [&](std::span<const std::byte> record) {
-    if (record.size() != sizeof(minewatch_sample))
-      return;
-    minewatch_sample s;
-    std::memcpy(&s, record.data(), sizeof s);
-    agent.onSample(s);
-  });
+  bpf::RingBuffer samples(sensor.samplesFd(), [&](std::span<const std::byte> record) { agent.onRecord(record); });
 
   ReplaySummary summary;
   replay::Frame frame;

@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 #include <netinet/in.h>
 
+#include <cstring>
+
 namespace minewatch::app {
 
 namespace {
@@ -26,6 +28,17 @@ std::string summaryOf(const classify::PayloadFacts &facts) {
   return out.empty() ? std::string(classify::protocolName(facts.protocol)) : out;
 }
 } // namespace
+
+void Agent::onRecord(std::span<const std::byte> record) {
+  if (record.size() != sizeof(minewatch_sample)) {
+    ++counters_.samples;
+    ++counters_.samples_malformed;
+    return;
+  }
+  minewatch_sample sample;
+  std::memcpy(&sample, record.data(), sizeof sample);
+  onSample(sample);
+}
 
 void Agent::onSample(const minewatch_sample &sample) {
   ++counters_.samples;

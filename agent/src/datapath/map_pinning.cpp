@@ -111,11 +111,4 @@ void MapPinning::restore() {
   sensor_.bumpRulesGeneration();
 }
 
-void MapPinning::removePins(const std::string &dir) {
-  std::error_code ec;
-  std::filesystem::remove_all(dir, ec);
-  if (ec)
-    throw std::system_error(ec, "remove pins in " + dir);
-}
-
 } // namespace minewatch::datapath

@@ -27,9 +27,6 @@ public:
   /// Human notes about what was reused, replaced or migrated.
   [[nodiscard]] const std::vector<std::string> &notes() const { return notes_; }
 
-  /// Removes every pin (the agent's --unpin / fail-open teardown).
-  static void removePins(const std::string &dir);
-
 private:
   const SensorObject &sensor_;
   std::string dir_;
