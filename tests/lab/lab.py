@@ -134,8 +134,14 @@ class Lab:
     def traffic(self):
         # Both sides' counts from here on: the interface's include whatever
         # crossed it before the sensor was attached.
-        self.base_interface = self.interface_stats()
-        self.base_sensor = self.sensor_totals()
+        deadline = time.monotonic() + 5
+        while True:  # a consistent pair, as in compared_counts()
+            before = self.sensor_totals()
+            self.base_interface = self.interface_stats()
+            self.base_sensor = self.sensor_totals()
+            if before == self.base_sensor or time.monotonic() > deadline:
+                break
+            time.sleep(0.25)
         self.base_counters = self.cli("status", "--json")["counters"]
         net, tmp, i = self.net, self.tmp, self.args.interval
         bc = ["python3", f"{HERE}/benign_clients.py"]
@@ -213,6 +219,27 @@ class Lab:
                 return
             time.sleep(0.25)
 
+    def compared_counts(self):
+        """The sensor's totals and the interface's, read so that no packet
+        falls between the two readings: a late packet after settle() (a FIN
+        retransmit or a RST of a killed talker) would otherwise count on one
+        side only. Rereads until the sensor is unchanged across the interface
+        reading and both agree, for at most 10 s; returns the last reading."""
+        deadline = time.monotonic() + 10
+        while True:
+            before = self.sensor_totals()
+            stats = self.interface_stats()
+            after = self.sensor_totals()
+            sensor_packets, sensor_bytes = (a - b for a, b in zip(after, self.base_sensor))
+            delta = {d: {k: stats[d][k] - self.base_interface[d][k] for k in ("packets", "bytes")}
+                     for d in ("rx", "tx")}
+            wire_packets = delta["rx"]["packets"] + delta["tx"]["packets"]
+            wire_bytes = delta["rx"]["bytes"] + 14 * delta["rx"]["packets"] + delta["tx"]["bytes"]
+            agreed = (sensor_packets, sensor_bytes) == (wire_packets, wire_bytes)
+            if (before == after and agreed) or time.monotonic() > deadline:
+                return sensor_packets, sensor_bytes, wire_packets, wire_bytes, delta
+            time.sleep(0.25)
+
     # -- reporting -------------------------------------------------------------
 
     def ndpi(self):
@@ -277,15 +304,13 @@ class Lab:
         # veth in native XDP mode counts received bytes without the 14-byte
         # Ethernet header (measured; real NICs count the frame): add it back.
         counters = status["counters"]
-        sensor_packets, sensor_bytes = (a - b for a, b in zip(self.sensor_totals(), self.base_sensor))
-        delta = {d: {k: stats[d][k] - self.base_interface[d][k] for k in ("packets", "bytes")} for d in ("rx", "tx")}
-        wire_packets = delta["rx"]["packets"] + delta["tx"]["packets"]
-        wire_bytes = delta["rx"]["bytes"] + 14 * delta["rx"]["packets"] + delta["tx"]["bytes"]
+        sensor_packets, sensor_bytes, wire_packets, wire_bytes, delta = self.compared_counts()
         same = sensor_packets == wire_packets and sensor_bytes == wire_bytes
         print(f"{'packets and bytes: sensor vs interface':<44} {'equal' if same else 'DIFFER':<12} "
               f"sensor {sensor_packets} packets / {sensor_bytes} B, interface {wire_packets} packets / "
               f"{wire_bytes} B (rx {delta['rx']['packets']}/{delta['rx']['bytes']}+14 each, tx "
-              f"{delta['tx']['packets']}/{delta['tx']['bytes']}; not IP {counters['non_ip']}, malformed "
+              f"{delta['tx']['packets']}/{delta['tx']['bytes']}, dropped by veth rx {stats['rx']['dropped']} tx "
+              f"{stats['tx']['dropped']}; not IP {counters['non_ip']}, malformed "
               f"{sum(v for k, v in counters.items() if k.startswith('malformed'))})")
         if not same:
             with open(os.path.join(self.tmp, "status-at-report.json"), "w") as f:
