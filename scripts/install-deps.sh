@@ -11,10 +11,14 @@ packages=(
   libbpf-dev libxdp-dev xdp-tools bpftool linux-libc-dev
   # C++ libraries
   libcli11-dev libfmt-dev libboost-test-dev nlohmann-json3-dev libyaml-cpp-dev libpcap-dev libssl-dev
+  libcpp-httplib-dev
   # test and lab tools
   iproute2 iputils-ping socat procps util-linux python3 openssl ethtool
   # the lab: a real miner (npm), benign services, a capture and a peer classifier
   mosquitto mosquitto-clients openssh-server openssh-client dnsmasq-base tcpdump libndpi-bin curl
+  # deploy: promtool checks the metrics; the image's root filesystem is built
+  # without a Docker engine; bench: live throughput
+  prometheus debootstrap mmdebstrap iperf3
 )
 
 missing=()
@@ -24,6 +28,9 @@ done
 # npm fetches XMRig for the lab (design.md); any npm will do, and a machine
 # with Node.js from elsewhere must not get Debian's on top of it.
 command -v npm >/dev/null || missing+=(npm)
+# The manifests are rendered with `kubectl kustomize`: any kubectl will do;
+# Debian's is kubernetes-client.
+command -v kubectl >/dev/null || missing+=(kubernetes-client)
 if ((${#missing[@]})); then
   echo "installing: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
