@@ -96,6 +96,18 @@ std::vector<BlockRule> RuleBook::blocks() const {
   return out;
 }
 
+std::map<std::string, std::size_t> RuleBook::countBySource() const {
+  std::map<std::string, std::size_t> out;
+  for (const auto &[key, rule] : blocks_)
+    ++out[rule.source];
+  return out;
+}
+
+const BlockRule *RuleBook::find(const rules::RuleTarget &target) const {
+  auto it = blocks_.find(rules::toString(target));
+  return it == blocks_.end() ? nullptr : &it->second;
+}
+
 std::vector<BlockRule> RuleBook::sweepExpired(std::uint64_t now_ns) {
   std::vector<BlockRule> expired;
   for (auto it = blocks_.begin(); it != blocks_.end();) {

@@ -15,7 +15,7 @@ namespace minewatch::actions {
 struct BlockRule {
   std::uint32_t id = 0;
   rules::RuleTarget target;
-  std::string source;  // manual | auto | config | restored
+  std::string source;  // manual | auto | config | file | restored
   std::string reason;
   std::uint64_t created_ns = 0; // wall clock
   std::uint64_t expires_ns = 0; // data-path clock; 0 = never
@@ -46,6 +46,10 @@ public:
   [[nodiscard]] bool isAllowed(const net::Address &address, std::uint16_t port, std::uint8_t proto) const;
   [[nodiscard]] std::optional<rules::RuleTarget> allowing(const rules::RuleTarget &target) const;
   [[nodiscard]] std::size_t blockCount() const { return blocks_.size(); }
+  /// Blocks by who added them (manual, auto, config, file, restored).
+  [[nodiscard]] std::map<std::string, std::size_t> countBySource() const;
+  /// The rule for exactly this target, if any.
+  [[nodiscard]] const BlockRule *find(const rules::RuleTarget &target) const;
 
   /// Current blocks with hit counters read from the data path.
   [[nodiscard]] std::vector<BlockRule> blocks() const;

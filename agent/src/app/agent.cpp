@@ -5,11 +5,13 @@
 
 #include "app/json_views.hpp"
 #include "detect/flow_features.hpp"
+#include "lists/watched_files.hpp"
 
 #include <bpf/bpf.h>
 #include <fmt/format.h>
 
 #include <chrono>
+#include <set>
 
 namespace minewatch::app {
 
@@ -42,6 +44,13 @@ void Agent::start(std::uint64_t now_ns) {
                                     "listed in the config's blocklist"))
       events_.write({{"event", "warning"}, {"message", *refused}});
   }
+  // A rule file that is not there at start is a config mistake; later, the
+  // same is a reload error that keeps the agent running.
+  if (auto missing = lists::expandPaths(watchedPaths()).errors; !missing.empty())
+    throw std::runtime_error("rule file " + missing.front());
+  auto loaded = reloadLists(now_ns, true);
+  for (const auto &error : loaded.errors)
+    events_.write({{"event", "warning"}, {"message", error}});
   events_.write({{"event", "agent_started"},
                  {"interface", info_.interface},
                  {"xdp_mode", info_.xdp_mode},
@@ -93,6 +102,7 @@ void Agent::tick(std::uint64_t now_ns) {
   counters_.last_drain_flows = seen;
   counters_.last_drain_ns = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - began).count());
+  drain_histogram_.observe(static_cast<double>(counters_.last_drain_ns) / 1e9);
 }
 
 void Agent::evaluate(const minewatch_flow_key &key, const minewatch_flow_value &value, FlowRecord &record,
@@ -135,6 +145,11 @@ void Agent::report(const minewatch_flow_key &key, const FlowRoles &roles, const 
   d.action = notes.assessment.verdict == detect::Verdict::Mining ? act(roles, notes.assessment, now_ns) : "alert";
   notes.reported = true;
   ++counters_.detections;
+  std::set<std::string> detectors;
+  for (const auto &e : d.assessment.evidence)
+    detectors.insert(e.detector);
+  for (const auto &detector : detectors)
+    ++detections_by_[{detect::toString(d.assessment.verdict), detector}];
   const auto &stored = detections_.record(d);
   auto event = detectionJson(stored);
   event["event"] = "detection";

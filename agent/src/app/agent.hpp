@@ -11,12 +11,17 @@
 #include "config/agent_config.hpp"
 #include "datapath/sensor_object.hpp"
 #include "flows/flow_table.hpp"
+#include "lists/rule_files.hpp"
 #include "util/time_format.hpp"
 
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <cstdint>
+#include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace minewatch::app {
 
@@ -46,6 +51,27 @@ struct AgentCounters {
   std::uint64_t blocks_expired = 0;
   std::uint64_t last_drain_ns = 0;   // wall time the last drain took
   std::uint64_t last_drain_flows = 0;
+  std::uint64_t reloads_ok = 0;
+  std::uint64_t reloads_error = 0;   // a reload that met an unreadable path or a bad line
+  std::uint64_t last_reload_wall_ns = 0;
+};
+
+/// Drain times, as a Prometheus histogram: bucket bounds in seconds, counts
+/// per bucket (not cumulative), the last one for anything slower.
+struct DrainHistogram {
+  static constexpr std::array<double, 12> kBounds = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                     0.1,   0.25,   0.5,   1.0,  2.5,   5.0};
+  std::array<std::uint64_t, kBounds.size() + 1> counts{};
+  double sum_s = 0;
+  void observe(double seconds);
+};
+
+/// What a reload of the watched rule and intel files changed.
+struct ListReload {
+  bool changed = false; // false: same content as last time, nothing done
+  std::size_t blocks_added = 0, blocks_removed = 0, allows_added = 0, allows_removed = 0;
+  std::size_t block_rules = 0, allow_rules = 0, intel_entries = 0;
+  std::vector<std::string> errors; // "FILE:LINE: why", unreadable paths, refused blocks
 };
 
 /// The agent's brain, independent of how packets arrive (live interface or
@@ -64,6 +90,18 @@ public:
   void onSample(const minewatch_sample &sample);
   /// The periodic work: drain, evict, detect, act, expire rules.
   void tick(std::uint64_t now_ns);
+  /// Rereads the blocklist, allowlist and intel files (config
+  /// blocklist_files, allowlist_files, intel.feeds) and applies the
+  /// difference. Without `force`, returns at once when nothing changed.
+  /// Never throws for bad content: bad lines are skipped and reported.
+  ListReload reloadLists(std::uint64_t now_ns, bool force = false);
+  /// On the way out, by config.shutdown: fail-open removes every block rule
+  /// from the kernel; the others leave them. Returns how many were removed.
+  std::size_t shutdown();
+  /// Every path whose change means a reload.
+  [[nodiscard]] std::vector<std::string> watchedPaths() const;
+  /// The Prometheus page (see metrics in agent_metrics.cpp).
+  [[nodiscard]] std::string metricsText(std::uint64_t now_ns) const;
 
   // Control API, each answering JSON (see docs in control/commands.cpp).
   nlohmann::json status(std::uint64_t now_ns) const;
@@ -89,6 +127,8 @@ private:
   std::string act(const FlowRoles &roles, const detect::Assessment &assessment, std::uint64_t now_ns);
   void deleteFlows(const std::vector<minewatch_flow_key> &keys);
   void expireRules(std::uint64_t now_ns);
+  void applyFileAllows(const std::vector<lists::RuleLine> &lines, ListReload &out);
+  void applyFileBlocks(const std::vector<lists::RuleLine> &lines, std::uint64_t now_ns, ListReload &out);
 
   config::AgentConfig config_;
   datapath::SensorObject &sensor_;
@@ -109,6 +149,13 @@ private:
   // so far (as last read), so nothing counted is lost when a flow ends.
   std::uint64_t live_bytes_ = 0, live_packets_ = 0;
   std::uint64_t ended_bytes_ = 0, ended_packets_ = 0;
+  // Metrics: detections by verdict and detector, drain times.
+  std::map<std::pair<std::string, std::string>, std::uint64_t> detections_by_;
+  DrainHistogram drain_histogram_;
+  // What the watched files put in the rule book, to undo what they drop.
+  std::uint64_t lists_fingerprint_ = 0;
+  std::map<std::string, rules::RuleTarget> file_blocks_, file_allows_; // by canonical text
+  std::size_t intel_entries_ = 0;
 };
 
 } // namespace minewatch::app

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include "app/detection_engine.hpp"
 
+#include "lists/watched_files.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -20,10 +22,19 @@ std::string serverText(const FlowRoles &roles) {
 }
 } // namespace
 
-detect::IntelFeed loadIntel(const config::AgentConfig &config, std::vector<std::string> &notes) {
+detect::IntelFeed reloadIntel(const config::AgentConfig &config, std::vector<std::string> &notes,
+                              std::vector<std::string> &errors) {
   detect::IntelFeed feed;
-  for (const auto &path : config.intel_feeds) {
-    auto r = feed.loadFile(path);
+  auto expanded = lists::expandPaths(config.intel_feeds);
+  errors.insert(errors.end(), expanded.errors.begin(), expanded.errors.end());
+  for (const auto &path : expanded.files) {
+    detect::IntelFeed::LoadReport r;
+    try {
+      r = feed.loadFile(path);
+    } catch (const std::exception &e) {
+      errors.push_back(e.what());
+      continue;
+    }
     auto note = fmt::format("intel feed {}: {} domains, {} networks", path, r.domains, r.cidrs);
     if (r.skipped)
       note += fmt::format(", {} lines skipped (first at line {})", r.skipped, r.first_skipped_line);
@@ -31,6 +42,14 @@ detect::IntelFeed loadIntel(const config::AgentConfig &config, std::vector<std::
   }
   for (auto port : config.intel_ports)
     feed.addPort(port);
+  return feed;
+}
+
+detect::IntelFeed loadIntel(const config::AgentConfig &config, std::vector<std::string> &notes) {
+  std::vector<std::string> errors;
+  auto feed = reloadIntel(config, notes, errors);
+  if (!errors.empty())
+    throw std::runtime_error("intel feed " + errors.front());
   return feed;
 }
 

@@ -12,10 +12,14 @@
 
 namespace minewatch::app {
 
-/// Loads the config's intel feeds and ports. Feed lines that are not entries
-/// are skipped; each feed's counts go to `notes`. Throws when a feed cannot
-/// be read (a missing feed is a config mistake, not something to ignore).
+/// Loads the config's intel feeds (files, or directories of them) and ports.
+/// Feed lines that are not entries are skipped; each feed's counts go to
+/// `notes`. Throws when a feed cannot be read (a missing feed is a config
+/// mistake, not something to ignore).
 detect::IntelFeed loadIntel(const config::AgentConfig &config, std::vector<std::string> &notes);
+/// The same for a reload: unreadable paths land in `errors`, never thrown.
+detect::IntelFeed reloadIntel(const config::AgentConfig &config, std::vector<std::string> &notes,
+                              std::vector<std::string> &errors);
 
 /// Runs every detector over one flow and turns their evidence into a
 /// verdict; remembers what it concluded for the correlation detector.
@@ -33,6 +37,7 @@ public:
     return behaviour_.measure(features);
   }
   [[nodiscard]] const detect::IntelFeed &intel() const { return intel_; }
+  void replaceIntel(detect::IntelFeed intel) { intel_ = std::move(intel); }
   [[nodiscard]] const detect::CorrelationDetector &correlation() const { return correlation_; }
 
   static constexpr double kSignatureWeight = 0.95;

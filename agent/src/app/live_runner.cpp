@@ -2,11 +2,13 @@
 #include "app/live_runner.hpp"
 
 #include "app/agent.hpp"
+#include "app/http_endpoint.hpp"
 #include "bpf/ring_buffer.hpp"
 #include "control/commands.hpp"
 #include "control/unix_server.hpp"
 #include "datapath/monotonic_clock.hpp"
 #include "datapath/sensor.hpp"
+#include "lists/path_watch.hpp"
 
 #include <fmt/format.h>
 #include <signal.h>
@@ -16,6 +18,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <memory>
 #include <system_error>
 
 namespace minewatch::app {
@@ -55,10 +58,34 @@ void watch(int epoll, int fd) {
   if (epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &ev) != 0)
     throw std::system_error(errno, std::generic_category(), "epoll_ctl");
 }
+
+
+std::unique_ptr<HttpEndpoint> makeHttpEndpoint(const config::AgentConfig &config) {
+  if (config.http_listen.empty())
+    return nullptr;
+  return std::make_unique<HttpEndpoint>(*config::parseListen(config.http_listen), config.tick_ms);
+}
+
+void reportReload(const ListReload &reload) {
+  if (!reload.changed)
+    return;
+  fmt::print(stderr, "minewatch-agent: lists loaded: {} block and {} allow rules from files (+{} -{} blocks), "
+                     "{} intel entries{}\n",
+             reload.block_rules, reload.allow_rules, reload.blocks_added, reload.blocks_removed, reload.intel_entries,
+             reload.errors.empty() ? "" : fmt::format("; {} problems, first: {}", reload.errors.size(),
+                                                      reload.errors.front()));
+}
 } // namespace
 
 int runLive(const config::AgentConfig &config, bool verbose) {
   (void)verbose;
+  // Signals first: the HTTP thread inherits the mask, and a SIGTERM
+  // delivered to a thread that has it unblocked would kill the process
+  // without the graceful shutdown.
+  auto signals = makeSignalFd();
+  // Bind the HTTP port before attaching: a port in use is the likelier
+  // mistake and must not leave a half-started agent behind.
+  auto http = makeHttpEndpoint(config);
   auto options = config.sensor;
   options.enforce = !config.tap;
   datapath::Sensor sensor(options, {config.interface, datapath::parseXdpMode(config.xdp_mode), config.tap,
@@ -69,6 +96,7 @@ int runLive(const config::AgentConfig &config, bool verbose) {
   for (const auto &note : info.notes)
     fmt::print(stderr, "minewatch-agent: {}\n", note);
   Agent agent(config, sensor.object(), info, util::TimeBase::live(), events);
+  lists::PathWatch list_watch(agent.watchedPaths());
   agent.start(datapath::monotonicNs());
 
   bpf::RingBuffer samples(sensor.object().samplesFd(),
@@ -76,7 +104,6 @@ int runLive(const config::AgentConfig &config, bool verbose) {
   control::UnixServer server(config.socket_path, [&](const std::string &line) {
     return control::handleRequest(agent, line, datapath::monotonicNs());
   });
-  auto signals = makeSignalFd();
   auto timer = makeTimerFd(config.tick_ms);
 
   bpf::UniqueFd epoll(epoll_create1(EPOLL_CLOEXEC));
@@ -84,8 +111,18 @@ int runLive(const config::AgentConfig &config, bool verbose) {
   watch(epoll.get(), timer.get());
   watch(epoll.get(), samples.epollFd());
   watch(epoll.get(), server.listenFd());
-  fmt::print(stderr, "minewatch-agent: watching {} (XDP {}, {}), control socket {}\n", sensor.interface(),
-             sensor.xdpMode(), config.tap ? "tap mode" : "TC egress", config.socket_path);
+  if (list_watch.fd() >= 0)
+    watch(epoll.get(), list_watch.fd());
+  fmt::print(stderr, "minewatch-agent: watching {} (XDP {}, {}), control socket {}{}\n", sensor.interface(),
+             sensor.xdpMode(), config.tap ? "tap mode" : "TC egress", config.socket_path,
+             http ? fmt::format(", metrics and health on http://{}/metrics", config.http_listen) : "");
+
+  // inotify says "look again"; the fingerprint decides. A file changed in a
+  // way inotify cannot see (a directory created after start) is still
+  // caught by the periodic look.
+  constexpr std::uint64_t kRecheckNs = 30'000'000'000ull;
+  bool lists_dirty = false;
+  std::uint64_t last_list_check = datapath::monotonicNs();
 
   epoll_event events_ready[32];
   for (;;) {
@@ -98,18 +135,45 @@ int runLive(const config::AgentConfig &config, bool verbose) {
       int fd = events_ready[i].data.fd;
       if (fd == signals.get()) {
         signalfd_siginfo info_sig{};
-        if (read(signals.get(), &info_sig, sizeof info_sig) == sizeof info_sig) {
-          fmt::print(stderr, "minewatch-agent: {} received, detaching (block rules stay pinned)\n",
-                     strsignal(static_cast<int>(info_sig.ssi_signo)));
-          samples.consume();
-          return 0;
+        if (read(signals.get(), &info_sig, sizeof info_sig) != sizeof info_sig)
+          continue;
+        if (info_sig.ssi_signo == SIGHUP) {
+          reportReload(agent.reloadLists(datapath::monotonicNs(), true));
+          continue;
         }
+        samples.consume();
+        if (http)
+          http->setReady(false);
+        auto removed = agent.shutdown();
+        if (config.shutdown == config::ShutdownMode::KeepAttached)
+          sensor.keepAttached();
+        fmt::print(stderr, "minewatch-agent: {} received, {}\n", strsignal(static_cast<int>(info_sig.ssi_signo)),
+                   config.shutdown == config::ShutdownMode::KeepAttached
+                       ? "leaving the programs attached: block rules stay enforced (shutdown: keep-attached)"
+                   : config.shutdown == config::ShutdownMode::FailOpen
+                       ? fmt::format("detaching and removing {} block rules (shutdown: fail-open)", removed)
+                       : "detaching (block rules stay pinned: shutdown: fail-safe)");
+        return 0;
       } else if (fd == timer.get()) {
         std::uint64_t expirations = 0;
         if (read(timer.get(), &expirations, sizeof expirations) < 0 && errno != EAGAIN)
           throw std::system_error(errno, std::generic_category(), "read tick timer");
         samples.consume();
-        agent.tick(datapath::monotonicNs());
+        auto now = datapath::monotonicNs();
+        // Reloads ride on the tick: a burst of inotify events (the
+        // kubelet's swap makes several) costs one reread.
+        if (lists_dirty || now - last_list_check >= kRecheckNs) {
+          reportReload(agent.reloadLists(now));
+          lists_dirty = false;
+          last_list_check = now;
+        }
+        agent.tick(now);
+        if (http) {
+          http->publish(agent.metricsText(now), datapath::monotonicNs());
+          http->setReady(true);
+        }
+      } else if (fd == list_watch.fd()) {
+        lists_dirty |= list_watch.drain();
       } else if (fd == samples.epollFd()) {
         samples.consume();
       } else if (fd == server.listenFd()) {

@@ -2,6 +2,9 @@
 // minewatch-agent: attach to an interface and watch it, or replay a capture.
 #include "app/live_runner.hpp"
 #include "app/replay_runner.hpp"
+#include "app/requirements.hpp"
+#include "lists/rule_files.hpp"
+#include "lists/watched_files.hpp"
 #include "config/agent_config.hpp"
 #include "datapath/libbpf_log.hpp"
 
@@ -17,7 +20,8 @@ int main(int argc, char **argv) {
                "  minewatch-agent --iface mirror0 --tap          # SPAN port: alert only\n"
                "  minewatch-agent --replay capture.pcapng        # offline, prints detections"};
   std::string iface, config_path, mode, replay_file, socket_path, events;
-  bool tap = false, json = false, verbose = false;
+  std::string check_config;
+  bool tap = false, json = false, verbose = false, print_requirements = false;
   app.add_option("-i,--iface", iface, "interface to watch (overrides the config's `interface`)");
   app.add_option("-c,--config", config_path, "YAML config file (see deploy/agent.example.yaml)")->check(CLI::ExistingFile);
   app.add_option("-m,--mode", mode, "XDP attach mode: auto (native, else generic), native or generic")
@@ -29,6 +33,10 @@ int main(int argc, char **argv) {
   app.add_option("--socket", socket_path, "control socket path (default /run/minewatch/minewatch.sock)");
   app.add_option("--events", events, "JSON-lines events: - for stdout (default), or a file to append to");
   app.add_flag("-v,--verbose", verbose, "libbpf/libxdp debug output, verifier logs included");
+  app.add_option("--check-config", check_config,
+                 "validate a config file (and that its rule and feed paths can be read), then exit");
+  app.add_flag("--requirements", print_requirements,
+               "print, as JSON, what this config needs to run: capabilities, host paths, ports, memory");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp &e) {
@@ -39,6 +47,27 @@ int main(int argc, char **argv) {
   }
 
   try {
+    if (!check_config.empty()) {
+      auto checked = minewatch::config::loadConfig(check_config);
+      std::vector<std::string> paths = checked.blocklist_files;
+      paths.insert(paths.end(), checked.allowlist_files.begin(), checked.allowlist_files.end());
+      paths.insert(paths.end(), checked.intel_feeds.begin(), checked.intel_feeds.end());
+      auto files = minewatch::lists::expandPaths(paths);
+      if (!files.errors.empty()) {
+        fmt::print(stderr, "minewatch-agent: {}: {}\n", check_config, files.errors.front());
+        return 2;
+      }
+      auto rules = minewatch::lists::loadRuleFiles(checked.blocklist_files);
+      auto allows = minewatch::lists::loadRuleFiles(checked.allowlist_files);
+      rules.errors.insert(rules.errors.end(), allows.errors.begin(), allows.errors.end());
+      for (const auto &error : rules.errors)
+        fmt::print(stderr, "minewatch-agent: {}\n", error);
+      if (!rules.errors.empty())
+        return 2;
+      fmt::print("{}: ok ({} block and {} allow rules in files)\n", check_config, rules.rules.size(),
+                 allows.rules.size());
+      return 0;
+    }
     minewatch::datapath::installLibbpfLogger(verbose);
     auto config = config_path.empty() ? minewatch::config::AgentConfig{} : minewatch::config::loadConfig(config_path);
     if (!iface.empty())
@@ -52,6 +81,10 @@ int main(int argc, char **argv) {
     if (!events.empty())
       config.events = events;
 
+    if (print_requirements) {
+      fmt::print("{}\n", minewatch::app::requirements(config, config_path).dump(2));
+      return 0;
+    }
     if (!replay_file.empty()) {
       minewatch::app::runReplay(config, {replay_file, json});
       return 0;

@@ -95,6 +95,19 @@ struct Located {
     return out;
   }
 
+  /// Absolute paths: the agent's working directory is nobody's business
+  /// (a DaemonSet's is "/"), so a relative path is a mistake waiting.
+  std::vector<std::string> paths() const {
+    auto items = strings();
+    std::size_t i = 0;
+    for (const auto &item : node) {
+      if (items[i].empty() || items[i][0] != '/')
+        Located{origin, key, item}.fail("'" + items[i] + "' must be an absolute path");
+      ++i;
+    }
+    return items;
+  }
+
   std::vector<std::string> ruleTargets() const {
     auto items = strings();
     std::size_t i = 0;
@@ -121,6 +134,21 @@ const std::map<std::string, Setter> &setters() {
       {"pin_root", [](L v, C c) { c.pin_root = v.scalar(); }},
       {"socket", [](L v, C c) { c.socket_path = v.scalar(); }},
       {"events", [](L v, C c) { c.events = v.scalar(); }},
+      {"http.listen",
+       [](L v, C c) {
+         auto text = v.scalar();
+         std::string why;
+         if (!text.empty() && !parseListen(text, &why))
+           v.fail(why);
+         c.http_listen = text;
+       }},
+      {"shutdown",
+       [](L v, C c) {
+         auto mode = v.oneOf({"fail-safe", "fail-open", "keep-attached"});
+         c.shutdown = mode == "fail-open"       ? ShutdownMode::FailOpen
+                      : mode == "keep-attached" ? ShutdownMode::KeepAttached
+                                                : ShutdownMode::FailSafe;
+       }},
       {"datapath.max_flows", [](L v, C c) { c.sensor.max_flows = v.integer<std::uint32_t>(1, 1u << 24); }},
       {"datapath.ring_buffer_bytes",
        [](L v, C c) { c.sensor.ring_buffer_bytes = v.integer<std::uint32_t>(4096, 1u << 30); }},
@@ -147,7 +175,9 @@ const std::map<std::string, Setter> &setters() {
       {"actions.block_ttl_s", [](L v, C c) { c.block_ttl_s = v.integer<std::uint32_t>(1, 365u * 86400u); }},
       {"actions.allowlist", [](L v, C c) { c.allowlist = v.ruleTargets(); }},
       {"actions.blocklist", [](L v, C c) { c.blocklist = v.ruleTargets(); }},
-      {"intel.feeds", [](L v, C c) { c.intel_feeds = v.strings(); }},
+      {"actions.blocklist_files", [](L v, C c) { c.blocklist_files = v.paths(); }},
+      {"actions.allowlist_files", [](L v, C c) { c.allowlist_files = v.paths(); }},
+      {"intel.feeds", [](L v, C c) { c.intel_feeds = v.paths(); }},
       {"intel.ports",
        [](L v, C c) {
          if (!v.node.IsSequence())
@@ -224,6 +254,42 @@ const char *toString(AutoBlockMode mode) {
   case AutoBlockMode::On: return "on";
   }
   return "off";
+}
+
+const char *toString(ShutdownMode mode) {
+  switch (mode) {
+  case ShutdownMode::FailSafe: return "fail-safe";
+  case ShutdownMode::FailOpen: return "fail-open";
+  case ShutdownMode::KeepAttached: return "keep-attached";
+  }
+  return "fail-safe";
+}
+
+std::optional<ListenAddress> parseListen(const std::string &text, std::string *why) {
+  auto fail = [&](const std::string &reason) -> std::optional<ListenAddress> {
+    if (why)
+      *why = "'" + text + "' " + reason;
+    return std::nullopt;
+  };
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos)
+    return fail("must be HOST:PORT, [IPV6]:PORT or :PORT");
+  ListenAddress out;
+  out.host = text.substr(0, colon);
+  if (out.host.size() >= 2 && out.host.front() == '[' && out.host.back() == ']')
+    out.host = out.host.substr(1, out.host.size() - 2);
+  else if (out.host.find(':') != std::string::npos)
+    return fail("needs brackets around an IPv6 address: [::]:9405");
+  if (out.host.empty())
+    out.host = "0.0.0.0";
+  if (!net::Address::parse(out.host))
+    return fail("has no IP address to listen on (host names are not resolved)");
+  auto port = text.substr(colon + 1);
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoul(port) == 0 || std::stoul(port) > 65535)
+    return fail("needs a port 1-65535");
+  out.port = static_cast<std::uint16_t>(std::stoul(port));
+  return out;
 }
 
 } // namespace minewatch::config

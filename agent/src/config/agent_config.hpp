@@ -4,6 +4,7 @@
 #include "datapath/sensor_options.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -11,6 +12,16 @@
 namespace minewatch::config {
 
 enum class AutoBlockMode { Off, DryRun, On };
+
+/// What a graceful stop (SIGTERM, SIGINT) leaves in the kernel.
+///  FailSafe:     detach; block rules stay pinned and the next agent restores
+///                them, so a restart loses none.
+///  FailOpen:     detach and remove every block rule: nothing of the agent
+///                keeps dropping traffic once it is gone.
+///  KeepAttached: stay attached: the rules keep dropping while no agent runs
+///                (a DaemonSet's rolling update); the next agent takes the
+///                programs over. Flows go unwatched until it does.
+enum class ShutdownMode { FailSafe, FailOpen, KeepAttached };
 
 /// Everything the agent can be told in its config file. Defaults are what an
 /// operator gets with no file at all.
@@ -21,6 +32,8 @@ struct AgentConfig {
   std::string pin_root = "/sys/fs/bpf/minewatch";
   std::string socket_path = "/run/minewatch/minewatch.sock";
   std::string events = "-";          // "-" = stdout, else a file appended to
+  std::string http_listen;           // "ADDR:PORT" for /metrics, /healthz, /readyz; empty = off
+  ShutdownMode shutdown = ShutdownMode::FailSafe;
 
   datapath::SensorOptions sensor;    // BPF sizing and sampling
 
@@ -40,7 +53,9 @@ struct AgentConfig {
   std::uint32_t block_ttl_s = 3600;
   std::vector<std::string> allowlist;     // CIDR or ADDR:PORT[/proto]
   std::vector<std::string> blocklist;     // manual rules applied at start
-  std::vector<std::string> intel_feeds;   // files: plain lists or hosts format
+  std::vector<std::string> blocklist_files; // files or directories of rules, watched
+  std::vector<std::string> allowlist_files; // the same, for the allowlist
+  std::vector<std::string> intel_feeds;   // files or directories: plain lists or hosts format, watched
   // Ports mining pools commonly listen on (Falco's miner_ports, less the
   // ordinary web and mail ports): weak evidence, never enough alone.
   std::vector<std::uint16_t> intel_ports = {3333, 3334, 3335, 3336, 3357, 4444, 5555, 5556, 5588, 5730, 6099,
@@ -60,5 +75,15 @@ AgentConfig loadConfig(const std::string &path);
 AgentConfig parseConfig(const std::string &yaml, const std::string &origin);
 
 const char *toString(AutoBlockMode mode);
+const char *toString(ShutdownMode mode);
+
+/// A listen address split: host ("0.0.0.0", "::", "127.0.0.1") and port.
+struct ListenAddress {
+  std::string host;
+  std::uint16_t port = 0;
+};
+/// Parses "HOST:PORT", "[V6]:PORT" or ":PORT" (all addresses); nullopt with
+/// the reason in `why` otherwise.
+std::optional<ListenAddress> parseListen(const std::string &text, std::string *why = nullptr);
 
 } // namespace minewatch::config

@@ -39,6 +39,13 @@ public:
   [[nodiscard]] unsigned tcProgId() const;
   [[nodiscard]] const std::vector<std::string> &notes() const { return notes_; }
   [[nodiscard]] std::string pinDir() const { return pinning_ ? pinning_->dir() : ""; }
+  /// Leaves XDP and TC attached on destruction (shutdown: keep-attached).
+  void keepAttached() {
+    if (xdp_)
+      xdp_->keepAttached();
+    if (tc_)
+      tc_->keepAttached();
+  }
 
 private:
   SensorObject object_;

@@ -38,6 +38,8 @@ TcEgressAttachment::TcEgressAttachment(int prog_fd, int ifindex) {
 }
 
 TcEgressAttachment::~TcEgressAttachment() {
+  if (keep_)
+    return;
   bpf_tc_opts detach{};
   detach.sz = sizeof detach;
   detach.handle = kHandle;

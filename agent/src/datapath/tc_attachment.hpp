@@ -16,11 +16,14 @@ public:
   ~TcEgressAttachment();
 
   [[nodiscard]] unsigned progId() const { return prog_id_; }
+  /// Leaves the filter in place when this object goes.
+  void keepAttached() { keep_ = true; }
 
 private:
   bpf_tc_hook hook_{};
   bpf_tc_opts opts_{};
   unsigned prog_id_ = 0;
+  bool keep_ = false;
 };
 
 } // namespace minewatch::datapath

@@ -94,6 +94,10 @@ XdpAttachment::XdpAttachment(bpf_object *obj, const char *prog_name, int ifindex
 XdpAttachment::~XdpAttachment() {
   if (!prog_)
     return;
+  if (keep_) {
+    xdp_program__close(prog_); // the kernel keeps what is attached
+    return;
+  }
   if (int err = xdp_program__detach(prog_, ifindex_, static_cast<xdp_attach_mode>(attached_mode_), 0); err)
     std::fprintf(stderr, "minewatch: detach XDP from ifindex %d: %s\n", ifindex_, libxdpError(err).c_str());
   xdp_program__close(prog_);

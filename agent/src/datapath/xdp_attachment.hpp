@@ -28,6 +28,9 @@ public:
   /// share the interface); false when it fell back to a direct attach,
   /// which it does when the kernel refuses freplace programs.
   [[nodiscard]] bool viaDispatcher() const { return via_dispatcher_; }
+  /// Leaves the program attached when this object goes (shutdown:
+  /// keep-attached); the next agent replaces it.
+  void keepAttached() { keep_ = true; }
 
 private:
   xdp_program *prog_ = nullptr;
@@ -35,6 +38,7 @@ private:
   int attached_mode_ = 0; // enum xdp_attach_mode
   std::string mode_name_;
   bool via_dispatcher_ = false;
+  bool keep_ = false;
 };
 
 } // namespace minewatch::datapath

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// The watched rule and intel files (a fleet's ConfigMaps), and what a
+// graceful stop leaves in the kernel.
+#include "app/agent.hpp"
+
+#include "lists/watched_files.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace minewatch::app {
+
+std::vector<std::string> Agent::watchedPaths() const {
+  std::vector<std::string> paths = config_.blocklist_files;
+  paths.insert(paths.end(), config_.allowlist_files.begin(), config_.allowlist_files.end());
+  paths.insert(paths.end(), config_.intel_feeds.begin(), config_.intel_feeds.end());
+  return paths;
+}
+
+ListReload Agent::reloadLists(std::uint64_t now_ns, bool force) {
+  ListReload out;
+  auto paths = watchedPaths();
+  if (paths.empty())
+    return out;
+  auto print = lists::fingerprint(paths);
+  if (!force && print == lists_fingerprint_)
+    return out;
+  lists_fingerprint_ = print;
+  out.changed = true;
+
+  auto allows = lists::loadRuleFiles(config_.allowlist_files);
+  auto blocks = lists::loadRuleFiles(config_.blocklist_files);
+  out.errors = allows.errors;
+  out.errors.insert(out.errors.end(), blocks.errors.begin(), blocks.errors.end());
+  // Allows first: a block the new allowlist covers is refused, not added
+  // and lifted again.
+  applyFileAllows(allows.rules, out);
+  applyFileBlocks(blocks.rules, now_ns, out);
+
+  if (!config_.intel_feeds.empty()) {
+    std::vector<std::string> notes;
+    auto feed = reloadIntel(config_, notes, out.errors);
+    intel_entries_ = feed.size();
+    engine_.replaceIntel(std::move(feed));
+  }
+  out.block_rules = file_blocks_.size();
+  out.allow_rules = file_allows_.size();
+  out.intel_entries = intel_entries_;
+
+  ++(out.errors.empty() ? counters_.reloads_ok : counters_.reloads_error);
+  counters_.last_reload_wall_ns = util::wallNowNs();
+  events_.write({{"event", "lists_loaded"},
+                 {"blocks_added", out.blocks_added},
+                 {"blocks_removed", out.blocks_removed},
+                 {"allows_added", out.allows_added},
+                 {"allows_removed", out.allows_removed},
+                 {"block_rules", out.block_rules},
+                 {"allow_rules", out.allow_rules},
+                 {"intel_entries", out.intel_entries},
+                 {"errors", out.errors}});
+  return out;
+}
+
+void Agent::applyFileAllows(const std::vector<lists::RuleLine> &lines, ListReload &out) {
+  std::map<std::string, rules::RuleTarget> wanted;
+  for (const auto &line : lines)
+    wanted.emplace(rules::toString(line.target), line.target);
+  for (const auto &[key, target] : file_allows_) {
+    bool in_config = std::any_of(config_.allowlist.begin(), config_.allowlist.end(),
+                                 [&](const std::string &text) { return rules::parseRuleTarget(text) == target; });
+    if (!wanted.count(key) && !in_config && rules_.disallow(target))
+      ++out.allows_removed;
+  }
+  for (const auto &[key, target] : wanted) {
+    if (file_allows_.count(key))
+      continue;
+    ++out.allows_added;
+    for (const auto &lifted : rules_.allow(target))
+      events_.write({{"event", "block_lifted"},
+                     {"target", rules::toString(lifted.target)},
+                     {"reason", "allowlisted by file: " + key}});
+  }
+  file_allows_ = std::move(wanted);
+}
+
+void Agent::applyFileBlocks(const std::vector<lists::RuleLine> &lines, std::uint64_t now_ns, ListReload &out) {
+  std::map<std::string, rules::RuleTarget> wanted;
+  for (const auto &line : lines) {
+    auto key = rules::toString(line.target);
+    if (wanted.count(key))
+      continue; // listed twice: the first line tells the story
+    const auto *existing = rules_.find(line.target);
+    // A rule an operator or the detector added stays theirs; one kept
+    // across a restart is adopted (it may well be this very line).
+    if (existing && existing->source != "file" && existing->source != "restored") {
+      wanted.emplace(key, line.target);
+      continue;
+    }
+    auto reason = "listed in " + line.origin + (line.comment.empty() ? "" : ": " + line.comment);
+    if (auto refused = rules_.block(line.target, 0, now_ns, util::wallNowNs(), "file", reason)) {
+      out.errors.push_back(line.origin + ": " + *refused);
+      continue;
+    }
+    if (!existing || existing->source == "restored")
+      ++out.blocks_added;
+    wanted.emplace(key, line.target);
+  }
+  for (const auto &[key, target] : file_blocks_) {
+    if (wanted.count(key))
+      continue;
+    const auto *rule = rules_.find(target);
+    if (rule && rule->source == "file" && rules_.unblock(target))
+      ++out.blocks_removed;
+  }
+  file_blocks_ = std::move(wanted);
+}
+
+std::size_t Agent::shutdown() {
+  if (config_.shutdown != config::ShutdownMode::FailOpen) {
+    events_.write({{"event", "agent_stopped"},
+                   {"shutdown", config::toString(config_.shutdown)},
+                   {"rules_kept", rules_.blockCount()}});
+    return 0;
+  }
+  std::size_t removed = 0;
+  for (const auto &rule : rules_.blocks())
+    removed += rules_.unblock(rule.target) ? 1 : 0;
+  events_.write({{"event", "agent_stopped"}, {"shutdown", "fail-open"}, {"rules_removed", removed}});
+  return removed;
+}
+
+} // namespace minewatch::app

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// The agent's Prometheus page. Names follow Prometheus' conventions:
+// counters end in _total, units are base units (seconds, bytes).
+#include "app/agent.hpp"
+
+#include "app/metrics_text.hpp"
+
+#include <bpf/libbpf.h>
+
+#include <string_view>
+
+namespace minewatch::app {
+
+namespace {
+constexpr std::uint64_t kNsPerSec = 1'000'000'000ull;
+
+/// The malformed-packet counters and the label each gets.
+constexpr std::pair<minewatch_stat, std::string_view> kMalformed[] = {
+    {MINEWATCH_STAT_MALFORMED_ETH, "eth"},          {MINEWATCH_STAT_MALFORMED_VLAN, "vlan"},
+    {MINEWATCH_STAT_VLAN_TOO_DEEP, "vlan_too_deep"}, {MINEWATCH_STAT_MALFORMED_IPV4, "ipv4"},
+    {MINEWATCH_STAT_MALFORMED_IPV4_IHL, "ipv4_ihl"}, {MINEWATCH_STAT_MALFORMED_IPV6, "ipv6"},
+    {MINEWATCH_STAT_IPV6_EXT_TOO_DEEP, "ipv6_ext_too_deep"}, {MINEWATCH_STAT_MALFORMED_TCP, "tcp"},
+    {MINEWATCH_STAT_MALFORMED_UDP, "udp"},          {MINEWATCH_STAT_MALFORMED_ICMP, "icmp"},
+};
+constexpr std::string_view kVerdicts[] = {"suspicious", "mining"};
+constexpr std::string_view kDetectors[] = {"signature", "intel", "behaviour", "correlation"};
+constexpr std::string_view kSources[] = {"manual", "auto", "config", "file", "restored"};
+} // namespace
+
+void DrainHistogram::observe(double seconds) {
+  std::size_t i = 0;
+  while (i < kBounds.size() && seconds > kBounds[i])
+    ++i;
+  ++counts[i];
+  sum_s += seconds;
+}
+
+std::string Agent::metricsText(std::uint64_t now_ns) const {
+  (void)now_ns;
+  auto bpf = sensor_.stats();
+  auto stat = [&](minewatch_stat s) { return static_cast<double>(bpf[static_cast<std::size_t>(s)]); };
+  MetricsText m;
+
+  m.family("minewatch_up", "gauge", "1 while the agent runs with its programs attached");
+  m.sample("minewatch_up", 1, {{"interface", info_.interface}, {"xdp_mode", info_.xdp_mode}});
+  m.family("minewatch_start_time_seconds", "gauge", "When the agent started, Unix time");
+  m.sample("minewatch_start_time_seconds", static_cast<double>(started_wall_ns_ / kNsPerSec));
+
+  m.family("minewatch_detections_total", "counter",
+           "Flows reported suspicious or mining, by verdict and by each detector that gave evidence");
+  for (auto verdict : kVerdicts)
+    for (auto detector : kDetectors) {
+      auto it = detections_by_.find({std::string(verdict), std::string(detector)});
+      m.sample("minewatch_detections_total", it == detections_by_.end() ? 0 : static_cast<double>(it->second),
+               {{"verdict", verdict}, {"detector", detector}});
+    }
+
+  m.family("minewatch_packets_total", "counter", "Packets the sensor accounted, by hook");
+  m.sample("minewatch_packets_total", stat(MINEWATCH_STAT_XDP_PACKETS), {{"hook", "xdp"}});
+  m.sample("minewatch_packets_total", stat(MINEWATCH_STAT_TC_PACKETS), {{"hook", "tc"}});
+  m.family("minewatch_flow_bytes_total", "counter", "Bytes of every flow seen, as of the last drain");
+  m.sample("minewatch_flow_bytes_total", static_cast<double>(live_bytes_ + ended_bytes_));
+  m.family("minewatch_dropped_packets_total", "counter", "Packets dropped by a block rule, by hook");
+  m.sample("minewatch_dropped_packets_total", stat(MINEWATCH_STAT_BLOCKED_XDP), {{"hook", "xdp"}});
+  m.sample("minewatch_dropped_packets_total", stat(MINEWATCH_STAT_BLOCKED_TC), {{"hook", "tc"}});
+  m.family("minewatch_dropped_bytes_total", "counter", "Bytes dropped by a block rule, by hook");
+  m.sample("minewatch_dropped_bytes_total", stat(MINEWATCH_STAT_BLOCKED_XDP_BYTES), {{"hook", "xdp"}});
+  m.sample("minewatch_dropped_bytes_total", stat(MINEWATCH_STAT_BLOCKED_TC_BYTES), {{"hook", "tc"}});
+  m.family("minewatch_would_drop_packets_total", "counter", "Packets a block rule matched in tap mode");
+  m.sample("minewatch_would_drop_packets_total", stat(MINEWATCH_STAT_BLOCK_WOULD_DROP));
+  m.family("minewatch_malformed_packets_total", "counter", "Packets the parser refused, by what was wrong");
+  for (const auto &[s, kind] : kMalformed)
+    m.sample("minewatch_malformed_packets_total", stat(s), {{"kind", kind}});
+  m.family("minewatch_non_ip_packets_total", "counter", "Packets that were not IP (ARP, LLDP, ...)");
+  m.sample("minewatch_non_ip_packets_total", stat(MINEWATCH_STAT_NON_IP));
+
+  m.family("minewatch_samples_total", "counter", "Payload samples the sensor sent to the ring buffer");
+  m.sample("minewatch_samples_total", stat(MINEWATCH_STAT_SAMPLES));
+  m.family("minewatch_ringbuf_drops_total", "counter", "Payload samples lost because the ring buffer was full");
+  m.sample("minewatch_ringbuf_drops_total", stat(MINEWATCH_STAT_RINGBUF_DROPS));
+  m.family("minewatch_flow_map_full_total", "counter", "New flows the kernel could not insert");
+  m.sample("minewatch_flow_map_full_total", stat(MINEWATCH_STAT_FLOW_INSERT_FAILED));
+  m.family("minewatch_flows_created_total", "counter", "Flows the sensor created");
+  m.sample("minewatch_flows_created_total", stat(MINEWATCH_STAT_FLOWS_CREATED));
+  auto created = bpf[MINEWATCH_STAT_FLOWS_CREATED];
+  auto evicted = created > flows_deleted_ + map_entries_ ? created - flows_deleted_ - map_entries_ : 0;
+  m.family("minewatch_flow_evictions_total", "counter",
+           "Flows the kernel's LRU evicted before the agent drained them to the end");
+  m.sample("minewatch_flow_evictions_total", static_cast<double>(evicted));
+
+  auto *skel = sensor_.skel();
+  m.family("minewatch_flow_map_entries", "gauge", "Flows in the kernel's flow map at the last drain");
+  m.sample("minewatch_flow_map_entries", static_cast<double>(map_entries_));
+  m.family("minewatch_flow_map_capacity", "gauge", "Size of the kernel's flow map");
+  m.sample("minewatch_flow_map_capacity", bpf_map__max_entries(skel->maps.minewatch_flows));
+  m.family("minewatch_flows_tracked", "gauge", "Flows the agent keeps state for");
+  m.sample("minewatch_flows_tracked", static_cast<double>(table_.size()));
+  m.family("minewatch_flows_dropped_by_agent_total", "counter", "Flow states the agent evicted at its own limit");
+  m.sample("minewatch_flows_dropped_by_agent_total", static_cast<double>(table_.evicted()));
+
+  auto sources = rules_.countBySource();
+  m.family("minewatch_block_rules", "gauge", "Block rules in force, by who added them");
+  for (auto source : kSources) {
+    auto it = sources.find(std::string(source));
+    m.sample("minewatch_block_rules", it == sources.end() ? 0 : static_cast<double>(it->second),
+             {{"source", source}});
+  }
+  m.family("minewatch_block_rules_capacity", "gauge", "Block rules each kernel map holds");
+  m.sample("minewatch_block_rules_capacity", bpf_map__max_entries(skel->maps.minewatch_block_endpoint));
+  m.family("minewatch_allow_rules", "gauge", "Allow rules in force");
+  m.sample("minewatch_allow_rules", static_cast<double>(rules_.allows().size()));
+  m.family("minewatch_blocks_added_total", "counter", "Automatic blocks added");
+  m.sample("minewatch_blocks_added_total", static_cast<double>(counters_.blocks_added));
+  m.family("minewatch_blocks_expired_total", "counter", "Blocks removed when their TTL ran out");
+  m.sample("minewatch_blocks_expired_total", static_cast<double>(counters_.blocks_expired));
+
+  m.family("minewatch_drain_duration_seconds", "histogram", "Time one drain of the flow map took");
+  m.histogram("minewatch_drain_duration_seconds", drain_histogram_.kBounds, drain_histogram_.counts,
+              drain_histogram_.sum_s);
+  m.family("minewatch_last_drain_flows", "gauge", "Flows read by the last drain");
+  m.sample("minewatch_last_drain_flows", static_cast<double>(counters_.last_drain_flows));
+
+  m.family("minewatch_reloads_total", "counter",
+           "Reloads of the watched rule and intel files; error: a path was unreadable or a line bad");
+  m.sample("minewatch_reloads_total", static_cast<double>(counters_.reloads_ok), {{"result", "ok"}});
+  m.sample("minewatch_reloads_total", static_cast<double>(counters_.reloads_error), {{"result", "error"}});
+  m.family("minewatch_last_reload_timestamp_seconds", "gauge", "When the watched files were last loaded, Unix time");
+  m.sample("minewatch_last_reload_timestamp_seconds", static_cast<double>(counters_.last_reload_wall_ns / kNsPerSec));
+  m.family("minewatch_intel_entries", "gauge", "Domains and networks in the loaded intel feeds");
+  m.sample("minewatch_intel_entries", static_cast<double>(engine_.intel().size()));
+  return m.text();
+}
+
+} // namespace minewatch::app

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include "app/requirements.hpp"
+
+#include "minewatch_abi.h"
+
+#include <initializer_list>
+#include <vector>
+
+namespace minewatch::app {
+
+namespace {
+// A hash map element carries ~48 bytes of kernel bookkeeping (htab_elem,
+// LRU node) besides key and value; round up.
+constexpr std::uint64_t kHashElemOverhead = 64;
+// Measured by bench/bench_agent: 174-194 bytes per tracked flow; 300 leaves
+// room for flows with payload notes.
+constexpr std::uint64_t kAgentBytesPerFlow = 300;
+// Binary, libraries, intel feeds, JSON answers, the HTTP thread.
+constexpr std::uint64_t kAgentBase = 64ull << 20;
+} // namespace
+
+std::uint64_t memoryEstimate(const config::AgentConfig &config) {
+  const auto &s = config.sensor;
+  std::uint64_t flows =
+      std::uint64_t{s.max_flows} * (sizeof(minewatch_flow_key) + sizeof(minewatch_flow_value) + kHashElemOverhead);
+  std::uint64_t rules = std::uint64_t{s.max_block_rules} *
+                        (sizeof(minewatch_endpoint_key) + sizeof(minewatch_lpm_key) + 2 * sizeof(minewatch_block_rule) +
+                         2 * kHashElemOverhead);
+  return flows + rules + s.ring_buffer_bytes + std::uint64_t{config.agent_max_flows} * kAgentBytesPerFlow + kAgentBase;
+}
+
+nlohmann::json requirements(const config::AgentConfig &config, const std::string &config_path) {
+  nlohmann::json http = nullptr;
+  if (auto listen = config::parseListen(config.http_listen))
+    http = {{"listen", config.http_listen},
+            {"port", listen->port},
+            {"metrics", "/metrics"},
+            {"liveness", "/healthz"},
+            {"readiness", "/readyz"}};
+  nlohmann::json watched = nlohmann::json::array();
+  for (const auto *list : {&config.blocklist_files, &config.allowlist_files, &config.intel_feeds})
+    for (const auto &path : *list)
+      watched.push_back(path);
+  return {
+      // BPF: load programs, create and pin maps. NET_ADMIN: attach XDP and
+      // TC. PERFMON: without it the verifier treats the loader as
+      // unprivileged for pointer arithmetic and Spectre hardening
+      // (allow_ptr_leaks, bypass_spec_v1). No SYS_ADMIN: bpffs must already
+      // be mounted (the host path below).
+      {"capabilities", {"BPF", "NET_ADMIN", "PERFMON"}},
+      {"host_network", true}, // the interface watched is the node's
+      {"host_paths",
+       {{{"path", "/sys/fs/bpf"}, {"why", "pinned maps: block rules and flows survive a restart"}},
+        {{"path", "/sys/kernel/btf"}, {"why", "kernel BTF for CO-RE relocations (read-only)"}}}},
+      {"pin_root", config.pin_root},
+      {"http", http},
+      {"watched_paths", watched},
+      {"config", config_path},
+      {"socket", config.socket_path},
+      {"shutdown", config::toString(config.shutdown)},
+      {"memory_bytes", memoryEstimate(config)},
+  };
+}
+
+} // namespace minewatch::app
