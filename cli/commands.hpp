@@ -22,5 +22,7 @@ struct UsageError : std::runtime_error {
 void setupInspect(CLI::App &app, const GlobalOptions &options);
 /// block add|del|list, allow add|del|list
 void setupRules(CLI::App &app, const GlobalOptions &options);
+/// fleet-patch
+void setupFleet(CLI::App &app, const GlobalOptions &options);
 
 } // namespace minewatch::cli

@@ -23,6 +23,7 @@ int main(int argc, char **argv) {
   app.require_subcommand(1);
   setupInspect(app, options);
   setupRules(app, options);
+  setupFleet(app, options);
 
   // CLI11 reports a mistyped command as a missing one; name it instead.
   for (int i = 1; i < argc; ++i) {

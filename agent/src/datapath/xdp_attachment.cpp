@@ -19,9 +19,10 @@ std::string libxdpError(int err) {
 } // namespace
 
 namespace {
-/// An agent killed without detaching leaves its program on the interface
-/// (legacy attach has no link to die with it). Take such a leftover off
-/// before attaching again; anything that is not ours stays.
+/// An agent killed without detaching, or stopped with shutdown:
+/// keep-attached, leaves its program on the interface (legacy attach has no
+/// link to die with it). Take it off just before attaching ours; anything
+/// that is not ours stays. The swap leaves a gap of microseconds.
 void removeStaleCopy(int ifindex, const char *prog_name) {
   xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
   if (libxdp_get_error(mp) || !mp)
@@ -29,7 +30,7 @@ void removeStaleCopy(int ifindex, const char *prog_name) {
   if (xdp_multiprog__is_legacy(mp)) {
     xdp_program *main = xdp_multiprog__main_prog(mp);
     if (main && std::string(xdp_program__name(main)) == prog_name) {
-      std::fprintf(stderr, "minewatch: replacing a %s left on ifindex %d by an agent that did not exit cleanly\n",
+      std::fprintf(stderr, "minewatch: taking over the %s a previous agent left on ifindex %d\n",
                    prog_name, ifindex);
       xdp_multiprog__detach(mp);
     }

@@ -1,0 +1,307 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+"""The agent as a fleet runs it: metrics and health over HTTP (checked by
+promtool), rule files reloaded when a ConfigMap-style volume swaps its
+..data link (the block reaching BPF: pings stop, then pass again), a
+fleet-patch value that the agent reads back, SIGHUP, a port already taken,
+and each shutdown mode's effect on the kernel.
+
+Needs root: it makes two network namespaces joined by a veth pair (10.201.0.0/24,
+inside them only) and deletes them, and every process it started, on exit.
+Every wait is bounded; nothing is asserted by sleeping."""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+TAG = f"mwops{os.getpid()}"
+NODE, PEER = f"{TAG}n", f"{TAG}p"
+NODE_IP, PEER_IP = "10.201.0.1", "10.201.0.2"
+PORT = 9405
+FAILURES = []
+
+
+def run(cmd, check=True, **kw):
+    r = subprocess.run(cmd, shell=isinstance(cmd, str), capture_output=True, text=True, **kw)
+    if check and r.returncode != 0:
+        raise RuntimeError(f"failed ({r.returncode}): {cmd}\n{r.stdout}{r.stderr}")
+    return r
+
+
+def check(what, ok, detail=""):
+    print(f"{'ok  ' if ok else 'FAIL'} {what}{': ' + detail if detail and not ok else ''}", flush=True)
+    if not ok:
+        FAILURES.append(what)
+    return ok
+
+
+def wait_for(what, predicate, timeout=15.0):
+    """Polls until predicate() is truthy; returns its value or None."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.1)
+
+
+class Ops:
+    def __init__(self, args):
+        self.args = args
+        self.tmp = tempfile.mkdtemp(prefix="mwops-")
+        self.pin_root = f"/sys/fs/bpf/{TAG}"
+        self.socket = f"{self.tmp}/sock"
+        self.agent = None
+
+    # -- the network ---------------------------------------------------------
+    def up(self):
+        for ns in (NODE, PEER):
+            run(f"ip netns add {ns}")
+            run(f"ip -n {ns} link set lo up")
+        run(f"ip -n {NODE} link add n0 type veth peer name p0 netns {PEER}")
+        run(f"ip -n {NODE} addr add {NODE_IP}/24 dev n0")
+        run(f"ip -n {PEER} addr add {PEER_IP}/24 dev p0")
+        run(f"ip -n {NODE} link set n0 up")
+        run(f"ip -n {PEER} link set p0 up")
+        # A second interface on the node, for the agent that must not start.
+        run(f"ip -n {NODE} link add n1 type veth peer name n2")
+        run(f"ip -n {NODE} link set n1 up")
+        run(f"ip -n {NODE} link set n2 up")
+
+    def down(self):
+        if self.agent and self.agent.poll() is None:
+            self.agent.kill()
+            self.agent.wait()
+        for ns in (NODE, PEER):
+            run(f"ip netns del {ns}", check=False)
+        run(f"rm -rf {self.pin_root}", check=False)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def ping_passes(self):
+        return run(f"ip netns exec {PEER} ping -c1 -W0.3 {NODE_IP}", check=False).returncode == 0
+
+    # -- the agent -----------------------------------------------------------
+    def config(self, shutdown, blocklist_dir):
+        path = f"{self.tmp}/agent-{shutdown}.yaml"
+        with open(path, "w") as f:
+            f.write(f"""http:
+  listen: 127.0.0.1:{PORT}
+shutdown: {shutdown}
+pin_root: {self.pin_root}
+socket: {self.socket}
+events: {self.tmp}/events.jsonl
+agent:
+  tick_ms: 200
+actions:
+  blocklist_files: [{blocklist_dir}]
+""")
+        return path
+
+    def start(self, config, iface="n0"):
+        # nsenter --net keeps the host's mount namespace, so pins land in
+        # the host's bpffs (`ip netns exec` would remount /sys).
+        log = open(f"{self.tmp}/agent.log", "a")
+        return subprocess.Popen(["nsenter", f"--net=/var/run/netns/{NODE}", self.args.agent, "--iface", iface,
+                                 "--config", config], stdout=log, stderr=subprocess.STDOUT)
+
+    def http(self, path):
+        """(status, body) of GET path on the agent, from inside its netns."""
+        r = run(["ip", "netns", "exec", NODE, "curl", "-s", "-o", "-", "-w", "\n%{http_code}",
+                 f"http://127.0.0.1:{PORT}{path}"], check=False)
+        body, _, code = r.stdout.rpartition("\n")
+        return (int(code) if code.isdigit() else 0), body
+
+    def cli(self, *args):
+        return json.loads(run([self.args.cli, "--socket", self.socket, *args, "--json"]).stdout)
+
+    def blocks(self):
+        return {r["target"]: r for r in self.cli("block", "list")}
+
+    def metric(self, name, labels=""):
+        _, body = self.http("/metrics")
+        m = re.search(rf"^{re.escape(name + labels)} (\S+)$", body, re.M)
+        return float(m.group(1)) if m else None
+
+    def stop(self, proc, sig=signal.SIGTERM):
+        proc.send_signal(sig)
+        try:
+            return proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            return proc.wait()
+
+    def xdp_attached(self):
+        return "prog/xdp" in run(f"ip -n {NODE} -d link show n0").stdout
+
+    def pinned_rules(self):
+        """Block rules in the pinned maps (CIDR and endpoint), None if unpinned."""
+        total = 0
+        for name in ("minewatch_block_cidr", "minewatch_block_endpoint"):
+            dumped = run(f"bpftool -j map dump pinned {self.pin_root}/n0/{name}", check=False)
+            if dumped.returncode != 0:
+                return None
+            total += len(json.loads(dumped.stdout))
+        return total
+
+
+class ConfigMapDir:
+    """A directory laid out as the kubelet lays out a ConfigMap volume: one
+    link per key into ..data, ..data a link to a timestamped directory, and
+    an update that writes a new directory and renames a new ..data link over
+    the old one."""
+
+    def __init__(self, path):
+        self.path = path
+        self.generation = 0
+        os.makedirs(path)
+
+    def publish(self, data):
+        self.generation += 1
+        stamp = f"..2026_11_23_00_00_{self.generation:02d}.{os.getpid()}"
+        os.makedirs(os.path.join(self.path, stamp))
+        for key, value in data.items():
+            with open(os.path.join(self.path, stamp, key), "w") as f:
+                f.write(value + "\n")
+        tmp_link = os.path.join(self.path, "..data_tmp")
+        os.symlink(stamp, tmp_link)
+        os.rename(tmp_link, os.path.join(self.path, "..data"))
+        for key in data:
+            link = os.path.join(self.path, key)
+            if not os.path.islink(link):
+                os.symlink(os.path.join("..data", key), link)
+        for name in os.listdir(self.path):
+            link = os.path.join(self.path, name)
+            if not name.startswith(".") and name not in data:
+                os.unlink(link)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--agent", required=True)
+    parser.add_argument("--cli", required=True)
+    args = parser.parse_args()
+    if os.geteuid() != 0:
+        print("agent_ops_test: must run as root (namespaces, BPF); refusing to skip", file=sys.stderr)
+        return 1
+    for tool in ("promtool", "curl", "bpftool", "nsenter", "ping"):
+        if not shutil.which(tool):
+            print(f"agent_ops_test: {tool} is missing (scripts/install-deps.sh installs it)", file=sys.stderr)
+            return 1
+
+    ops = Ops(args)
+    try:
+        ops.up()
+        check("peer reaches the node before any rule", wait_for("ping", ops.ping_passes, 10))
+        blocklist = ConfigMapDir(f"{ops.tmp}/blocklist")
+        blocklist.publish({"example": "198.51.100.7:3333/tcp  # an example pool"})
+        config = ops.config("keep-attached", blocklist.path)
+        ops.agent = ops.start(config)
+
+        # -- health and metrics ---------------------------------------------
+        ready = wait_for("readyz", lambda: ops.http("/readyz")[0] == 200, 20)
+        check("/readyz answers 200 once attached and drained", ready)
+        check("/healthz answers 200", ops.http("/healthz")[0] == 200)
+        status, page = ops.http("/metrics")
+        check("/metrics answers 200", status == 200, str(status))
+        promtool = run(["promtool", "check", "metrics"], check=False, input=page)
+        check("promtool check metrics passes", promtool.returncode == 0, promtool.stdout + promtool.stderr)
+        for family in ("minewatch_up", "minewatch_detections_total", "minewatch_dropped_packets_total",
+                       "minewatch_flow_map_entries", "minewatch_flow_map_capacity", "minewatch_block_rules",
+                       "minewatch_drain_duration_seconds_bucket", "minewatch_ringbuf_drops_total",
+                       "minewatch_reloads_total"):
+            check(f"metrics has {family}", re.search(rf"^{family}[{{ ]", page, re.M) is not None)
+        check("/nothing is 404", ops.http("/nothing")[0] == 404)
+
+        # -- a second agent on the same port refuses, before attaching -------
+        second = ops.start(config, iface="n1")
+        try:
+            code = second.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            second.kill()
+            code = None
+        log = open(f"{ops.tmp}/agent.log").read()
+        check("a second agent on a taken port exits non-zero", code not in (None, 0), str(code))
+        check("... saying it cannot listen", "cannot listen on 127.0.0.1:9405" in log, log[-300:])
+        check("... without touching n1", "prog/xdp" not in run(f"ip -n {NODE} -d link show n1").stdout)
+
+        # -- rule files: a ConfigMap update reaches BPF without a restart -----
+        check("the file rule is in force", "198.51.100.7:3333/tcp" in ops.blocks())
+        check("... as source file", ops.blocks().get("198.51.100.7:3333/tcp", {}).get("source") == "file")
+        check("the peer still pings", ops.ping_passes())
+        blocklist.publish({"example": "198.51.100.7:3333/tcp", "peer": f"{PEER_IP}/32  # the peer, for the test"})
+        check("a ..data swap adds the peer's block",
+              wait_for("block", lambda: f"{PEER_IP}/32" in ops.blocks(), 10))
+        check("... and the kernel drops the peer's pings", wait_for("drop", lambda: not ops.ping_passes(), 10))
+        dropped = ops.metric("minewatch_dropped_packets_total", '{hook="xdp"}')
+        check("... counted in minewatch_dropped_packets_total",
+              wait_for("metric", lambda: (ops.metric("minewatch_dropped_packets_total", '{hook="xdp"}') or 0) > 0, 5),
+              str(dropped))
+        blocklist.publish({"example": "198.51.100.7:3333/tcp"})
+        check("removing the key lifts the block", wait_for("lift", lambda: f"{PEER_IP}/32" not in ops.blocks(), 10))
+        check("... and the peer pings again", wait_for("ping", ops.ping_passes, 10))
+
+        # A bad line: reported and counted, the good lines stay in force.
+        errors_before = ops.metric("minewatch_reloads_total", '{result="error"}') or 0
+        blocklist.publish({"example": "198.51.100.7:3333/tcp", "typo": "198.51.100.300/32",
+                           "other": "203.0.113.0/24"})
+        check("a bad line does not stop the good ones",
+              wait_for("good", lambda: "203.0.113.0/24" in ops.blocks(), 10))
+        check("... and counts as a reload error",
+              wait_for("err", lambda: (ops.metric("minewatch_reloads_total", '{result="error"}') or 0) > errors_before,
+                       5))
+        events = open(f"{ops.tmp}/events.jsonl").read()
+        check("... naming the file and line", re.search(r"typo:1: ", events) is not None)
+
+        # The fleet-patch value, written as the kubelet would, is read back.
+        patch = json.loads(run([args.cli, "fleet-patch", "192.0.2.77:4444/tcp", "--json"]).stdout)
+        data = {"example": "198.51.100.7:3333/tcp", **patch["patch"]["data"]}
+        blocklist.publish(data)
+        rule = wait_for("fleet", lambda: ops.blocks().get("192.0.2.77:4444/tcp"), 10)
+        check("a fleet-patch entry becomes a block on reload", rule is not None)
+        check("... with its comment as the reason", rule is not None and "added by an operator" in rule["reason"])
+
+        # SIGHUP rereads even when nothing changed.
+        ok_before = ops.metric("minewatch_reloads_total", '{result="ok"}') or 0
+        ops.agent.send_signal(signal.SIGHUP)
+        check("SIGHUP reloads", wait_for("hup", lambda: (ops.metric("minewatch_reloads_total", '{result="ok"}') or 0)
+                                         > ok_before, 5))
+        check("... and the agent keeps running", ops.agent.poll() is None)
+
+        # -- shutdown modes ---------------------------------------------------
+        check("keep-attached: exits 0 on SIGTERM", ops.stop(ops.agent) == 0)
+        check("... leaving XDP attached", ops.xdp_attached())
+        check("... and the rules pinned", (ops.pinned_rules() or 0) >= 1)
+        blocked_peer = ConfigMapDir(f"{ops.tmp}/blocklist2")
+        blocked_peer.publish({"peer": f"{PEER_IP}/32"})
+        ops.agent = ops.start(ops.config("fail-safe", blocked_peer.path))
+        check("the next agent takes over", wait_for("ready", lambda: ops.http("/readyz")[0] == 200, 20))
+        check("... and enforces", wait_for("drop", lambda: not ops.ping_passes(), 10))
+        check("fail-safe: exits 0 on SIGTERM", ops.stop(ops.agent) == 0)
+        check("... detached", not ops.xdp_attached())
+        check("... rules still pinned", (ops.pinned_rules() or 0) >= 1)
+        check("... and nothing drops the peer now", wait_for("ping", ops.ping_passes, 10))
+        ops.agent = ops.start(ops.config("fail-open", blocked_peer.path))
+        check("a fail-open agent starts", wait_for("ready", lambda: ops.http("/readyz")[0] == 200, 20))
+        check("fail-open: exits 0 on SIGTERM", ops.stop(ops.agent) == 0)
+        check("... detached", not ops.xdp_attached())
+        check("... and no rule left pinned", ops.pinned_rules() == 0, str(ops.pinned_rules()))
+    finally:
+        if FAILURES:
+            log = f"{ops.tmp}/agent.log"
+            if os.path.exists(log):
+                print("--- agent log (tail) ---\n" + open(log).read()[-3000:])
+        ops.down()
+    print(f"\n{'PASS' if not FAILURES else 'FAIL: ' + '; '.join(FAILURES)}")
+    return 1 if FAILURES else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
