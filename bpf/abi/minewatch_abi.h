@@ -84,7 +84,7 @@ struct minewatch_dir_stats {
 	__u32 psh_packets;   /* TCP segments with PSH */
 	__u32 tcp_flags;     /* OR of every enum minewatch_tcp_flag seen */
 	__u32 samples;       /* payload samples taken (or attempted) */
-	__u32 pad;
+	__u32 drain_gen;     /* minewatch_globals.drain_gen at this direction's last packet */
 	__u32 size_hist[MINEWATCH_SIZE_BUCKETS];
 	__u32 iat_hist[MINEWATCH_IAT_BUCKETS];
 };
@@ -215,7 +215,12 @@ struct minewatch_globals {
 	 * blocked" against it. User space seeds it from CLOCK_MONOTONIC at start so
 	 * a restarted agent never reuses a generation a pinned flow already holds. */
 	__u64 rules_gen;
+	/* Bumped by user space before each drain of the flow map; packets stamp
+	 * it into their direction, so a drain can skip the flows whose stamp is
+	 * older than the previous drain: nothing happened to them since. */
+	__u32 drain_gen;
+	__u32 pad;
 };
-MINEWATCH_ABI_ASSERT(sizeof(struct minewatch_globals) == 16, "globals layout");
+MINEWATCH_ABI_ASSERT(sizeof(struct minewatch_globals) == 24, "globals layout");
 
 #endif /* MINEWATCH_ABI_H */

@@ -101,8 +101,13 @@ static __always_inline void account_packet(struct minewatch_flow_value *flow,
 					   __u64 now)
 {
 	struct minewatch_dir_stats *d = &flow->dir[dir & 1];
+	__u32 drain_gen = minewatch_globals.drain_gen;
 	__u64 prev;
 
+	/* a plain store, and only when it changes: the agent reads it, and a
+	 * racing packet on another CPU writes the same value */
+	if (d->drain_gen != drain_gen)
+		d->drain_gen = drain_gen;
 	__sync_fetch_and_add(&d->packets, frames);
 	__sync_fetch_and_add(&d->bytes, wire_len);
 	if (pkt->payload_len)

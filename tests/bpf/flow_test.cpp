@@ -35,6 +35,24 @@ BOOST_AUTO_TEST_CASE(both_directions_land_in_one_flow) {
   BOOST_TEST(f->reverse().first_seen_ns == kT0 + 1 * kMs);
 }
 
+BOOST_AUTO_TEST_CASE(packets_stamp_the_drain_generation_of_their_direction) {
+  SensorHarness h;
+  auto gen = h.sensor().nextDrainGeneration();
+  h.runTc(tcpToPool(kSyn), kT0);
+  auto f = h.flow(kClient, 40000, kPool, 3333, IPPROTO_TCP);
+  BOOST_REQUIRE(f);
+  BOOST_TEST(f->forward().drain_gen == gen);
+  BOOST_TEST(f->reverse().drain_gen == 0u); // no packet that way yet
+
+  // A drain begins; only the direction with a packet since carries it.
+  auto next = h.sensor().nextDrainGeneration();
+  BOOST_TEST(next == gen + 1);
+  h.runXdp(tcpFromPool(kSyn | kAck), kT0 + kMs);
+  f = h.flow(kClient, 40000, kPool, 3333, IPPROTO_TCP);
+  BOOST_TEST(f->forward().drain_gen == gen);
+  BOOST_TEST(f->reverse().drain_gen == next);
+}
+
 BOOST_AUTO_TEST_CASE(a_later_bare_syn_names_the_initiator) {
   SensorHarness h;
   h.runXdp(tcpFromPool(kAck, 10), kT0); // mid-flow packet seen first

@@ -27,6 +27,14 @@ bool closed(const minewatch_flow_value &v) {
   auto f0 = v.dir[0].tcp_flags, f1 = v.dir[1].tcp_flags;
   return ((f0 | f1) & MINEWATCH_TCP_RST) || ((f0 & MINEWATCH_TCP_FIN) && (f1 & MINEWATCH_TCP_FIN));
 }
+
+/// Whether a flow saw a packet since the previous drain began: its stamp is
+/// this drain's generation or the previous one (a packet that raced the
+/// previous drain after it read the flow carries the previous one).
+bool changedSince(const minewatch_flow_value &v, std::uint32_t gen) {
+  auto recent = [gen](std::uint32_t stamp) { return stamp == gen || stamp == gen - 1; };
+  return recent(v.dir[0].drain_gen) || recent(v.dir[1].drain_gen);
+}
 } // namespace
 
 Agent::Agent(const config::AgentConfig &config, datapath::SensorObject &sensor, DatapathInfo info,
@@ -61,6 +69,13 @@ void Agent::start(std::uint64_t now_ns) {
 
 void Agent::tick(std::uint64_t now_ns) {
   auto began = std::chrono::steady_clock::now();
+  // The first drain looks at everything (pinned flows from the last agent
+  // included); later ones skip the agent's own bookkeeping for flows nothing
+  // happened to. Their verdict cannot have changed from their own traffic;
+  // what others learn (a taint, a DNS name) reaches them with their next
+  // packet, which a live mining flow sends within its job interval.
+  bool full = counters_.ticks == 0;
+  auto gen = sensor_.nextDrainGeneration();
   ++counters_.ticks;
   std::vector<minewatch_flow_key> over;
   std::uint64_t seen = 0, bytes = 0, packets = 0;
@@ -79,10 +94,14 @@ void Agent::tick(std::uint64_t now_ns) {
       bool is_idle = quiet >= idle_ns;
       bool is_closed = closed(value) && quiet >= closed_ns;
 
-      auto &record = table_.touch(key);
-      if (last != record.evaluated_seen_ns || record.notes_changed)
-        evaluate(key, value, record, now_ns);
-      record.last_seen_ns = last;
+      if (full || changedSince(value, gen)) {
+        auto &record = table_.touch(key);
+        if (last != record.evaluated_seen_ns || record.notes_changed)
+          evaluate(key, value, record, now_ns);
+        record.last_seen_ns = last;
+      } else {
+        ++counters_.drain_skipped;
+      }
       if (is_idle || is_closed) {
         over.push_back(key);
         ++(is_closed ? counters_.flows_deleted_closed : counters_.flows_deleted_idle);

@@ -51,6 +51,7 @@ struct AgentCounters {
   std::uint64_t blocks_expired = 0;
   std::uint64_t last_drain_ns = 0;   // wall time the last drain took
   std::uint64_t last_drain_flows = 0;
+  std::uint64_t drain_skipped = 0;   // flows a drain read but had no news of
   std::uint64_t reloads_ok = 0;
   std::uint64_t reloads_error = 0;   // a reload that met an unreadable path or a bad line
   std::uint64_t last_reload_wall_ns = 0;

@@ -34,6 +34,9 @@ SensorObject::SensorObject(const SensorOptions &options) : skel_("minewatch") {
   cfg.precise_clock = options.precise_clock ? 1 : 0;
   // A fresh generation no pinned flow can hold (see minewatch_globals).
   skel_->bss->minewatch_globals.rules_gen = monotonicNs();
+  // Likewise for drains: a pinned flow stamped by the last agent must not
+  // look fresh to this one (milliseconds: a restart takes longer than one).
+  skel_->bss->minewatch_globals.drain_gen = static_cast<std::uint32_t>(monotonicNs() / 1'000'000);
 }
 
 void SensorObject::load() { skel_.load("minewatch"); }
@@ -55,6 +58,10 @@ StatCounters SensorObject::stats() const {
   for (std::size_t i = 0; i < out.size() && i < sums.size(); ++i)
     out[i] = sums[i];
   return out;
+}
+
+std::uint32_t SensorObject::nextDrainGeneration() const {
+  return __atomic_add_fetch(&skel_->bss->minewatch_globals.drain_gen, 1, __ATOMIC_SEQ_CST);
 }
 
 void SensorObject::bumpRulesGeneration() const {

@@ -51,6 +51,9 @@ public:
   void setClock(std::uint64_t ns) const { skel_->bss->minewatch_globals.clock_override_ns = ns; }
   /// Tells the programs the blocklist changed so cached flow verdicts are redone.
   void bumpRulesGeneration() const;
+  /// Starts a drain: bumps the generation packets stamp into flows and
+  /// returns it (see minewatch_globals.drain_gen).
+  std::uint32_t nextDrainGeneration() const;
 
 private:
   bpf::Skeleton<minewatch_bpf> skel_;
