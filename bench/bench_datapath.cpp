@@ -137,10 +137,8 @@ void emptyFlows(const SensorObject &sensor) {
   sensor.flows().forEachBatch([&](const minewatch_flow_key *k, const minewatch_flow_value *, std::uint32_t n) {
     keys.insert(keys.end(), k, k + n);
   });
-  auto count = static_cast<__u32>(keys.size());
-  LIBBPF_OPTS(bpf_map_batch_opts, opts);
-  if (count && bpf_map_delete_batch(bpf_map__fd(sensor.flows().map()), keys.data(), &count, &opts) != 0)
-    throw std::system_error(errno, std::generic_category(), "empty the new-flow table");
+  if (sensor.flows().eraseAll(keys) != keys.size())
+    throw std::runtime_error("empty the new-flow table: some flows would not go");
 }
 
 // A return value says little about which path ran, so the counters confirm

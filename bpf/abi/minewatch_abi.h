@@ -59,6 +59,21 @@ struct minewatch_flow_key {
 } __attribute__((aligned(8))); /* lets BPF build and hash it in 8-byte words */
 MINEWATCH_ABI_ASSERT(sizeof(struct minewatch_flow_key) == 40, "flow key layout");
 
+/* The same key for IPv4 flows, which have a map of their own: hashing and
+ * comparing 16 bytes instead of 40 is most of what an existing flow's
+ * packet costs (bench/bench_datapath). Endpoints are ordered as in the wide
+ * key, so a flow has the same "a", "b" and direction in either form; the
+ * agent widens these keys to minewatch_flow_key (v4-mapped) when it reads. */
+struct minewatch_flow_key4 {
+	__be32 addr_a;
+	__be32 addr_b;
+	__be16 port_a;
+	__be16 port_b;
+	__u8 proto;  /* IPPROTO_* */
+	__u8 pad[3]; /* explicit; always zero */
+} __attribute__((aligned(8)));
+MINEWATCH_ABI_ASSERT(sizeof(struct minewatch_flow_key4) == 16, "IPv4 flow key layout");
+
 enum minewatch_direction {
 	MINEWATCH_DIR_A_TO_B = 0,
 	MINEWATCH_DIR_B_TO_A = 1,

@@ -62,15 +62,35 @@ static __always_inline enum minewatch_direction make_flow_key(const struct packe
 	return src_is_a ? MINEWATCH_DIR_A_TO_B : MINEWATCH_DIR_B_TO_A;
 }
 
+/* The IPv4 key: the same order as make_flow_key (for v4-mapped addresses
+ * the first 12 bytes are equal, so the last 4 decide, then the ports). */
+static __always_inline enum minewatch_direction make_flow_key4(const struct packet *pkt,
+							       struct minewatch_flow_key4 *key)
+{
+	__u32 s = bpf_ntohl(pkt->src.w[3]), d = bpf_ntohl(pkt->dst.w[3]);
+	__u16 sp = bpf_ntohs(pkt->sport), dp = bpf_ntohs(pkt->dport);
+	int src_is_a = s != d ? s < d : sp <= dp;
+
+	key->addr_a = src_is_a ? pkt->src.w[3] : pkt->dst.w[3];
+	key->addr_b = src_is_a ? pkt->dst.w[3] : pkt->src.w[3];
+	key->port_a = src_is_a ? pkt->sport : pkt->dport;
+	key->port_b = src_is_a ? pkt->dport : pkt->sport;
+	key->proto = pkt->proto;
+	key->pad[0] = 0;
+	key->pad[1] = 0;
+	key->pad[2] = 0;
+	return src_is_a ? MINEWATCH_DIR_A_TO_B : MINEWATCH_DIR_B_TO_A;
+}
+
 static __always_inline int is_syn_only(const struct packet *pkt)
 {
 	return pkt->proto == IPPROTO_TCP &&
 	       (pkt->tcp_flags & (MINEWATCH_TCP_SYN | MINEWATCH_TCP_ACK)) == MINEWATCH_TCP_SYN;
 }
 
+/* map: minewatch_flows4 or minewatch_flows, with the matching key. */
 static __always_inline struct minewatch_flow_value *
-create_flow(const struct minewatch_flow_key *key, enum minewatch_direction dir,
-	    const struct packet *pkt)
+create_flow(void *map, const void *key, enum minewatch_direction dir, const struct packet *pkt)
 {
 	__u32 zero = 0;
 	struct minewatch_scratch *scratch = bpf_map_lookup_elem(&minewatch_scratch, &zero);
@@ -84,12 +104,12 @@ create_flow(const struct minewatch_flow_key *key, enum minewatch_direction dir,
 	if (pkt->non_first_fragment)
 		scratch->zero_flow.flags |= MINEWATCH_FLOW_FRAGMENTS;
 	/* NOEXIST: another CPU may have created it meanwhile; that is not an error */
-	err = bpf_map_update_elem(&minewatch_flows, key, &scratch->zero_flow, BPF_NOEXIST);
+	err = bpf_map_update_elem(map, key, &scratch->zero_flow, BPF_NOEXIST);
 	if (err == 0)
 		count(MINEWATCH_STAT_FLOWS_CREATED);
 	else if (err != -17 /* EEXIST */)
 		count(MINEWATCH_STAT_FLOW_INSERT_FAILED);
-	flow = bpf_map_lookup_elem(&minewatch_flows, key);
+	flow = bpf_map_lookup_elem(map, key);
 	if (!flow && err == 0)
 		count(MINEWATCH_STAT_FLOW_INSERT_FAILED); /* evicted at once */
 	return flow;

@@ -10,13 +10,21 @@
 
 /* LRU so a flood of new flows recycles old entries instead of wedging the
  * table; one shared (not per-CPU) value updated with atomics, because a
- * per-CPU value would multiply ~480 B per flow by the CPU count. */
+ * per-CPU value would multiply ~480 B per flow by the CPU count.
+ * IPv6 flows here, IPv4 flows in minewatch_flows4 under a 16-byte key. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 262144);
+	__uint(max_entries, 65536);
 	__type(key, struct minewatch_flow_key);
 	__type(value, struct minewatch_flow_value);
 } minewatch_flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 262144);
+	__type(key, struct minewatch_flow_key4);
+	__type(value, struct minewatch_flow_value);
+} minewatch_flows4 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

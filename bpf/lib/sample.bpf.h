@@ -8,6 +8,7 @@
 #include "maps.bpf.h"
 #include "counters.bpf.h"
 #include "parse.bpf.h"
+#include "flow.bpf.h"
 
 #define DNS_PORT 53
 #define NSEC_PER_SEC 1000000000ULL
@@ -80,19 +81,24 @@ static __always_inline void emit_sample(void *ctx, enum minewatch_hook hook,
 	bpf_ringbuf_submit(s, 0);
 }
 
+/* Samples carry the wide key whatever map the flow is in: the agent files
+ * them by it. Built only when a sample is taken. */
 static __always_inline void maybe_sample(void *ctx, enum minewatch_hook hook,
 					 struct minewatch_flow_value *flow,
-					 const struct minewatch_flow_key *key,
 					 enum minewatch_direction dir, const struct packet *pkt,
 					 __u64 now)
 {
 	struct minewatch_dir_stats *d = &flow->dir[dir & 1];
+	struct minewatch_flow_key wide;
+	struct minewatch_flow_key *key = &wide;
 
 	if (!pkt->payload_len || pkt->non_first_fragment)
 		return;
 	if (is_dns_response(pkt)) {
-		if (dns_sample_allowed(now))
+		if (dns_sample_allowed(now)) {
+			make_flow_key(pkt, key);
 			emit_sample(ctx, hook, key, dir, pkt, MINEWATCH_SAMPLE_DNS, now);
+		}
 		return;
 	}
 	if (d->samples >= minewatch_cfg.samples_per_direction)
@@ -100,6 +106,7 @@ static __always_inline void maybe_sample(void *ctx, enum minewatch_hook hook,
 	/* claim a slot first so two CPUs cannot both take the last one */
 	if (__sync_fetch_and_add(&d->samples, 1) >= minewatch_cfg.samples_per_direction)
 		return;
+	make_flow_key(pkt, key);
 	emit_sample(ctx, hook, key, dir, pkt, MINEWATCH_SAMPLE_FLOW_START, now);
 }
 

@@ -15,7 +15,8 @@ enum sensor_verdict {
 
 /* Benchmark only (pruned by the verifier otherwise): a different source
  * port every packet, so repeated runs of one packet measure flow creation. */
-static __always_inline void bench_vary_key(struct minewatch_flow_key *key)
+static __always_inline void bench_vary_key(struct minewatch_flow_key *key,
+					   struct minewatch_flow_key4 *key4)
 {
 	__u32 zero = 0;
 	struct minewatch_scratch *scratch = bpf_map_lookup_elem(&minewatch_scratch, &zero);
@@ -23,6 +24,7 @@ static __always_inline void bench_vary_key(struct minewatch_flow_key *key)
 	if (scratch) {
 		scratch->bench_counter++;
 		__builtin_memcpy(key->addr_a, &scratch->bench_counter, sizeof(__u64));
+		__builtin_memcpy(&key4->addr_a, &scratch->bench_counter, sizeof(__u64));
 	}
 }
 
@@ -37,6 +39,8 @@ static __always_inline enum sensor_verdict sensor_process(void *ctx, void *data,
 {
 	struct minewatch_flow_value *flow;
 	struct minewatch_flow_key key;
+	struct minewatch_flow_key4 key4;
+	int v4;
 	struct packet pkt = {};
 	enum minewatch_direction dir;
 	__u64 now, gen;
@@ -59,14 +63,18 @@ static __always_inline enum sensor_verdict sensor_process(void *ctx, void *data,
 		count(MINEWATCH_STAT_FRAGMENTS);
 
 	now = minewatch_now();
-	dir = make_flow_key(&pkt, &key);
+	v4 = pkt.family == MINEWATCH_FAMILY_IPV4;
+	if (v4)
+		dir = make_flow_key4(&pkt, &key4);
+	else
+		dir = make_flow_key(&pkt, &key);
 	if (minewatch_cfg.bench_new_flow_per_packet)
-		bench_vary_key(&key);
+		bench_vary_key(&key, &key4);
 
 	/* Flows remember the blocklist generation they were cleared against, so
 	 * the trie is consulted once per flow and again after each rule change. */
 	gen = minewatch_globals.rules_gen + 1;
-	flow = bpf_map_lookup_elem(&minewatch_flows, &key);
+	flow = v4 ? bpf_map_lookup_elem(&minewatch_flows4, &key4) : bpf_map_lookup_elem(&minewatch_flows, &key);
 	if (!flow || flow->rules_gen != gen) {
 		enum block_result block = match_blocklist(&pkt, now);
 
@@ -85,7 +93,8 @@ static __always_inline enum sensor_verdict sensor_process(void *ctx, void *data,
 			count(MINEWATCH_STAT_BLOCK_EXPIRED);
 		}
 		if (!flow)
-			flow = create_flow(&key, dir, &pkt);
+			flow = v4 ? create_flow(&minewatch_flows4, &key4, dir, &pkt)
+				  : create_flow(&minewatch_flows, &key, dir, &pkt);
 		if (!flow)
 			return SENSOR_PASS;
 		/* a would-drop is re-checked every packet so tap mode counts them all */
@@ -98,7 +107,7 @@ static __always_inline enum sensor_verdict sensor_process(void *ctx, void *data,
 			       pkt.frame_len + (__u64)(gso_segs - 1) * pkt.payload_off, now);
 	else
 		account_packet(flow, dir, &pkt, 1, pkt.frame_len, now);
-	maybe_sample(ctx, hook, flow, &key, dir, &pkt, now);
+	maybe_sample(ctx, hook, flow, dir, &pkt, now);
 	return SENSOR_PASS;
 }
 

@@ -5,6 +5,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <cstring>
+
 using namespace minewatch::test;
 using namespace minewatch::test::tcp_flags;
 
@@ -51,6 +53,28 @@ BOOST_AUTO_TEST_CASE(packets_stamp_the_drain_generation_of_their_direction) {
   f = h.flow(kClient, 40000, kPool, 3333, IPPROTO_TCP);
   BOOST_TEST(f->forward().drain_gen == gen);
   BOOST_TEST(f->reverse().drain_gen == next);
+}
+
+BOOST_AUTO_TEST_CASE(ipv4_flows_use_the_compact_map_and_read_back_widened) {
+  SensorHarness h;
+  h.runTc(tcpToPool(kSyn), kT0);
+  h.runXdp(PacketBuilder().ipv6(kClient6, kPool6).tcp(42000, 443, kSyn).build(), kT0);
+  auto *skel = h.sensor().skel();
+  using V = minewatch_flow_value;
+  auto v4 = minewatch::bpf::MapView<minewatch_flow_key4, V>(skel->maps.minewatch_flows4).entries();
+  auto v6 = minewatch::bpf::MapView<minewatch_flow_key, V>(skel->maps.minewatch_flows).entries();
+  BOOST_REQUIRE(v4.size() == 1u);
+  BOOST_REQUIRE(v6.size() == 1u);
+  BOOST_TEST(v6[0].first.family == MINEWATCH_FAMILY_IPV6);
+  // Widened, the compact key is exactly what the wide form of the flow is.
+  auto wide = minewatch::datapath::widen(v4[0].first);
+  auto narrowed = minewatch::datapath::narrow(wide);
+  BOOST_REQUIRE(narrowed);
+  BOOST_TEST(std::memcmp(&*narrowed, &v4[0].first, sizeof *narrowed) == 0);
+  BOOST_TEST(!minewatch::datapath::narrow(v6[0].first));
+  BOOST_TEST(h.sensor().flows().lookup(wide).has_value()); // the facade files it by the wide key
+  BOOST_REQUIRE(h.flow(kClient, 40000, kPool, 3333, IPPROTO_TCP));
+  BOOST_TEST(h.flowCount() == 2u);
 }
 
 BOOST_AUTO_TEST_CASE(a_later_bare_syn_names_the_initiator) {

@@ -81,7 +81,7 @@ void echoExchange(int fd) {
   ::close(fd);
 }
 
-std::string mismatch(const CapturedFlows &seen, const datapath::FlowMap &map) {
+std::string mismatch(const CapturedFlows &seen, const datapath::FlowMaps &map) {
   std::ostringstream out;
   auto entries = map.entries();
   if (entries.size() != seen.size())

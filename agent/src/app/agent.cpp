@@ -205,15 +205,7 @@ std::string Agent::act(const FlowRoles &roles, const detect::Assessment &assessm
 void Agent::deleteFlows(const std::vector<minewatch_flow_key> &keys) {
   if (keys.empty())
     return;
-  auto flows = sensor_.flows();
-  __u32 count = static_cast<__u32>(keys.size());
-  LIBBPF_OPTS(bpf_map_batch_opts, opts);
-  if (bpf_map_delete_batch(bpf_map__fd(flows.map()), keys.data(), &count, &opts) != 0) {
-    count = 0; // fall back to one by one; ENOENT just means the LRU beat us to it
-    for (const auto &key : keys)
-      count += flows.erase(key) ? 1 : 0;
-  }
-  flows_deleted_ += count;
+  flows_deleted_ += sensor_.flows().eraseAll(keys);
   for (const auto &key : keys)
     table_.erase(key);
 }

@@ -92,7 +92,7 @@ std::string Agent::metricsText(std::uint64_t now_ns) const {
   m.family("minewatch_flow_map_entries", "gauge", "Flows in the kernel's flow map at the last drain");
   m.sample("minewatch_flow_map_entries", static_cast<double>(map_entries_));
   m.family("minewatch_flow_map_capacity", "gauge", "Size of the kernel's flow map");
-  m.sample("minewatch_flow_map_capacity", bpf_map__max_entries(skel->maps.minewatch_flows));
+  m.sample("minewatch_flow_map_capacity", static_cast<double>(sensor_.flows().capacity()));
   m.family("minewatch_flows_tracked", "gauge", "Flows the agent keeps state for");
   m.sample("minewatch_flows_tracked", static_cast<double>(table_.size()));
   m.family("minewatch_flows_dropped_by_agent_total", "counter", "Flow states the agent evicted at its own limit");

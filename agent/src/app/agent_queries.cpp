@@ -60,7 +60,7 @@ nlohmann::json Agent::status(std::uint64_t now_ns) const {
         {"last_drain_flows", counters_.last_drain_flows},
         {"dns_cache", dns_.size()}}},
       {"maps",
-       {{"flows", {{"entries", map_entries_}, {"max", bpf_map__max_entries(skel->maps.minewatch_flows)}}},
+       {{"flows", {{"entries", map_entries_}, {"max", sensor_.flows().capacity()}}},
         {"block_rules", {{"entries", rules_.blockCount()}, {"max", bpf_map__max_entries(skel->maps.minewatch_block_endpoint)}}},
         {"allow_rules", rules_.allows().size()}}},
       {"traffic",

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include "app/requirements.hpp"
 
+#include "datapath/sensor_options.hpp"
 #include "minewatch_abi.h"
 
 #include <initializer_list>
@@ -22,7 +23,9 @@ constexpr std::uint64_t kAgentBase = 64ull << 20;
 std::uint64_t memoryEstimate(const config::AgentConfig &config) {
   const auto &s = config.sensor;
   std::uint64_t flows =
-      std::uint64_t{s.max_flows} * (sizeof(minewatch_flow_key) + sizeof(minewatch_flow_value) + kHashElemOverhead);
+      std::uint64_t{s.max_flows} * (sizeof(minewatch_flow_key4) + sizeof(minewatch_flow_value) + kHashElemOverhead) +
+      std::uint64_t{datapath::ipv6FlowCapacity(s.max_flows)} *
+          (sizeof(minewatch_flow_key) + sizeof(minewatch_flow_value) + kHashElemOverhead);
   std::uint64_t rules = std::uint64_t{s.max_block_rules} *
                         (sizeof(minewatch_endpoint_key) + sizeof(minewatch_lpm_key) + 2 * sizeof(minewatch_block_rule) +
                          2 * kHashElemOverhead);

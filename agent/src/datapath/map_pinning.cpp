@@ -75,7 +75,7 @@ void MapPinning::prepare() {
     throw std::system_error(ec, "create pin directory " + dir_);
 
   auto *skel = sensor_.skel();
-  for (bpf_map *map : {skel->maps.minewatch_flows, skel->maps.minewatch_block_cidr,
+  for (bpf_map *map : {skel->maps.minewatch_flows, skel->maps.minewatch_flows4, skel->maps.minewatch_block_cidr,
                        skel->maps.minewatch_block_endpoint, skel->maps.minewatch_stats}) {
     std::string path = dir_ + "/" + bpf_map__name(map);
     bpf::UniqueFd pinned(bpf_obj_get(path.c_str()));

@@ -20,7 +20,10 @@ void resize(bpf_map *map, std::uint32_t entries) {
 
 SensorObject::SensorObject(const SensorOptions &options) : skel_("minewatch") {
   validate(options);
-  resize(skel_->maps.minewatch_flows, options.max_flows);
+  // max_flows is the IPv4 table; IPv6 gets a quarter (at least 1024):
+  // most hosts' flows are IPv4, and each entry costs ~0.6 KiB of kernel memory.
+  resize(skel_->maps.minewatch_flows4, options.max_flows);
+  resize(skel_->maps.minewatch_flows, ipv6FlowCapacity(options.max_flows));
   resize(skel_->maps.minewatch_samples, options.ring_buffer_bytes);
   resize(skel_->maps.minewatch_block_cidr, options.max_block_rules);
   resize(skel_->maps.minewatch_block_endpoint, options.max_block_rules);

@@ -8,6 +8,7 @@
 
 #include "bpf/map_view.hpp"
 #include "bpf/skeleton.hpp"
+#include "datapath/flow_maps.hpp"
 #include "datapath/sensor_options.hpp"
 
 #include <array>
@@ -15,7 +16,6 @@
 
 namespace minewatch::datapath {
 
-using FlowMap = bpf::MapView<minewatch_flow_key, minewatch_flow_value>;
 using CidrRuleMap = bpf::MapView<minewatch_lpm_key, minewatch_block_rule>;
 using EndpointRuleMap = bpf::MapView<minewatch_endpoint_key, minewatch_block_rule>;
 using StatCounters = std::array<std::uint64_t, MINEWATCH_STAT_MAX>;
@@ -37,7 +37,7 @@ public:
   [[nodiscard]] bpf_program *xdpProgram() const { return skel_->progs.minewatch_xdp; }
   [[nodiscard]] bpf_program *tcProgram() const { return skel_->progs.minewatch_tc_egress; }
 
-  [[nodiscard]] FlowMap flows() const { return FlowMap(skel_->maps.minewatch_flows); }
+  [[nodiscard]] FlowMaps flows() const { return {skel_->maps.minewatch_flows, skel_->maps.minewatch_flows4}; }
   [[nodiscard]] CidrRuleMap cidrRules() const { return CidrRuleMap(skel_->maps.minewatch_block_cidr); }
   [[nodiscard]] EndpointRuleMap endpointRules() const {
     return EndpointRuleMap(skel_->maps.minewatch_block_endpoint);

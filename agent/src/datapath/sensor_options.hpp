@@ -21,4 +21,7 @@ struct SensorOptions {
 /// Throws std::invalid_argument naming the bad option.
 void validate(const SensorOptions &options);
 
+/// The IPv6 flow map's size for a given max_flows (the IPv4 map's).
+inline std::uint32_t ipv6FlowCapacity(std::uint32_t max_flows) { return max_flows / 4 > 1024 ? max_flows / 4 : 1024; }
+
 } // namespace minewatch::datapath

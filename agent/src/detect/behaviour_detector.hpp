@@ -5,6 +5,8 @@
 #include "detect/flow_features.hpp"
 
 #include <optional>
+#include <array>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -50,6 +52,11 @@ public:
   static constexpr double kPartialWeight = 0.2; // all but the size band
 
 private:
+  /// The five features, in measure()'s order, without the words: evaluate()
+  /// runs on every changed flow every tick and words are needed for few.
+  std::array<bool, 5> criteria(const FlowFeatures &flow, BehaviourReport &r, std::uint64_t &client_msgs,
+                               std::uint64_t &server_msgs) const;
+
   BehaviourSettings settings_;
 };
 
