@@ -81,6 +81,7 @@ void Agent::tick(std::uint64_t now_ns) {
   std::uint64_t seen = 0, bytes = 0, packets = 0;
   auto idle_ns = std::uint64_t{config_.idle_timeout_s} * kNsPerSec;
   auto closed_ns = std::uint64_t{config_.closed_timeout_s} * kNsPerSec;
+  auto judge_every_ns = std::uint64_t{config_.judge_quiet_every_s} * kNsPerSec;
 
   sensor_.flows().forEachBatch([&](const minewatch_flow_key *keys, const minewatch_flow_value *values, std::uint32_t n) {
     for (std::uint32_t i = 0; i < n; ++i) {
@@ -96,7 +97,13 @@ void Agent::tick(std::uint64_t now_ns) {
 
       if (full || changedSince(value, gen)) {
         auto &record = table_.touch(key);
-        if (last != record.evaluated_seen_ns || record.notes_changed)
+        // A flow without payload facts can only change verdict through its
+        // shape (minutes in the making), its server's name or a taint:
+        // judging it every judge_quiet_every_s is soon enough, and most of
+        // a busy host's flows are such flows.
+        bool news = last != record.evaluated_seen_ns || record.notes_changed;
+        bool due = record.notes || record.evaluated_seen_ns == 0 || last - record.evaluated_seen_ns >= judge_every_ns;
+        if (news && due)
           evaluate(key, value, record, now_ns);
         record.last_seen_ns = last;
       } else {

@@ -163,6 +163,7 @@ const std::map<std::string, Setter> &setters() {
       {"agent.max_flows", [](L v, C c) { c.agent_max_flows = v.integer<std::uint32_t>(1, 1u << 24); }},
       {"agent.idle_timeout_s", [](L v, C c) { c.idle_timeout_s = v.integer<std::uint32_t>(1, kU32); }},
       {"agent.closed_timeout_s", [](L v, C c) { c.closed_timeout_s = v.integer<std::uint32_t>(0, kU32); }},
+      {"agent.judge_quiet_every_s", [](L v, C c) { c.judge_quiet_every_s = v.integer<std::uint32_t>(0, 3600); }},
       {"detection.mining_threshold", [](L v, C c) { c.mining_threshold = v.fraction(); }},
       {"detection.suspicious_threshold", [](L v, C c) { c.suspicious_threshold = v.fraction(); }},
       {"detection.min_duration_s", [](L v, C c) { c.min_duration_s = v.integer<std::uint32_t>(0, kU32); }},
