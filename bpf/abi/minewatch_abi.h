@@ -121,6 +121,14 @@ struct minewatch_flow_value {
 };
 MINEWATCH_ABI_ASSERT(sizeof(struct minewatch_flow_value) == 480, "flow value layout");
 
+/* A flow had its first packet in a direction since the agent began its last
+ * drain (its drain_gen stamp changed). The agent reads just these flows
+ * between full sweeps of the table: an idle flow costs it nothing. */
+struct minewatch_dirty_event {
+	struct minewatch_flow_key key;
+};
+MINEWATCH_ABI_ASSERT(sizeof(struct minewatch_dirty_event) == 40, "dirty event layout");
+
 /* Which program saw a packet. */
 enum minewatch_hook {
 	MINEWATCH_HOOK_XDP = 0, /* ingress */
@@ -206,6 +214,7 @@ enum minewatch_stat {
 	MINEWATCH_STAT_SAMPLE_LOAD_FAILED,/* payload bytes could not be read */
 	MINEWATCH_STAT_BLOCKED_XDP_BYTES, /* frame bytes of the packets dropped at XDP */
 	MINEWATCH_STAT_BLOCKED_TC_BYTES,
+	MINEWATCH_STAT_DIRTY_DROPS,       /* "flow changed" events lost: the ring was full */
 	MINEWATCH_STAT_MAX,
 };
 

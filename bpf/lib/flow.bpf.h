@@ -115,19 +115,25 @@ create_flow(void *map, const void *key, enum minewatch_direction dir, const stru
 	return flow;
 }
 
-static __always_inline void account_packet(struct minewatch_flow_value *flow,
-					   enum minewatch_direction dir,
-					   const struct packet *pkt, __u32 frames, __u64 wire_len,
-					   __u64 now)
+/* Returns 1 when this packet is the direction's first since the agent began
+ * a drain: the flow is news (see struct minewatch_dirty_event). */
+static __always_inline int account_packet(struct minewatch_flow_value *flow,
+					  enum minewatch_direction dir,
+					  const struct packet *pkt, __u32 frames, __u64 wire_len,
+					  __u64 now)
 {
 	struct minewatch_dir_stats *d = &flow->dir[dir & 1];
 	__u32 drain_gen = minewatch_globals.drain_gen;
+	int restamped = 0;
 	__u64 prev;
 
 	/* a plain store, and only when it changes: the agent reads it, and a
-	 * racing packet on another CPU writes the same value */
-	if (d->drain_gen != drain_gen)
+	 * racing packet on another CPU writes the same value (both may then
+	 * report the flow; the agent reads it once) */
+	if (d->drain_gen != drain_gen) {
 		d->drain_gen = drain_gen;
+		restamped = 1;
+	}
 	__sync_fetch_and_add(&d->packets, frames);
 	__sync_fetch_and_add(&d->bytes, wire_len);
 	if (pkt->payload_len)
@@ -141,7 +147,7 @@ static __always_inline void account_packet(struct minewatch_flow_value *flow,
 		__sync_fetch_and_add(&d->iat_hist[iat_bucket(now > prev ? now - prev : 0)], 1);
 
 	if (pkt->proto != IPPROTO_TCP)
-		return;
+		return restamped;
 	if (pkt->tcp_flags & ~d->tcp_flags)
 		__sync_fetch_and_or(&d->tcp_flags, pkt->tcp_flags);
 	if (pkt->tcp_flags & MINEWATCH_TCP_PSH)
@@ -151,6 +157,7 @@ static __always_inline void account_packet(struct minewatch_flow_value *flow,
 		flow->initiator = dir;
 		__sync_fetch_and_or(&flow->flags, MINEWATCH_FLOW_INITIATOR_FROM_SYN);
 	}
+	return restamped;
 }
 
 #endif /* MINEWATCH_FLOW_BPF_H */

@@ -31,6 +31,12 @@ struct {
 	__uint(max_entries, 4 << 20);
 } minewatch_samples SEC(".maps");
 
+/* struct minewatch_dirty_event records */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);
+} minewatch_dirty SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(max_entries, 65536);

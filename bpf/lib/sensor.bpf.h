@@ -28,6 +28,21 @@ static __always_inline void bench_vary_key(struct minewatch_flow_key *key,
 	}
 }
 
+/* Tells the agent the flow is news, after its counters took the packet (the
+ * agent reads them when it sees this). IPv4 flows get their wide key built
+ * here; it is the one name the agent knows flows by. */
+static __always_inline void report_dirty(const struct packet *pkt, const struct minewatch_flow_key *key)
+{
+	struct minewatch_dirty_event ev;
+
+	if (key)
+		ev.key = *key;
+	else
+		make_flow_key(pkt, &ev.key);
+	if (bpf_ringbuf_output(&minewatch_dirty, &ev, sizeof ev, 0))
+		count(MINEWATCH_STAT_DIRTY_DROPS);
+}
+
 /* gso_segs: how many frames this packet leaves as. TC egress sees a GSO
  * packet once, before the device (or software GSO) cuts it into segments,
  * each with its own headers; counting it as those frames keeps the flow
@@ -40,7 +55,7 @@ static __always_inline enum sensor_verdict sensor_process(void *ctx, void *data,
 	struct minewatch_flow_value *flow;
 	struct minewatch_flow_key key;
 	struct minewatch_flow_key4 key4;
-	int v4;
+	int v4, restamped;
 	struct packet pkt = {};
 	enum minewatch_direction dir;
 	__u64 now, gen;
@@ -103,10 +118,12 @@ static __always_inline enum sensor_verdict sensor_process(void *ctx, void *data,
 	}
 
 	if (gso_segs > 1)
-		account_packet(flow, dir, &pkt, gso_segs,
-			       pkt.frame_len + (__u64)(gso_segs - 1) * pkt.payload_off, now);
+		restamped = account_packet(flow, dir, &pkt, gso_segs,
+					   pkt.frame_len + (__u64)(gso_segs - 1) * pkt.payload_off, now);
 	else
-		account_packet(flow, dir, &pkt, 1, pkt.frame_len, now);
+		restamped = account_packet(flow, dir, &pkt, 1, pkt.frame_len, now);
+	if (restamped)
+		report_dirty(&pkt, v4 ? NULL : &key);
 	maybe_sample(ctx, hook, flow, dir, &pkt, now);
 	return SENSOR_PASS;
 }

@@ -8,6 +8,7 @@
 #include "app/detection_log.hpp"
 #include "app/dns_cache.hpp"
 #include "app/flow_notes.hpp"
+#include "bpf/ring_buffer.hpp"
 #include "config/agent_config.hpp"
 #include "datapath/sensor_object.hpp"
 #include "flows/flow_table.hpp"
@@ -19,6 +20,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -51,7 +53,10 @@ struct AgentCounters {
   std::uint64_t blocks_expired = 0;
   std::uint64_t last_drain_ns = 0;   // wall time the last drain took
   std::uint64_t last_drain_flows = 0;
-  std::uint64_t drain_skipped = 0;   // flows a drain read but had no news of
+  std::uint64_t drain_skipped = 0;   // flows a sweep read but had no news of
+  std::uint64_t sweeps = 0;          // drains that read the whole flow table
+  std::uint64_t flows_read = 0;      // flows read by every drain so far
+  std::uint64_t dirty_malformed = 0; // "flow has news" records of the wrong size
   std::uint64_t reloads_ok = 0;
   std::uint64_t reloads_error = 0;   // a reload that met an unreadable path or a bad line
   std::uint64_t last_reload_wall_ns = 0;
@@ -121,6 +126,12 @@ public:
   [[nodiscard]] std::size_t trackedFlows() const { return table_.size(); }
 
 private:
+  struct DrainPass;
+  void sweepAll(DrainPass &pass);
+  void readNews(DrainPass &pass);
+  /// One flow read by a drain; true when it is over (idle or closed).
+  bool visit(const minewatch_flow_key &key, const minewatch_flow_value &value, bool changed, DrainPass &pass);
+  void onDirty(std::span<const std::byte> record);
   void evaluate(const minewatch_flow_key &key, const minewatch_flow_value &value, FlowRecord &record,
                 std::uint64_t now_ns);
   void report(const minewatch_flow_key &key, const FlowRoles &roles, const detect::FlowFeatures &features,
@@ -157,6 +168,12 @@ private:
   std::uint64_t lists_fingerprint_ = 0;
   std::map<std::string, rules::RuleTarget> file_blocks_, file_allows_; // by canonical text
   std::size_t intel_entries_ = 0;
+  // The drain (agent_drain.cpp): reports of flows with news, flows to read
+  // again next tick, and when the table was last swept.
+  std::vector<minewatch_flow_key> news_, recheck_;
+  std::uint64_t last_sweep_ns_ = 0;
+  std::uint64_t dirty_drops_seen_ = 0;
+  bpf::RingBuffer dirty_;
 };
 
 } // namespace minewatch::app

@@ -119,6 +119,13 @@ std::string Agent::metricsText(std::uint64_t now_ns) const {
               drain_histogram_.sum_s);
   m.family("minewatch_last_drain_flows", "gauge", "Flows read by the last drain");
   m.sample("minewatch_last_drain_flows", static_cast<double>(counters_.last_drain_flows));
+  m.family("minewatch_drain_flows_read_total", "counter", "Flows read from the kernel by all drains");
+  m.sample("minewatch_drain_flows_read_total", static_cast<double>(counters_.flows_read));
+  m.family("minewatch_drain_sweeps_total", "counter", "Drains that read the whole flow table");
+  m.sample("minewatch_drain_sweeps_total", static_cast<double>(counters_.sweeps));
+  m.family("minewatch_dirty_drops_total", "counter",
+           "Reports of flows with news lost to a full ring (each forces a sweep)");
+  m.sample("minewatch_dirty_drops_total", stat(MINEWATCH_STAT_DIRTY_DROPS));
 
   m.family("minewatch_reloads_total", "counter",
            "Reloads of the watched rule and intel files; error: a path was unreadable or a line bad");

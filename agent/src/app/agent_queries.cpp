@@ -58,6 +58,8 @@ nlohmann::json Agent::status(std::uint64_t now_ns) const {
         {"blocks_expired", counters_.blocks_expired},
         {"last_drain_ms", static_cast<double>(counters_.last_drain_ns) / 1e6},
         {"last_drain_flows", counters_.last_drain_flows},
+        {"sweeps", counters_.sweeps},
+        {"flows_read", counters_.flows_read},
         {"dns_cache", dns_.size()}}},
       {"maps",
        {{"flows", {{"entries", map_entries_}, {"max", sensor_.flows().capacity()}}},

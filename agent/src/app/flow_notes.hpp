@@ -37,6 +37,7 @@ struct FlowNotes {
 struct FlowRecord {
   std::uint64_t last_seen_ns = 0;      // newest packet, data-path clock
   std::uint64_t evaluated_seen_ns = 0; // last_seen at the last evaluation
+  std::uint64_t bytes = 0, packets = 0; // both directions, as last read
   bool notes_changed = false;          // facts arrived since then
   std::unique_ptr<FlowNotes> notes;
 

@@ -25,6 +25,7 @@ SensorObject::SensorObject(const SensorOptions &options) : skel_("minewatch") {
   resize(skel_->maps.minewatch_flows4, options.max_flows);
   resize(skel_->maps.minewatch_flows, ipv6FlowCapacity(options.max_flows));
   resize(skel_->maps.minewatch_samples, options.ring_buffer_bytes);
+  resize(skel_->maps.minewatch_dirty, options.dirty_ring_bytes);
   resize(skel_->maps.minewatch_block_cidr, options.max_block_rules);
   resize(skel_->maps.minewatch_block_endpoint, options.max_block_rules);
 
@@ -67,6 +68,21 @@ std::uint32_t SensorObject::nextDrainGeneration() const {
   return __atomic_add_fetch(&skel_->bss->minewatch_globals.drain_gen, 1, __ATOMIC_SEQ_CST);
 }
 
+std::uint64_t SensorObject::stat(minewatch_stat which) const {
+  int cpus = libbpf_num_possible_cpus();
+  if (cpus <= 0)
+    throw std::system_error(-cpus, std::generic_category(), "count possible CPUs");
+  std::vector<std::uint64_t> per_cpu(static_cast<std::size_t>(cpus));
+  auto key = static_cast<std::uint32_t>(which);
+  if (int err = bpf_map__lookup_elem(skel_->maps.minewatch_stats, &key, sizeof key, per_cpu.data(),
+                                     per_cpu.size() * sizeof(std::uint64_t), 0))
+    throw std::system_error(-err, std::generic_category(), "read minewatch_stats");
+  std::uint64_t sum = 0;
+  for (auto v : per_cpu)
+    sum += v;
+  return sum;
+}
+
 void SensorObject::bumpRulesGeneration() const {
   __atomic_fetch_add(&skel_->bss->minewatch_globals.rules_gen, 1, __ATOMIC_SEQ_CST);
 }
@@ -99,6 +115,7 @@ const char *statName(minewatch_stat stat) {
   case MINEWATCH_STAT_SAMPLE_LOAD_FAILED: return "sample_load_failed";
   case MINEWATCH_STAT_BLOCKED_XDP_BYTES: return "blocked_xdp_bytes";
   case MINEWATCH_STAT_BLOCKED_TC_BYTES: return "blocked_tc_bytes";
+  case MINEWATCH_STAT_DIRTY_DROPS: return "dirty_drops";
   case MINEWATCH_STAT_MAX: break;
   }
   return "unknown";

@@ -43,9 +43,12 @@ public:
     return EndpointRuleMap(skel_->maps.minewatch_block_endpoint);
   }
   [[nodiscard]] int samplesFd() const { return bpf_map__fd(skel_->maps.minewatch_samples); }
+  [[nodiscard]] int dirtyFd() const { return bpf_map__fd(skel_->maps.minewatch_dirty); }
 
   /// Counters summed over CPUs, indexed by enum minewatch_stat.
   [[nodiscard]] StatCounters stats() const;
+  /// One counter, summed over CPUs (one lookup instead of one per counter).
+  [[nodiscard]] std::uint64_t stat(minewatch_stat which) const;
 
   /// Injects "now" for the programs (0 returns them to the kernel clock).
   void setClock(std::uint64_t ns) const { skel_->bss->minewatch_globals.clock_override_ns = ns; }

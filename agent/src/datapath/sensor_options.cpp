@@ -19,6 +19,10 @@ void validate(const SensorOptions &o) {
   if (rb < page || (rb & (rb - 1)) != 0)
     fail("ring_buffer_bytes must be a power of two of at least " + std::to_string(page) + ", got " +
          std::to_string(rb));
+  auto dirty = o.dirty_ring_bytes;
+  if (dirty < page || (dirty & (dirty - 1)) != 0)
+    fail("dirty_ring_bytes must be a power of two of at least " + std::to_string(page) + ", got " +
+         std::to_string(dirty));
   if (o.max_block_rules == 0)
     fail("max_block_rules must be at least 1");
   if (o.sample_bytes == 0 || o.sample_bytes > MINEWATCH_SAMPLE_MAX)

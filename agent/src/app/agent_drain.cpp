@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// The drain: what the agent reads of the flow table each tick.
+//
+// Reading every flow every tick costs what copying ~0.5 KiB per flow out of
+// the kernel costs, idle or not (bench/bench_agent prints that floor). So a
+// tick reads only the flows with news: the data path reports a flow when a
+// direction has its first packet since the last drain began (its drain_gen
+// stamp changes; see struct minewatch_dirty_event). Every sweep_every_s, and
+// whenever a report may have been lost, a sweep reads the whole table
+// instead: it finds idle flows, flows the kernel's LRU evicted, and makes
+// the traffic totals exact again.
+#include "app/agent.hpp"
+
+#include "app/flow_value.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+
+namespace minewatch::app {
+
+namespace {
+constexpr std::uint64_t kNsPerSec = 1'000'000'000ull;
+
+bool keyLess(const minewatch_flow_key &a, const minewatch_flow_key &b) { return std::memcmp(&a, &b, sizeof a) < 0; }
+bool keyEqual(const minewatch_flow_key &a, const minewatch_flow_key &b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+} // namespace
+
+/// What one tick's reading of the flow table produced.
+struct Agent::DrainPass {
+  std::uint64_t now_ns;
+  std::uint32_t gen;
+  std::uint64_t idle_ns, closed_ns, judge_every_ns;
+  std::vector<minewatch_flow_key> over;   // to delete
+  std::vector<minewatch_flow_key> recheck; // read again next tick (see remember)
+  std::uint64_t read = 0;
+};
+
+void Agent::tick(std::uint64_t now_ns) {
+  auto began = std::chrono::steady_clock::now();
+  // Bump first: packets from here on stamp the new generation and report
+  // their flow again; the reports consumed below are the ones before.
+  auto gen = sensor_.nextDrainGeneration();
+  news_.clear();
+  dirty_.consume();
+  auto drops = sensor_.stat(MINEWATCH_STAT_DIRTY_DROPS);
+  // One list of flows to read: reported ones (both directions of a flow may
+  // report) and the ones last tick asked to see again.
+  news_.insert(news_.end(), recheck_.begin(), recheck_.end());
+  std::sort(news_.begin(), news_.end(), keyLess);
+  news_.erase(std::unique(news_.begin(), news_.end(), keyEqual), news_.end());
+  auto sweep_ns = std::uint64_t{config_.sweep_every_s} * kNsPerSec;
+  // A key read alone costs a syscall (1-2 us here); the batched read of a
+  // sweep, a fraction of that per flow. With news for more than about a
+  // sixth of the table, sweeping is the cheaper way to read it.
+  bool crowded = news_.size() >= 256 && news_.size() * 6 > map_entries_;
+  bool sweep = counters_.ticks == 0 || sweep_ns == 0 || now_ns - last_sweep_ns_ >= sweep_ns ||
+               drops != dirty_drops_seen_ || crowded;
+  dirty_drops_seen_ = drops;
+  ++counters_.ticks;
+
+  DrainPass pass{now_ns,
+                 gen,
+                 std::uint64_t{config_.idle_timeout_s} * kNsPerSec,
+                 std::uint64_t{config_.closed_timeout_s} * kNsPerSec,
+                 std::uint64_t{config_.judge_quiet_every_s} * kNsPerSec,
+                 {},
+                 {},
+                 0};
+  if (sweep) {
+    sweepAll(pass);
+    last_sweep_ns_ = now_ns;
+    ++counters_.sweeps;
+  } else {
+    readNews(pass);
+  }
+  recheck_ = std::move(pass.recheck);
+  if (!sweep) // a sweep counted what stays; between sweeps, count what goes
+    map_entries_ -= std::min<std::uint64_t>(map_entries_, pass.over.size());
+  deleteFlows(pass.over);
+  expireRules(now_ns);
+  counters_.last_drain_flows = pass.read;
+  counters_.flows_read += pass.read;
+  counters_.last_drain_ns = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - began).count());
+  drain_histogram_.observe(static_cast<double>(counters_.last_drain_ns) / 1e9);
+}
+
+void Agent::onDirty(std::span<const std::byte> record) {
+  if (record.size() != sizeof(minewatch_dirty_event)) {
+    ++counters_.dirty_malformed;
+    return;
+  }
+  minewatch_dirty_event event;
+  std::memcpy(&event, record.data(), sizeof event);
+  news_.push_back(event.key);
+}
+
+void Agent::sweepAll(DrainPass &pass) {
+  std::uint64_t seen = 0, bytes = 0, packets = 0;
+  std::size_t over_before = pass.over.size();
+  sensor_.flows().forEachBatch([&](const minewatch_flow_key *keys, const minewatch_flow_value *values, std::uint32_t n) {
+    for (std::uint32_t i = 0; i < n; ++i) {
+      ++seen;
+      // The first sweep looks at everything (pinned flows of the last agent
+      // included); later ones at what changed since the previous drain. A
+      // flow stamped with the generation before this one had a packet after
+      // that drain read it, or raced it.
+      bool changed = counters_.ticks == 1 || stampedWith(values[i], pass.gen) || stampedWith(values[i], pass.gen - 1);
+      if (!visit(keys[i], values[i], changed, pass)) {
+        bytes += totalBytes(values[i]);
+        packets += totalPackets(values[i]);
+      }
+      if (!changed)
+        ++counters_.drain_skipped;
+    }
+  });
+  pass.read = seen;
+  map_entries_ = seen - (pass.over.size() - over_before);
+  // Exact again: what every flow in the table holds now.
+  live_bytes_ = bytes;
+  live_packets_ = packets;
+}
+
+void Agent::readNews(DrainPass &pass) {
+  auto flows = sensor_.flows();
+  for (const auto &key : news_) {
+    auto value = flows.lookup(key);
+    ++pass.read;
+    if (!value) {
+      // Gone before we read it: the kernel's LRU made room, or it was
+      // deleted. What it held until the last read ends with it.
+      if (auto *record = table_.find(key)) {
+        live_bytes_ -= std::min(live_bytes_, record->bytes);
+        live_packets_ -= std::min(live_packets_, record->packets);
+        ended_bytes_ += record->bytes;
+        ended_packets_ += record->packets;
+        table_.erase(key);
+        map_entries_ -= map_entries_ ? 1 : 0;
+      }
+      continue;
+    }
+    bool known = table_.find(key) != nullptr;
+    if (!known)
+      ++map_entries_;
+    visit(key, *value, true, pass);
+  }
+}
+
+bool Agent::visit(const minewatch_flow_key &key, const minewatch_flow_value &value, bool changed, DrainPass &pass) {
+  auto last = lastSeen(value);
+  auto quiet = pass.now_ns > last ? pass.now_ns - last : 0;
+  bool is_idle = quiet >= pass.idle_ns;
+  bool is_closed = closed(value) && quiet >= pass.closed_ns;
+  auto bytes = totalBytes(value), packets = totalPackets(value);
+
+  if (changed) {
+    auto &record = table_.touch(key);
+    // A flow without payload facts can only change verdict through its
+    // shape (minutes in the making), its server's name or a taint: judging
+    // it every judge_quiet_every_s is soon enough, and most of a busy
+    // host's flows are such flows.
+    bool news = last != record.evaluated_seen_ns || record.notes_changed;
+    bool due = record.notes || record.evaluated_seen_ns == 0 || last - record.evaluated_seen_ns >= pass.judge_every_ns;
+    if (news && due)
+      evaluate(key, value, record, pass.now_ns);
+    record.last_seen_ns = last;
+    // Totals move by what changed since this flow was last read (a sweep
+    // recounts them from scratch anyway).
+    live_bytes_ += bytes - record.bytes;
+    live_packets_ += packets - record.packets;
+    record.bytes = bytes;
+    record.packets = packets;
+    // Stamped with this drain's generation: a later packet of this tick
+    // will not report it again, so look at it next tick regardless. Closing
+    // flows too, until they are quiet long enough to go.
+    if (!is_idle && !is_closed && (stampedWith(value, pass.gen) || closed(value)))
+      pass.recheck.push_back(key);
+  }
+  if (!is_idle && !is_closed)
+    return false;
+  pass.over.push_back(key);
+  ++(is_closed ? counters_.flows_deleted_closed : counters_.flows_deleted_idle);
+  ended_bytes_ += bytes;
+  ended_packets_ += packets;
+  if (changed) { // its bytes were just added to live_*: they end now
+    live_bytes_ -= std::min(live_bytes_, bytes);
+    live_packets_ -= std::min(live_packets_, packets);
+  }
+  return true;
+}
+
+} // namespace minewatch::app
