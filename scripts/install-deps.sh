@@ -13,7 +13,7 @@ packages=(
   libcli11-dev libfmt-dev libboost-test-dev nlohmann-json3-dev libyaml-cpp-dev libpcap-dev libssl-dev
   libcpp-httplib-dev
   # test and lab tools
-  iproute2 iputils-ping socat procps util-linux python3 openssl ethtool
+  iproute2 iputils-ping socat procps util-linux python3 python3-yaml openssl ethtool
   # the lab: a real miner (npm), benign services, a capture and a peer classifier
   mosquitto mosquitto-clients openssh-server openssh-client dnsmasq-base tcpdump libndpi-bin curl
   # deploy: promtool checks the metrics; the image's root filesystem is built

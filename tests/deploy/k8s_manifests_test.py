@@ -1,0 +1,279 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+"""deploy/k8s as a cluster would take it, without a cluster:
+
+1. `kubectl kustomize` renders it;
+2. `kubectl create --dry-run=client` decodes every object, against a small
+   discovery server on loopback that knows exactly the kinds a cluster with
+   the Prometheus operator has (kubectl maps kinds to resources through API
+   discovery even in a client dry run); a wrong apiVersion must fail;
+3. what the DaemonSet grants matches what the agent says it needs
+   (`minewatch-agent --requirements` for the ConfigMap's config):
+   capabilities, host paths, host network, probe and metrics ports, the
+   mounted lists, memory; every check is also run on a drifted copy and
+   must fail there;
+4. the ConfigMaps' config, rules and feeds pass `minewatch-agent
+   --check-config` laid out as the pod sees them;
+5. the PrometheusRule passes `promtool check rules`.
+No root needed; nothing leaves loopback."""
+
+import argparse
+import copy
+import http.server
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+
+import yaml
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+K8S = os.path.normpath(os.path.join(HERE, "../../deploy/k8s"))
+FAILURES = []
+
+
+def check(what, ok, detail=""):
+    print(f"{'ok  ' if ok else 'FAIL'} {what}{': ' + detail if detail and not ok else ''}", flush=True)
+    if not ok:
+        FAILURES.append(what)
+    return ok
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, capture_output=True, text=True, **kw)
+
+
+# -- a discovery server --------------------------------------------------------
+
+def resource(name, kind, namespaced=True):
+    return {"name": name, "singularName": kind.lower(), "namespaced": namespaced, "kind": kind,
+            "verbs": ["create", "delete", "get", "list", "patch", "update", "watch"]}
+
+
+DISCOVERY = {
+    "/api": {"kind": "APIVersions", "versions": ["v1"],
+             "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1"}]},
+    "/api/v1": {"kind": "APIResourceList", "groupVersion": "v1", "resources": [
+        resource("namespaces", "Namespace", False), resource("serviceaccounts", "ServiceAccount"),
+        resource("configmaps", "ConfigMap"), resource("services", "Service")]},
+    "/apis": {"kind": "APIGroupList", "apiVersion": "v1", "groups": [
+        {"name": g, "versions": [{"groupVersion": f"{g}/v1", "version": "v1"}],
+         "preferredVersion": {"groupVersion": f"{g}/v1", "version": "v1"}}
+        for g in ("apps", "monitoring.coreos.com")]},
+    "/apis/apps/v1": {"kind": "APIResourceList", "groupVersion": "apps/v1", "resources": [
+        resource("daemonsets", "DaemonSet")]},
+    "/apis/monitoring.coreos.com/v1": {"kind": "APIResourceList", "groupVersion": "monitoring.coreos.com/v1",
+                                       "resources": [resource("servicemonitors", "ServiceMonitor"),
+                                                     resource("prometheusrules", "PrometheusRule")]},
+    "/version": {"major": "1", "minor": "32", "gitVersion": "v1.32.0"},
+}
+
+
+class Discovery(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = DISCOVERY.get(self.path.split("?")[0])
+        self.send_response(200 if body else 404)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(json.dumps(body or {"kind": "Status", "code": 404}).encode())
+
+    def log_message(self, *args):
+        pass
+
+
+def dry_run_create(text, kubeconfig):
+    return run(["kubectl", "--kubeconfig", kubeconfig, "create", "--dry-run=client", "--validate=false",
+                "-o", "name", "-f", "-"], input=text)
+
+
+# -- drift checks ----------------------------------------------------------------
+
+def find(docs, kind, name=None):
+    for d in docs:
+        if d and d.get("kind") == kind and (name is None or d["metadata"]["name"] == name):
+            return d
+    raise KeyError(f"no {kind} {name or ''}")
+
+
+def memory_bytes(text):
+    units = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "K": 10**3, "M": 10**6, "G": 10**9}
+    for suffix, factor in units.items():
+        if text.endswith(suffix):
+            return int(text[: -len(suffix)]) * factor
+    return int(text)
+
+
+def drift(docs, needs):
+    """Every way the manifests disagree with what the agent needs."""
+    problems = []
+    ds = find(docs, "DaemonSet")
+    pod = ds["spec"]["template"]["spec"]
+    agent = pod["containers"][0]
+    sec = agent.get("securityContext", {})
+    caps = sec.get("capabilities", {})
+    if sorted(caps.get("add", [])) != sorted(needs["capabilities"]):
+        problems.append(f"capabilities {caps.get('add')} != needed {needs['capabilities']}")
+    if caps.get("drop") != ["ALL"]:
+        problems.append("capabilities are not dropped to none first")
+    if sec.get("privileged"):
+        problems.append("the pod is privileged")
+    if sec.get("allowPrivilegeEscalation", True):
+        problems.append("privilege escalation allowed")
+    if bool(pod.get("hostNetwork")) != needs["host_network"]:
+        problems.append("hostNetwork differs")
+    mounts = {m["mountPath"]: m for m in agent.get("volumeMounts", [])}
+    volumes = {v["name"]: v for v in pod.get("volumes", [])}
+    for host in needs["host_paths"]:
+        m = mounts.get(host["path"])
+        if not m or volumes.get(m["name"], {}).get("hostPath", {}).get("path") != host["path"]:
+            problems.append(f"host path {host['path']} not mounted from the host")
+    http = needs["http"]
+    if not http:
+        problems.append("the config serves no metrics/health, yet the manifests probe them")
+    else:
+        ports = {p["name"]: p["containerPort"] for p in agent.get("ports", [])}
+        if ports.get("metrics") != http["port"]:
+            problems.append(f"container port 'metrics' {ports.get('metrics')} != agent's {http['port']}")
+        for probe, path in (("livenessProbe", http["liveness"]), ("readinessProbe", http["readiness"])):
+            get = agent.get(probe, {}).get("httpGet", {})
+            if get.get("path") != path or get.get("port") not in ("metrics", http["port"]):
+                problems.append(f"{probe} is not GET {path} on the metrics port")
+        svc = find(docs, "Service")
+        if not any(p.get("targetPort") in ("metrics", http["port"]) for p in svc["spec"]["ports"]):
+            problems.append("the Service does not target the metrics port")
+        monitor = find(docs, "ServiceMonitor")
+        svc_port_names = {p["name"] for p in svc["spec"]["ports"]}
+        for ep in monitor["spec"]["endpoints"]:
+            if ep.get("port") not in svc_port_names or ep.get("path", "/metrics") != http["metrics"]:
+                problems.append("the ServiceMonitor scrapes another port or path")
+        selector = monitor["spec"]["selector"]["matchLabels"]
+        if any(svc["metadata"]["labels"].get(k) != v for k, v in selector.items()):
+            problems.append("the ServiceMonitor does not select the Service")
+    for path in needs["watched_paths"] + [os.path.dirname(needs["config"])]:
+        m = mounts.get(path)
+        if not m:
+            problems.append(f"{path} is not mounted")
+        elif "subPath" in m:
+            problems.append(f"{path} is a subPath mount: ConfigMap updates never reach it")
+        elif "configMap" not in volumes.get(m["name"], {}):
+            problems.append(f"{path} is not a ConfigMap volume")
+    if os.path.dirname(needs["socket"]) not in mounts:
+        problems.append("the control socket's directory is not writable (no volume)")
+    limit = agent.get("resources", {}).get("limits", {}).get("memory")
+    if not limit or memory_bytes(limit) < needs["memory_bytes"]:
+        problems.append(f"memory limit {limit} below the agent's estimate {needs['memory_bytes']} B")
+    return problems
+
+
+def drifted_copies(docs):
+    """Copies of the manifests, each with one thing a careless edit changes."""
+    def edit(label, change):
+        copy_docs = copy.deepcopy(docs)
+        change(find(copy_docs, "DaemonSet")["spec"]["template"]["spec"], copy_docs)
+        return label, copy_docs
+
+    agent = lambda pod: pod["containers"][0]  # noqa: E731
+    return [
+        edit("a capability dropped", lambda p, d: agent(p)["securityContext"]["capabilities"]["add"].remove("PERFMON")),
+        edit("a capability added", lambda p, d: agent(p)["securityContext"]["capabilities"]["add"].append("SYS_ADMIN")),
+        edit("privileged", lambda p, d: agent(p)["securityContext"].__setitem__("privileged", True)),
+        edit("no BTF mount", lambda p, d: agent(p).__setitem__(
+            "volumeMounts", [m for m in agent(p)["volumeMounts"] if m["mountPath"] != "/sys/kernel/btf"])),
+        edit("probe on another port", lambda p, d: agent(p)["ports"][0].__setitem__("containerPort", 9999)),
+        edit("lists by subPath", lambda p, d: agent(p)["volumeMounts"][4].__setitem__("subPath", "x")),
+        edit("memory limit too low", lambda p, d: agent(p)["resources"]["limits"].__setitem__("memory", "64Mi")),
+        edit("no hostNetwork", lambda p, d: p.__setitem__("hostNetwork", False)),
+    ]
+
+
+# -- the ConfigMaps as the pod sees them ----------------------------------------
+
+def lay_out_configmaps(docs, root):
+    """Writes each mounted ConfigMap's keys under root + mountPath; returns the
+    config's path there, with /etc/minewatch paths moved under root."""
+    ds = find(docs, "DaemonSet")
+    pod = ds["spec"]["template"]["spec"]
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    for m in pod["containers"][0]["volumeMounts"]:
+        cm = volumes[m["name"]].get("configMap")
+        if not cm:
+            continue
+        target = root + m["mountPath"]
+        os.makedirs(target, exist_ok=True)
+        for key, value in (find(docs, "ConfigMap", cm["name"]).get("data") or {}).items():
+            with open(os.path.join(target, key), "w") as f:
+                f.write(value.replace("/etc/minewatch/", root + "/etc/minewatch/"))
+    return root + "/etc/minewatch/config/agent.yaml"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--agent", required=True, help="the minewatch-agent binary")
+    args = parser.parse_args()
+
+    rendered = run(["kubectl", "kustomize", K8S])
+    if not check("kubectl kustomize renders deploy/k8s", rendered.returncode == 0, rendered.stderr):
+        return 1
+    docs = [d for d in yaml.safe_load_all(rendered.stdout) if d]
+    kinds = sorted(d["kind"] for d in docs)
+    check("it holds the objects a node agent needs", kinds == sorted(
+        ["Namespace", "ServiceAccount", "ConfigMap", "ConfigMap", "ConfigMap", "ConfigMap", "DaemonSet", "Service",
+         "ServiceMonitor", "PrometheusRule"]), str(kinds))
+
+    with tempfile.TemporaryDirectory(prefix="mw-k8s-") as tmp:
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Discovery)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        kubeconfig = os.path.join(tmp, "kubeconfig")
+        with open(kubeconfig, "w") as f:
+            yaml.safe_dump({"apiVersion": "v1", "kind": "Config", "current-context": "stub",
+                            "clusters": [{"name": "stub", "cluster": {
+                                "server": f"http://127.0.0.1:{server.server_address[1]}"}}],
+                            "contexts": [{"name": "stub", "context": {"cluster": "stub", "user": "stub"}}],
+                            "users": [{"name": "stub", "user": {}}]}, f)
+        created = dry_run_create(rendered.stdout, kubeconfig)
+        names = created.stdout.split()
+        check("kubectl create --dry-run=client decodes every object",
+              created.returncode == 0 and len(names) == len(docs), created.stderr + created.stdout)
+        check("... as the kinds the cluster knows", "daemonset.apps/minewatch" in names and
+              "prometheusrule.monitoring.coreos.com/minewatch" in names, " ".join(names))
+        wrong = rendered.stdout.replace("apiVersion: apps/v1", "apiVersion: apps/v1beta9")
+        check("... and refuses a DaemonSet of an apiVersion no cluster serves",
+              dry_run_create(wrong, kubeconfig).returncode != 0)
+        server.shutdown()
+
+        config_map = find(docs, "ConfigMap", "minewatch-config")
+        config_path = os.path.join(tmp, "agent.yaml")
+        with open(config_path, "w") as f:
+            f.write(config_map["data"]["agent.yaml"])
+        req = run([args.agent, "--config", config_path, "--requirements"])
+        if not check("the agent states its requirements for the ConfigMap's config", req.returncode == 0, req.stderr):
+            return 1
+        needs = json.loads(req.stdout)
+        needs["config"] = "/etc/minewatch/config/agent.yaml"  # where the pod mounts it
+        problems = drift(docs, needs)
+        check("the DaemonSet grants exactly what the agent needs", not problems, "; ".join(problems))
+        for label, drifted in drifted_copies(docs):
+            check(f"... and the check catches a drift: {label}", bool(drift(drifted, needs)))
+
+        root = os.path.join(tmp, "pod")
+        mounted_config = lay_out_configmaps(docs, root)
+        checked = run([args.agent, "--check-config", mounted_config])
+        check("the ConfigMaps' config, rules and feeds pass --check-config", checked.returncode == 0,
+              checked.stdout + checked.stderr)
+
+        rules = find(docs, "PrometheusRule")
+        rules_path = os.path.join(tmp, "rules.yaml")
+        with open(rules_path, "w") as f:
+            yaml.safe_dump(rules["spec"], f)
+        promtool = run(["promtool", "check", "rules", rules_path])
+        check("promtool check rules passes the PrometheusRule", promtool.returncode == 0,
+              promtool.stdout + promtool.stderr)
+
+    print(f"\n{'PASS' if not FAILURES else 'FAIL: ' + '; '.join(FAILURES)}")
+    return 1 if FAILURES else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
