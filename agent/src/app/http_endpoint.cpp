@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <chrono>
 #include <stdexcept>
 
 namespace minewatch::app {
@@ -52,6 +53,10 @@ HttpEndpoint::HttpEndpoint(const config::ListenAddress &listen, std::uint32_t ti
   port_ = listen.port;
   heartbeat_ns_ = datapath::monotonicNs(); // the first tick is due within stale_after_ns_
   thread_ = std::thread([this] { server_->listen_after_bind(); });
+  // stop() is a no-op until the server runs: an agent that fails to
+  // attach right after this would otherwise wait forever in the destructor.
+  while (!server_->is_running() && thread_.joinable())
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
 HttpEndpoint::~HttpEndpoint() {

@@ -47,9 +47,10 @@ nlohmann::json requirements(const config::AgentConfig &config, const std::string
   return {
       // BPF: load programs, create and pin maps. NET_ADMIN: attach XDP and
       // TC. PERFMON: without it the verifier treats the loader as
-      // unprivileged for pointer arithmetic and Spectre hardening
-      // (allow_ptr_leaks, bypass_spec_v1). No SYS_ADMIN: bpffs must already
-      // be mounted (the host path below).
+      // unprivileged for pointer arithmetic and refuses the parser
+      // (container_rootfs_test drops each one in turn and sees the agent
+      // refuse). No SYS_ADMIN: bpffs must already be mounted (the host path
+      // below), and detach and take-over go by netlink alone.
       {"capabilities", {"BPF", "NET_ADMIN", "PERFMON"}},
       {"host_network", true}, // the interface watched is the node's
       {"host_paths",

@@ -96,6 +96,17 @@ void MapPinning::prepare() {
   }
 }
 
+bpf::UniqueFd MapPinning::pinnedProgram(const std::string &name) const {
+  return bpf::UniqueFd(bpf_obj_get((dir_ + "/" + name).c_str()));
+}
+
+void MapPinning::pinProgram(int prog_fd, const std::string &name) const {
+  auto path = dir_ + "/" + name;
+  ::unlink(path.c_str());
+  if (bpf_obj_pin(prog_fd, path.c_str()) != 0)
+    throw std::system_error(errno, std::generic_category(), "pin the XDP program at " + path);
+}
+
 void MapPinning::restore() {
   auto cidr = sensor_.cidrRules();
   for (const auto &[key, rule] : carried_cidr_)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #pragma once
 
+#include "bpf/unique_fd.hpp"
 #include "datapath/sensor_object.hpp"
 
 #include <string>
@@ -22,6 +23,12 @@ public:
 
   void prepare();
   void restore();
+
+  /// The program pinned as `name` in dir() by an earlier agent (invalid fd
+  /// when none).
+  [[nodiscard]] bpf::UniqueFd pinnedProgram(const std::string &name) const;
+  /// Pins prog_fd as `name` in dir(), replacing an earlier pin.
+  void pinProgram(int prog_fd, const std::string &name) const;
 
   [[nodiscard]] const std::string &dir() const { return dir_; }
   /// Human notes about what was reused, replaced or migrated.

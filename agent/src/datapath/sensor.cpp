@@ -14,6 +14,10 @@ namespace minewatch::datapath {
 
 namespace {
 
+// The XDP program's pin in the pin directory: how the next agent recognises
+// a copy this one left attached (shutdown: keep-attached, or a kill).
+constexpr const char *kXdpPin = "minewatch_xdp_prog";
+
 bool hasCapability(int cap) {
   __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
   __user_cap_data_struct data[2] = {};
@@ -39,13 +43,17 @@ bool hasCapability(int cap) {
 } // namespace
 
 void checkPrivileges() {
-  if (::geteuid() == 0 && hasCapability(CAP_SYS_ADMIN))
-    return;
-  bool bpf = hasCapability(CAP_SYS_ADMIN) || hasCapability(CAP_BPF);
-  bool net = hasCapability(CAP_NET_ADMIN);
-  if (!bpf || !net)
-    throw std::runtime_error("minewatch needs CAP_BPF (or CAP_SYS_ADMIN) and CAP_NET_ADMIN to load and attach its "
-                             "programs: run it as root or grant those capabilities");
+  if (hasCapability(CAP_SYS_ADMIN) && hasCapability(CAP_NET_ADMIN))
+    return; // root, or as good as
+  // Without PERFMON the verifier treats the loader as unprivileged for
+  // pointer arithmetic and refuses the parser (measured: EACCES).
+  std::string missing;
+  for (auto [cap, name] : {std::pair{CAP_BPF, "CAP_BPF"}, {CAP_PERFMON, "CAP_PERFMON"}, {CAP_NET_ADMIN, "CAP_NET_ADMIN"}})
+    if (!hasCapability(cap))
+      missing += (missing.empty() ? "" : ", ") + std::string(name);
+  if (!missing.empty())
+    throw std::runtime_error("minewatch needs CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN (or root) to load and attach "
+                             "its programs; missing: " + missing);
 }
 
 XdpMode parseXdpMode(const std::string &text) {
@@ -72,12 +80,16 @@ Sensor::Sensor(const SensorOptions &options, const AttachRequest &request)
   try {
     // libxdp loads the object as part of the attach (it needs to, to put the
     // program behind its dispatcher).
-    xdp_ = std::make_unique<XdpAttachment>(object_.skel()->obj, "minewatch_xdp", ifindex_, request.mode);
+    bpf::UniqueFd previous = pinning_ ? pinning_->pinnedProgram(kXdpPin) : bpf::UniqueFd{};
+    xdp_ = std::make_unique<XdpAttachment>(object_.skel()->obj, "minewatch_xdp", ifindex_, request.mode,
+                                           previous.get());
   } catch (const std::system_error &e) {
     explainLoadFailure(e);
   }
   object_.adoptLoadedObject();
   if (pinning_) {
+    // So the next agent can tell our program from anyone else's.
+    pinning_->pinProgram(xdp_->progFd(), kXdpPin);
     pinning_->restore();
     notes_ = pinning_->notes();
   }

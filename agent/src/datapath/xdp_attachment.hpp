@@ -16,7 +16,9 @@ enum class XdpMode { Auto, Native, Generic };
 /// if it is not loaded yet. Detaches in the destructor.
 class XdpAttachment {
 public:
-  XdpAttachment(bpf_object *obj, const char *prog_name, int ifindex, XdpMode mode);
+  /// previous_fd: the program a previous agent pinned (-1: none), taken
+  /// off the interface if it is still attached there.
+  XdpAttachment(bpf_object *obj, const char *prog_name, int ifindex, XdpMode mode, int previous_fd = -1);
   XdpAttachment(const XdpAttachment &) = delete;
   XdpAttachment &operator=(const XdpAttachment &) = delete;
   ~XdpAttachment();
@@ -31,6 +33,7 @@ public:
   /// Leaves the program attached when this object goes (shutdown:
   /// keep-attached); the next agent replaces it.
   void keepAttached() { keep_ = true; }
+  [[nodiscard]] int progFd() const;
 
 private:
   xdp_program *prog_ = nullptr;
