@@ -122,6 +122,31 @@ check "... with status 0" test "$code" = 0
 check "... detached (shutdown: fail-safe)" bash -c "! ip -n '$ns' -d link show v0 | grep -q prog/xdp"
 agent_pid=""
 
+# -- a rolling update with the DaemonSet's shutdown mode ----------------------------
+# keep-attached: the old agent leaves its program dropping; the new one,
+# with the same few capabilities (no CAP_SYS_ADMIN to look programs up),
+# recognises it by its pin and takes over.
+sed -i 's/^shutdown: .*/shutdown: keep-attached/' "$work/etc/agent.yaml"
+start_agent "${caps[@]}"
+check "keep-attached: an agent gets ready" wait_for 30 ready
+kill -TERM "$(pgrep -f -P "$agent_pid" . || echo "$agent_pid")" 2>/dev/null || true
+check "... stops" wait_for 15 exited
+wait "$agent_pid" 2>/dev/null || true
+agent_pid=""
+check "... leaving XDP attached" attached
+first_id=$(ip -n "$ns" -d link show v0 | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p')
+sed -i 's/^shutdown: .*/shutdown: fail-safe/' "$work/etc/agent.yaml"
+start_agent "${caps[@]}"
+check "the next agent gets ready" wait_for 30 ready
+check "... having taken the old program over" grep -q "taking over" "$agent_log"
+second_id=$(ip -n "$ns" -d link show v0 | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p')
+check "... so one program, its own, is attached" test -n "$second_id" -a "$second_id" != "$first_id"
+kill -TERM "$(pgrep -f -P "$agent_pid" . || echo "$agent_pid")" 2>/dev/null || true
+check "... and it stops, detaching" wait_for 15 exited
+wait "$agent_pid" 2>/dev/null || true
+agent_pid=""
+check "... nothing attached" bash -c "! ip -n '$ns' -d link show v0 | grep -q prog/xdp"
+
 # -- one capability fewer, each in turn: a clear refusal -----------------------
 for missing in "${caps[@]}"; do
   fewer=()
