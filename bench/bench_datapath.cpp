@@ -23,17 +23,20 @@
 #include "xdp_pass.skel.h"
 // clang-format on
 
+#include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <fmt/format.h>
 #include <netinet/in.h>
 #include <sched.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <tuple>
 #include <vector>
 
 using namespace minewatch;
@@ -141,6 +144,50 @@ void emptyFlows(const SensorObject &sensor) {
     throw std::runtime_error("empty the new-flow table: some flows would not go");
 }
 
+// xdp-filter from xdp-tools (Debian's xdp-tools package), the peer for the
+// block path: its default-allow program with every feature (rules drop), loaded straight from
+// the object the package ships, its maps kept unpinned. Flags and map layout
+// as xdp-filter's common_kern_user.h has them.
+class XdpFilter {
+public:
+  static constexpr const char *kObject = "/usr/lib/x86_64-linux-gnu/bpf/xdpfilt_alw_all.o";
+  static constexpr std::uint64_t kMapFlagSrc = 1u << 0;
+
+  XdpFilter() {
+    obj_ = bpf_object__open_file(kObject, nullptr);
+    if (!obj_)
+      throw std::system_error(errno, std::generic_category(),
+                              std::string("open ") + kObject + " (Debian package xdp-tools)");
+    bpf_map *map = nullptr;
+    bpf_object__for_each_map(map, obj_) bpf_map__set_pin_path(map, nullptr);
+    if (int err = bpf_object__load(obj_))
+      throw std::system_error(-err, std::generic_category(), std::string("load ") + kObject);
+    prog_fd_ = bpf_program__fd(bpf_object__find_program_by_name(obj_, "xdpfilt_alw_all"));
+    if (prog_fd_ < 0)
+      throw std::runtime_error(std::string("no program xdpfilt_alw_all in ") + kObject);
+  }
+  XdpFilter(const XdpFilter &) = delete;
+  XdpFilter &operator=(const XdpFilter &) = delete;
+  ~XdpFilter() { bpf_object__close(obj_); }
+
+  /// Drops every IPv4 packet from `source`, as `xdp-filter ip --mode src` does.
+  void denySource(const char *source) {
+    __u32 key = 0;
+    if (inet_pton(AF_INET, source, &key) != 1)
+      throw std::invalid_argument(std::string("not an IPv4 address: ") + source);
+    int cpus = libbpf_num_possible_cpus();
+    std::vector<std::uint64_t> value(static_cast<std::size_t>(cpus), kMapFlagSrc);
+    auto *map = bpf_object__find_map_by_name(obj_, "filter_ipv4");
+    if (!map || bpf_map__update_elem(map, &key, sizeof key, value.data(), value.size() * sizeof value[0], 0) != 0)
+      throw std::system_error(errno, std::generic_category(), "add an xdp-filter rule");
+  }
+  [[nodiscard]] int progFd() const { return prog_fd_; }
+
+private:
+  bpf_object *obj_ = nullptr;
+  int prog_fd_ = -1;
+};
+
 // A return value says little about which path ran, so the counters confirm
 // each case measured what its label claims. `runs` is per case, round 0 included.
 void checkPaths(const SensorObject &sensor, const SensorObject &fresh, const SensorObject &blocking,
@@ -152,11 +199,12 @@ void checkPaths(const SensorObject &sensor, const SensorObject &fresh, const Sen
       wrong.push_back(fmt::format("{} {} = {}, expected {}", which, datapath::statName(stat), got, want));
   };
   expect(sensor, "existing-flow sensor", MINEWATCH_STAT_FLOWS_CREATED, 1);
-  expect(sensor, "existing-flow sensor", MINEWATCH_STAT_TC_PACKETS, runs);
-  expect(sensor, "existing-flow sensor", MINEWATCH_STAT_MALFORMED_IPV4_IHL, runs);
-  expect(fresh, "new-flow sensor", MINEWATCH_STAT_FLOWS_CREATED, runs);
+  expect(sensor, "existing-flow sensor", MINEWATCH_STAT_TC_PACKETS, 2 * runs); // existing flow, malformed
+  expect(sensor, "existing-flow sensor", MINEWATCH_STAT_MALFORMED_IPV4_IHL, 2 * runs);
+  expect(fresh, "new-flow sensor", MINEWATCH_STAT_FLOWS_CREATED, 2 * runs); // XDP and TC
   expect(fresh, "new-flow sensor", MINEWATCH_STAT_FLOW_INSERT_FAILED, 0);
   expect(blocking, "blocking sensor", MINEWATCH_STAT_BLOCKED_XDP, runs);
+  expect(blocking, "blocking sensor", MINEWATCH_STAT_BLOCKED_TC, runs);
   expect(blocking, "blocking sensor", MINEWATCH_STAT_FLOWS_CREATED, 0);
   if (!wrong.empty()) {
     std::string all = wrong.front();
@@ -189,6 +237,9 @@ int main(int argc, char **argv) {
     auto packet = test::PacketBuilder().ipv4("198.51.100.7", "192.0.2.10").tcp(3333, 40000, 0x18).payload(180).build();
     auto malformed = packet;
     malformed[14] = 0x44; // IHL 4: parsed, refused, counted
+    XdpFilter filter_pass, filter_block;
+    filter_block.denySource("198.51.100.7");
+    constexpr std::uint32_t kTcShot = 2; // TC_ACT_SHOT
 
     std::vector<Case> cases = {
         {{"empty", "empty XDP program (baseline)", {}}, bpf_program__fd(empty.skel->progs.xdp_pass), &packet,
@@ -201,6 +252,16 @@ int main(int argc, char **argv) {
          kTcOk},
         {{"malformed", "sensor XDP, malformed (IHL 4)", {}}, bpf_program__fd(sensor.xdpProgram()), &malformed,
          XDP_PASS},
+        {{"tc_empty", "empty TC program", {}}, bpf_program__fd(empty.skel->progs.tc_pass), &packet, kTcOk},
+        {{"tc_new_flow", "sensor TC egress, new flow each packet", {}}, bpf_program__fd(fresh.tcProgram()), &packet,
+         kTcOk, &fresh},
+        {{"tc_blocked", "sensor TC egress, blocked endpoint", {}}, bpf_program__fd(blocking.tcProgram()), &packet,
+         kTcShot},
+        {{"tc_malformed", "sensor TC egress, malformed (IHL 4)", {}}, bpf_program__fd(sensor.tcProgram()),
+         &malformed, kTcOk},
+        {{"xdp_filter_pass", "xdp-filter, no rule matches", {}}, filter_pass.progFd(), &packet, XDP_PASS},
+        {{"xdp_filter_blocked", "xdp-filter, blocked address", {}}, filter_block.progFd(), &packet,
+         XDP_DROP},
     };
     // Round 0 is not recorded: it creates the flow the existing-flow cases
     // hit, and takes first-touch costs out of the rounds (on a never-used
@@ -219,10 +280,31 @@ int main(int argc, char **argv) {
     for (auto &c : cases)
       results.push_back(std::move(c.result));
     bench::RunInfo info{args.repeat, args.runs, packet.size(), cpu, kGoalCase, kGoalRatio};
-    if (args.json)
+    if (args.json) {
       bench::printJson(info, results);
-    else
-      bench::printTable(info, results);
+      return 0;
+    }
+    bench::printTable(info, results);
+    // Each against its own floor or peer, medians of this run.
+    auto median = [&](std::string_view id) {
+      for (const auto &r : results)
+        if (r.id == id) {
+          auto ns = r.ns;
+          std::sort(ns.begin(), ns.end());
+          return ns[ns.size() / 2];
+        }
+      throw std::logic_error("no case " + std::string(id));
+    };
+    fmt::print("\n{:<52} {:>7}\n", "comparison (medians of this run)", "ratio");
+    for (auto [ours, floor, what] : {
+             std::tuple{"tc_existing_flow", "tc_empty", "TC egress existing flow / empty TC program"},
+             std::tuple{"tc_new_flow", "tc_empty", "TC egress new flow / empty TC program"},
+             std::tuple{"tc_blocked", "tc_empty", "TC egress blocked / empty TC program"},
+             std::tuple{"tc_malformed", "tc_empty", "TC egress malformed / empty TC program"},
+             std::tuple{"blocked", "xdp_filter_blocked", "our XDP block / xdp-filter's block (goal <= 1.00)"},
+             std::tuple{"existing_flow", "xdp_filter_pass", "our XDP full accounting / xdp-filter's pass"},
+         })
+      fmt::print("{:<52} {:>7.2f}\n", what, median(ours) / median(floor));
     return 0;
   } catch (const std::system_error &e) {
     bool perm = e.code() == std::errc::operation_not_permitted;

@@ -11,3 +11,10 @@ int xdp_pass(struct xdp_md *ctx)
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* The same floor for the TC egress cases. */
+SEC("tc")
+int tc_pass(struct __sk_buff *skb)
+{
+	return 0; /* TC_ACT_OK */
+}
