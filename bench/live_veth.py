@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+"""Live traffic across a veth pair, with and without the sensor.
+
+Two network namespaces this script makes and deletes (also on Ctrl-C),
+joined by a veth pair (10.210.0.1 <-> 10.210.0.2, inside them only). The
+"node" end runs iperf3's server and, in turn: nothing; an empty XDP program
+(bench/xdp_pass.bpf.c, native mode, as the sensor attaches: on a veth, any
+native XDP program makes the pair hand over 1500-byte frames instead of
+64 KiB GSO packets, which is most of the TCP cost below); the real
+minewatch-agent (XDP on ingress, TC on egress). Rounds rotate the three, so
+the machine's drift hits all alike; the table shows medians:
+TCP throughput (one stream), UDP packets/s with 64-byte payloads, and, from
+kernel.bpf_stats_enabled=1 (restored afterwards), the average ns our XDP and
+TC programs spent per packet while loaded. A record to rerun, not a test.
+
+    sudo bench/live_veth.py [--rounds 5] [--seconds 5]"""
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+TAG = f"mwlv{os.getpid()}"
+CLIENT, NODE = f"{TAG}c", f"{TAG}n"
+CLIENT_IP, NODE_IP = "10.210.0.1", "10.210.0.2"
+
+
+def sh(cmd, check=True):
+    r = subprocess.run(cmd, shell=True, capture_output=True, text=True)
+    if check and r.returncode != 0:
+        raise RuntimeError(f"{cmd}: {r.stderr.strip()}")
+    return r.stdout
+
+
+def iperf(args, seconds):
+    out = sh(f"ip netns exec {CLIENT} iperf3 -c {NODE_IP} -t {seconds} -J {args}")
+    return json.loads(out)["end"]
+
+
+def prog_stats(prog_id):
+    info = json.loads(sh(f"bpftool -j prog show id {prog_id}"))
+    return info.get("run_time_ns", 0), info.get("run_cnt", 0)
+
+
+class Agent:
+    """The real agent on the node's end, with a private pin root and socket."""
+
+    def __init__(self, args, tmp):
+        self.args, self.tmp = args, tmp
+        config = os.path.join(tmp, "agent.yaml")
+        with open(config, "w") as f:
+            f.write(f"pin_root: /sys/fs/bpf/{TAG}\nsocket: {tmp}/sock\nevents: /dev/null\n")
+        self.proc = subprocess.Popen(["nsenter", f"--net=/var/run/netns/{NODE}", args.agent, "--iface", "n0",
+                                      "--config", config], stdout=subprocess.DEVNULL,
+                                     stderr=open(os.path.join(tmp, "agent.log"), "a"))
+        deadline = time.monotonic() + 20
+        while True:
+            r = subprocess.run([args.cli, "--socket", f"{tmp}/sock", "status", "--json"], capture_output=True,
+                               text=True)
+            if r.returncode == 0:
+                iface = json.loads(r.stdout)["interfaces"][0]
+                self.progs = {"xdp": iface["xdp_prog_id"], "tc": iface["tc_prog_id"]}
+                return
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                raise RuntimeError("the agent did not come up; see " + os.path.join(tmp, "agent.log"))
+            time.sleep(0.2)
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=15)
+        sh(f"rm -rf /sys/fs/bpf/{TAG}", check=False)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    build = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../build")
+    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--seconds", type=int, default=5)
+    p.add_argument("--agent", default=os.path.join(build, "agent/minewatch-agent"))
+    p.add_argument("--cli", default=os.path.join(build, "cli/minewatch"))
+    p.add_argument("--empty-xdp", default=os.path.join(build, "bench/bpf/xdp_pass.bpf.o"))
+    args = p.parse_args()
+    if os.geteuid() != 0:
+        print("live_veth.py: run as root (namespaces, BPF)", file=sys.stderr)
+        return 2
+    if not shutil.which("iperf3"):
+        print("live_veth.py: iperf3 is missing (scripts/install-deps.sh)", file=sys.stderr)
+        return 2
+    if args.rounds < 1 or args.seconds < 1:
+        print("live_veth.py: --rounds and --seconds must be at least 1", file=sys.stderr)
+        return 2
+
+    stats_before = sh("sysctl -n kernel.bpf_stats_enabled").strip()
+    tmp = tempfile.mkdtemp(prefix="mw-live-")
+    server = None
+    results = {"without": {"tcp": [], "udp": []}, "empty_xdp": {"tcp": [], "udp": []},
+               "with": {"tcp": [], "udp": [], "xdp_ns": [], "tc_ns": []}}
+    try:
+        for ns in (CLIENT, NODE):
+            sh(f"ip netns add {ns}")
+            sh(f"ip -n {ns} link set lo up")
+        sh(f"ip -n {NODE} link add n0 type veth peer name c0 netns {CLIENT}")
+        sh(f"ip -n {NODE} addr add {NODE_IP}/24 dev n0")
+        sh(f"ip -n {CLIENT} addr add {CLIENT_IP}/24 dev c0")
+        sh(f"ip -n {NODE} link set n0 up")
+        sh(f"ip -n {CLIENT} link set c0 up")
+        server = subprocess.Popen(["ip", "netns", "exec", NODE, "iperf3", "-s", "-B", NODE_IP],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(0.5)  # not an assertion: iperf3 -c retries below if the server is late
+        sh("sysctl -qw kernel.bpf_stats_enabled=1")
+        for r in range(args.rounds):
+            for mode in ("without", "empty_xdp", "with"):
+                agent = Agent(args, tmp) if mode == "with" else None
+                if mode == "empty_xdp":
+                    sh(f"ip -n {NODE} link set dev n0 xdpdrv obj {args.empty_xdp} sec xdp")
+                try:
+                    before = {k: prog_stats(v) for k, v in agent.progs.items()} if agent else {}
+                    tcp = iperf("", args.seconds)["sum_received"]["bits_per_second"]
+                    udp_end = iperf("-u -l 64 -b 0", args.seconds)["sum"]
+                    udp_pps = (udp_end["packets"] - udp_end["lost_packets"]) / udp_end["seconds"]
+                    results[mode]["tcp"].append(tcp)
+                    results[mode]["udp"].append(udp_pps)
+                    if agent:
+                        for hook, (t0, c0) in before.items():
+                            t1, c1 = prog_stats(agent.progs[hook])
+                            results[mode][f"{hook}_ns"].append((t1 - t0) / max(1, c1 - c0))
+                finally:
+                    if agent:
+                        agent.stop()
+                    if mode == "empty_xdp":
+                        sh(f"ip -n {NODE} link set dev n0 xdpdrv off")
+            print(f"round {r + 1}/{args.rounds} done", file=sys.stderr, flush=True)
+    finally:
+        sh(f"sysctl -qw kernel.bpf_stats_enabled={stats_before}", check=False)
+        if server:
+            server.terminate()
+            server.wait()
+        for ns in (CLIENT, NODE):
+            sh(f"ip netns del {ns}", check=False)
+        sh(f"rm -rf /sys/fs/bpf/{TAG}", check=False)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    med = {m: {k: statistics.median(v) for k, v in d.items() if v} for m, d in results.items()}
+    print(f"\nveth pair in namespaces, {args.rounds} alternating rounds of {args.seconds} s, medians\n")
+    print(f"{'measure':<34} {'nothing':>9} {'empty XDP':>10} {'sensor':>9} {'vs nothing':>11} {'vs empty XDP':>13}")
+    for key, label, unit, scale in (("tcp", "TCP throughput, one stream", "Gbit/s", 1e9),
+                                    ("udp", "UDP 64-byte payloads", "kpps", 1e3)):
+        a, e, b = (med[m][key] / scale for m in ("without", "empty_xdp", "with"))
+        print(f"{label + ' (' + unit + ')':<34} {a:>9.2f} {e:>10.2f} {b:>9.2f} {100 * (b - a) / a:>+10.1f}% "
+              f"{100 * (b - e) / e:>+12.1f}%")
+    print(f"{'our XDP program, ns per packet':<34} {'':>9} {'':>10} {med['with']['xdp_ns']:>9.0f}")
+    print(f"{'our TC program, ns per packet':<34} {'':>9} {'':>10} {med['with']['tc_ns']:>9.0f}")
+    print("\ngoal: under 5 % throughput loss")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
