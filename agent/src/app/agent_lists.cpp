@@ -11,12 +11,7 @@
 
 namespace minewatch::app {
 
-std::vector<std::string> Agent::watchedPaths() const {
-  std::vector<std::string> paths = config_.blocklist_files;
-  paths.insert(paths.end(), config_.allowlist_files.begin(), config_.allowlist_files.end());
-  paths.insert(paths.end(), config_.intel_feeds.begin(), config_.intel_feeds.end());
-  return paths;
-}
+std::vector<std::string> Agent::watchedPaths() const { return config::watchedPaths(config_); }
 
 ListReload Agent::reloadLists(std::uint64_t now_ns, bool force) {
   ListReload out;

@@ -49,10 +49,7 @@ int main(int argc, char **argv) {
   try {
     if (!check_config.empty()) {
       auto checked = minewatch::config::loadConfig(check_config);
-      std::vector<std::string> paths = checked.blocklist_files;
-      paths.insert(paths.end(), checked.allowlist_files.begin(), checked.allowlist_files.end());
-      paths.insert(paths.end(), checked.intel_feeds.begin(), checked.intel_feeds.end());
-      auto files = minewatch::lists::expandPaths(paths);
+      auto files = minewatch::lists::expandPaths(minewatch::config::watchedPaths(checked));
       if (!files.errors.empty()) {
         fmt::print(stderr, "minewatch-agent: {}: {}\n", check_config, files.errors.front());
         return 2;

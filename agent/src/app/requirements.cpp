@@ -40,10 +40,7 @@ nlohmann::json requirements(const config::AgentConfig &config, const std::string
             {"metrics", "/metrics"},
             {"liveness", "/healthz"},
             {"readiness", "/readyz"}};
-  nlohmann::json watched = nlohmann::json::array();
-  for (const auto *list : {&config.blocklist_files, &config.allowlist_files, &config.intel_feeds})
-    for (const auto &path : *list)
-      watched.push_back(path);
+  nlohmann::json watched = config::watchedPaths(config);
   return {
       // BPF: load programs, create and pin maps. NET_ADMIN: attach XDP and
       // TC. PERFMON: without it the verifier treats the loader as

@@ -260,6 +260,13 @@ const char *toString(AutoBlockMode mode) {
   return "off";
 }
 
+std::vector<std::string> watchedPaths(const AgentConfig &config) {
+  std::vector<std::string> paths = config.blocklist_files;
+  paths.insert(paths.end(), config.allowlist_files.begin(), config.allowlist_files.end());
+  paths.insert(paths.end(), config.intel_feeds.begin(), config.intel_feeds.end());
+  return paths;
+}
+
 const char *toString(ShutdownMode mode) {
   switch (mode) {
   case ShutdownMode::FailSafe: return "fail-safe";

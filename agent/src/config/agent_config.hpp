@@ -76,6 +76,10 @@ AgentConfig loadConfig(const std::string &path);
 /// The same, from text (tests); `origin` names it in errors.
 AgentConfig parseConfig(const std::string &yaml, const std::string &origin);
 
+/// Every file or directory the agent reads lists from (blocklist_files,
+/// allowlist_files, intel.feeds): what it watches and reloads.
+std::vector<std::string> watchedPaths(const AgentConfig &config);
+
 const char *toString(AutoBlockMode mode);
 const char *toString(ShutdownMode mode);
 
