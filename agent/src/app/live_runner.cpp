@@ -59,7 +59,6 @@ void watch(int epoll, int fd) {
     throw std::system_error(errno, std::generic_category(), "epoll_ctl");
 }
 
-
 std::unique_ptr<HttpEndpoint> makeHttpEndpoint(const config::AgentConfig &config) {
   if (config.http_listen.empty())
     return nullptr;
