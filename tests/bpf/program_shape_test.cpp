@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// The shape the verifier gave the loaded programs: every hash-map lookup
+// inlined. A lookup whose call site sees two maps (the compiler merged two
+// branches) is not inlined and goes through the map's ops, an indirect call
+// on every packet; nothing else would notice but the benchmark.
+#include "common.hpp"
+#include "process_util.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <bpf/bpf.h>
+
+using namespace minewatch::test;
+
+namespace {
+std::string xlated(int prog_fd) {
+  bpf_prog_info info{};
+  __u32 len = sizeof info;
+  BOOST_REQUIRE(bpf_obj_get_info_by_fd(prog_fd, &info, &len) == 0);
+  auto dump = runCommand("bpftool prog dump xlated id " + std::to_string(info.id));
+  BOOST_REQUIRE_MESSAGE(dump.status == 0, "bpftool prog dump xlated: " + dump.err);
+  return dump.out;
+}
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(program_shape)
+
+BOOST_AUTO_TEST_CASE(every_flow_lookup_is_inlined) {
+  SensorHarness h;
+  for (auto *prog : {h.sensor().xdpProgram(), h.sensor().tcProgram()}) {
+    auto text = xlated(bpf_program__fd(prog));
+    BOOST_TEST(text.find("__htab_map_lookup_elem") != std::string::npos, "no inlined hash lookup at all?");
+    BOOST_TEST(text.find("call bpf_map_lookup_elem") == std::string::npos,
+               bpf_program__name(prog) << " has a map lookup the verifier could not inline");
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
