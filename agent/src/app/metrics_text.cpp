@@ -8,28 +8,16 @@
 namespace minewatch::app {
 
 namespace {
-std::string escapeHelp(std::string_view text) {
+/// HELP text escapes backslash and newline; label values the double quote too.
+std::string escape(std::string_view text, bool quotes) {
   std::string out;
   for (char c : text) {
     if (c == '\\')
       out += "\\\\";
     else if (c == '\n')
       out += "\\n";
-    else
-      out += c;
-  }
-  return out;
-}
-
-std::string escapeLabel(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '\\')
-      out += "\\\\";
-    else if (c == '"')
+    else if (c == '"' && quotes)
       out += "\\\"";
-    else if (c == '\n')
-      out += "\\n";
     else
       out += c;
   }
@@ -49,7 +37,7 @@ std::string number(double value) {
 } // namespace
 
 void MetricsText::family(std::string_view name, std::string_view type, std::string_view help) {
-  text_ += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, escapeHelp(help), name, type);
+  text_ += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, escape(help, false), name, type);
 }
 
 void MetricsText::labelsTo(Labels labels) {
@@ -58,7 +46,7 @@ void MetricsText::labelsTo(Labels labels) {
   text_ += '{';
   bool first = true;
   for (const auto &[key, value] : labels) {
-    text_ += fmt::format("{}{}=\"{}\"", first ? "" : ",", key, escapeLabel(value));
+    text_ += fmt::format("{}{}=\"{}\"", first ? "" : ",", key, escape(value, true));
     first = false;
   }
   text_ += '}';

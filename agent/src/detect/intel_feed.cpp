@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include "detect/intel_feed.hpp"
 
+#include "util/text_lines.hpp"
+
 #include "rules/rule_target.hpp"
 
 #include <algorithm>
@@ -48,17 +50,12 @@ IntelFeed::LoadReport IntelFeed::loadFile(const std::string &path) {
 
 IntelFeed::LoadReport IntelFeed::loadText(std::string_view text, const std::string &origin) {
   LoadReport report{origin};
-  std::size_t line_no = 0;
-  while (!text.empty()) {
-    auto nl = text.find('\n');
-    auto line = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
-    ++line_no;
+  util::forEachLine(text, [&](std::string_view line, std::size_t line_no) {
     if (auto hash = line.find('#'); hash != std::string_view::npos)
       line = line.substr(0, hash);
     line = trim(line);
     if (line.empty())
-      continue;
+      return;
     // hosts format: "0.0.0.0 name" — keep the name
     if (auto space = line.find_first_of(" \t"); space != std::string_view::npos) {
       auto first = line.substr(0, space);
@@ -68,7 +65,7 @@ IntelFeed::LoadReport IntelFeed::loadText(std::string_view text, const std::stri
     if (auto cidr = net::Cidr::parse(line)) {
       cidrs_.push_back(*cidr);
       ++report.cidrs;
-      continue;
+      return;
     }
     std::string name = normaliseDomain(line);
     bool wildcard = false;
@@ -82,11 +79,11 @@ IntelFeed::LoadReport IntelFeed::loadText(std::string_view text, const std::stri
     if (!looksLikeDomain(name)) {
       if (!report.skipped++)
         report.first_skipped_line = line_no;
-      continue;
+      return;
     }
     (wildcard ? suffixes_ : exact_).insert(name);
     ++report.domains;
-  }
+  });
   return report;
 }
 

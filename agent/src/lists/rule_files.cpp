@@ -2,6 +2,7 @@
 #include "lists/rule_files.hpp"
 
 #include "lists/watched_files.hpp"
+#include "util/text_lines.hpp"
 
 namespace minewatch::lists {
 
@@ -18,12 +19,7 @@ std::string_view trim(std::string_view s) {
 RuleFileSet parseRules(std::string_view text, const std::string &origin) {
   RuleFileSet out;
   out.files = 1;
-  std::size_t line_no = 0;
-  while (!text.empty()) {
-    auto end = text.find('\n');
-    auto line = text.substr(0, end);
-    text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
-    ++line_no;
+  util::forEachLine(text, [&](std::string_view line, std::size_t line_no) {
     std::string_view comment;
     if (auto hash = line.find('#'); hash != std::string_view::npos) {
       comment = trim(line.substr(hash + 1));
@@ -31,14 +27,14 @@ RuleFileSet parseRules(std::string_view text, const std::string &origin) {
     }
     line = trim(line);
     if (line.empty())
-      continue;
+      return;
     auto where = origin + ":" + std::to_string(line_no);
     std::string why;
     if (auto target = rules::parseRuleTarget(line, &why))
       out.rules.push_back({*target, where, std::string(comment)});
     else
       out.errors.push_back(where + ": " + why);
-  }
+  });
   return out;
 }
 
