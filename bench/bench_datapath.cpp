@@ -122,7 +122,10 @@ SensorObject loadedSensor(const SensorOptions &options) {
   sensor.load();
   // The injected clock stays 0 on purpose: the programs then read the kernel
   // clock (coarse, the default) as they do live, and that read is part of the
-  // per-packet cost being measured.
+  // per-packet cost being measured. Calibrated as the agent does, so it is
+  // the jiffies read, not the helper call.
+  if (auto why = sensor.calibrateClock(); !why.empty())
+    throw std::runtime_error(why);
   return sensor;
 }
 

@@ -129,6 +129,42 @@ struct minewatch_dirty_event {
 };
 MINEWATCH_ABI_ASSERT(sizeof(struct minewatch_dirty_event) == 40, "dirty event layout");
 
+/* The agent's periodic sweep of the flow table, run in the kernel by
+ * minewatch_sweep (bpf_for_each_map_elem): copying every flow out costs
+ * ~0.5 us each (the batched-read floor, bench/bench_agent), walking them in
+ * place a fifth of that. Flows that changed since the last drain, and flows
+ * that are over (idle, or closed and quiet), come out whole in
+ * minewatch_sweep_out; the rest are only summed. The same rules as the
+ * agent's batched sweep (agent/src/app/agent_drain.cpp), which it falls back
+ * to when the records do not fit. */
+struct minewatch_sweep_ctx {
+	/* in */
+	__u64 now_ns;     /* the drain's "now", data-path clock */
+	__u64 idle_ns;    /* over when quiet this long */
+	__u64 closed_ns;  /* over when closed (RST, or FIN both ways) and quiet this long */
+	__u32 gen;        /* changed: a direction stamped gen or gen - 1 */
+	__u32 pad;
+	/* out */
+	__u64 flows;        /* flows walked, both maps */
+	__u64 stay_bytes;   /* totals of the flows not handed out */
+	__u64 stay_packets;
+	__u32 records;      /* minewatch_sweep_out[0, records) are valid */
+	__u32 overflow;     /* flows that did not fit: the sweep is void */
+};
+MINEWATCH_ABI_ASSERT(sizeof(struct minewatch_sweep_ctx) == 64, "sweep ctx layout");
+
+enum minewatch_sweep_flags {
+	MINEWATCH_SWEEP_CHANGED = 0x1, /* stamped with gen or gen - 1 */
+};
+
+struct minewatch_sweep_record {
+	struct minewatch_flow_key key; /* wide, IPv4 ones widened */
+	struct minewatch_flow_value value;
+	__u32 flags;                   /* enum minewatch_sweep_flags */
+	__u32 pad;
+};
+MINEWATCH_ABI_ASSERT(sizeof(struct minewatch_sweep_record) == 528, "sweep record layout");
+
 /* Which program saw a packet. */
 enum minewatch_hook {
 	MINEWATCH_HOOK_XDP = 0, /* ingress */
@@ -244,7 +280,22 @@ struct minewatch_globals {
 	 * older than the previous drain: nothing happened to them since. */
 	__u32 drain_gen;
 	__u32 pad;
+	/* Live "now" without a helper call: jiffies (which the verifier inlines
+	 * to one load) times clock_tick_ns, plus clock_offset_ns (mod 2^64),
+	 * is CLOCK_MONOTONIC at 1/HZ resolution. User space measures both with
+	 * minewatch_clock_probe after load; until then (0) the programs call
+	 * bpf_ktime_get_coarse_ns, the same clock at twice the cost per packet. */
+	__u64 clock_tick_ns;
+	__u64 clock_offset_ns;
 };
-MINEWATCH_ABI_ASSERT(sizeof(struct minewatch_globals) == 24, "globals layout");
+MINEWATCH_ABI_ASSERT(sizeof(struct minewatch_globals) == 40, "globals layout");
+
+/* What minewatch_clock_probe writes over its test frame: the two clocks,
+ * read back to back in the kernel. */
+struct minewatch_clock_sample {
+	__u64 jiffies;
+	__u64 coarse_ns; /* bpf_ktime_get_coarse_ns() */
+};
+MINEWATCH_ABI_ASSERT(sizeof(struct minewatch_clock_sample) == 16, "clock sample layout");
 
 #endif /* MINEWATCH_ABI_H */

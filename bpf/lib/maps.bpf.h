@@ -37,6 +37,15 @@ struct {
 	__uint(max_entries, 4 << 20);
 } minewatch_dirty SEC(".maps");
 
+/* Where minewatch_sweep hands flows to the agent, which maps it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct minewatch_sweep_record);
+} minewatch_sweep_out SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(max_entries, 65536);

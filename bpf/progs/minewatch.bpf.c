@@ -9,6 +9,7 @@
 #include <bpf/bpf_helpers.h>
 #include <xdp/xdp_helpers.h>
 #include "sensor.bpf.h"
+#include "sweep.bpf.h"
 
 /* libxdp dispatcher: run early, and let later programs see what we pass. */
 struct {
@@ -47,6 +48,47 @@ int minewatch_tc_egress(struct __sk_buff *skb)
 	return sensor_process(skb, data, data_end, skb->len, skb->gso_segs, MINEWATCH_HOOK_TC) == SENSOR_DROP
 		       ? TC_ACT_SHOT
 		       : TC_ACT_OK;
+}
+
+/* Run by user space (BPF_PROG_TEST_RUN, never attached) to calibrate the
+ * jiffies clock (see minewatch_globals.clock_tick_ns): writes a struct
+ * minewatch_clock_sample over the start of the test frame, which comes
+ * back as data_out. An XDP program because the syscall program type may
+ * not read the coarse clock. */
+SEC("xdp")
+int minewatch_clock_probe(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct minewatch_clock_sample *out = data;
+
+	if ((void *)(out + 1) > data_end)
+		return XDP_ABORTED;
+	out->jiffies = bpf_jiffies64();
+	out->coarse_ns = bpf_ktime_get_coarse_ns();
+	return XDP_PASS;
+}
+
+/* The agent's sweep (struct minewatch_sweep_ctx), run by BPF_PROG_TEST_RUN.
+ * Sleepable, so on a preemptible kernel it yields between hash buckets. */
+SEC("syscall")
+int minewatch_sweep(struct minewatch_sweep_ctx *ctx)
+{
+	struct sweep_state s = {
+		.now_ns = ctx->now_ns,
+		.idle_ns = ctx->idle_ns,
+		.closed_ns = ctx->closed_ns,
+		.gen = ctx->gen,
+	};
+
+	bpf_for_each_map_elem(&minewatch_flows4, sweep_flow4, &s, 0);
+	bpf_for_each_map_elem(&minewatch_flows, sweep_flow6, &s, 0);
+	ctx->flows = s.flows;
+	ctx->stay_bytes = s.stay_bytes;
+	ctx->stay_packets = s.stay_packets;
+	ctx->records = s.records;
+	ctx->overflow = s.overflow;
+	return 0;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

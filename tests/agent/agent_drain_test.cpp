@@ -36,9 +36,11 @@ struct Rig {
   std::unique_ptr<app::Agent> agent;
   std::uint64_t sent_packets = 0, sent_bytes = 0;
 
-  explicit Rig(datapath::SensorOptions options = {}, std::uint32_t sweep_every_s = 3600) : harness(options) {
+  explicit Rig(datapath::SensorOptions options = {}, std::uint32_t sweep_every_s = 3600, bool sweep_in_kernel = true)
+      : harness(options) {
     config::AgentConfig config;
     config.sweep_every_s = sweep_every_s;
+    config.sweep_in_kernel = sweep_in_kernel;
     config.closed_timeout_s = 10;
     agent = std::make_unique<app::Agent>(config, harness.sensor(),
                                          app::DatapathInfo{"test", "test", false, false, false, 0, 0, "", {}},
@@ -55,6 +57,7 @@ struct Rig {
   nlohmann::json status(std::uint64_t now) { return agent->status(now); }
   std::uint64_t lastRead(std::uint64_t now) { return status(now)["agent"]["last_drain_flows"].get<std::uint64_t>(); }
   std::uint64_t sweeps(std::uint64_t now) { return status(now)["agent"]["sweeps"].get<std::uint64_t>(); }
+  std::uint64_t agentCounter(const char *name) { return status(kT0)["agent"][name].get<std::uint64_t>(); }
   void checkTotals(std::uint64_t now) {
     auto traffic = status(now)["traffic"];
     BOOST_TEST(traffic["packets"].get<std::uint64_t>() == sent_packets);
@@ -156,4 +159,91 @@ BOOST_AUTO_TEST_CASE(a_flow_the_kernel_dropped_between_sweeps_ends_with_what_was
   auto traffic = rig.status(kT0)["traffic"];
   BOOST_TEST(traffic["packets"].get<std::uint64_t>() == 1u); // the first packet, as read; the second was never seen
   BOOST_TEST(traffic["bytes_of_ended_flows"].get<std::uint64_t>() == traffic["bytes"].get<std::uint64_t>());
+}
+
+// The same traffic, swept in the kernel and swept by copying the table out:
+// the same flows end, the same totals, the same table left behind.
+BOOST_AUTO_TEST_CASE(in_kernel_and_batched_sweeps_agree) {
+  Rig in_kernel({}, 5, true), batched({}, 5, false);
+  auto both = [&](auto &&step) {
+    step(in_kernel);
+    step(batched);
+  };
+  both([](Rig &r) {
+    for (std::uint16_t port = 45000; port < 45040; ++port)
+      r.send(toServer(port, kSyn), kT0);
+    r.agent->tick(kT0); // first sweep: always batched
+  });
+  std::uint64_t t = kT0;
+  for (int round = 1; round <= 80; ++round) {
+    t += 5 * kSec; // every tick a sweep
+    both([&](Rig &r) {
+      // a few flows talk now and then; one closes; the rest go idle (300 s)
+      r.send(toServer(static_cast<std::uint16_t>(45000 + round % 7), kAck | kPsh, 20), t);
+      if (round == 3) {
+        r.send(toServer(45039, kFin | kAck), t);
+        r.send(fromServer(45039, kFin | kAck), t);
+      }
+      if (round % 10 == 0)
+        r.send(toServer(static_cast<std::uint16_t>(46000 + round), kSyn), t);
+      r.agent->tick(t);
+      r.checkTotals(t);
+    });
+    auto a = in_kernel.status(t), b = batched.status(t);
+    BOOST_TEST(a["traffic"] == b["traffic"]);
+    BOOST_TEST(a["maps"]["flows"]["entries"] == b["maps"]["flows"]["entries"]);
+    BOOST_TEST(a["agent"]["flows_deleted_idle"] == b["agent"]["flows_deleted_idle"]);
+    BOOST_TEST(a["agent"]["flows_deleted_closed"] == b["agent"]["flows_deleted_closed"]);
+    BOOST_TEST(a["agent"]["flows_tracked"] == b["agent"]["flows_tracked"]);
+  }
+  BOOST_TEST(in_kernel.harness.flowCount() == batched.harness.flowCount());
+  BOOST_TEST(in_kernel.agentCounter("flows_deleted_idle") > 30u); // the idle ones did end
+  BOOST_TEST(in_kernel.agentCounter("flows_deleted_closed") == 1u);
+  BOOST_TEST(in_kernel.agentCounter("kernel_sweeps") == 80u);
+  BOOST_TEST(in_kernel.agentCounter("kernel_sweep_overflows") == 0u);
+  BOOST_TEST(batched.agentCounter("kernel_sweeps") == 0u);
+}
+
+namespace {
+/// Flow i of many: distinct source ports (and servers' ports past 60000).
+Bytes manyFlowsSyn(std::uint32_t i) {
+  return PacketBuilder()
+      .ipv4("192.0.2.10", "198.51.100.7")
+      .tcp(static_cast<std::uint16_t>(1024 + i % 60000), static_cast<std::uint16_t>(443 + i / 60000), kSyn)
+      .build();
+}
+} // namespace
+
+BOOST_AUTO_TEST_CASE(a_sweep_with_more_news_than_fits_reads_the_table_whole) {
+  Rig rig({}, 1);
+  rig.agent->tick(kT0);
+  auto fits = rig.harness.sensor().sweepCapacity();
+  for (std::uint32_t i = 0; i <= fits; ++i) // one more than fits, all news
+    rig.send(manyFlowsSyn(i), kT0 + kSec);
+  rig.agent->tick(kT0 + 2 * kSec);
+  BOOST_TEST(rig.agentCounter("kernel_sweeps") == 0u); // not even tried
+  BOOST_TEST(rig.lastRead(kT0) == fits + 1);
+  rig.checkTotals(kT0);
+  rig.agent->tick(kT0 + 3 * kSec); // nothing new: the kernel's walk suffices
+  BOOST_TEST(rig.agentCounter("kernel_sweeps") == 1u);
+  BOOST_TEST(rig.agentCounter("kernel_sweep_overflows") == 0u);
+  BOOST_TEST(rig.lastRead(kT0) == fits + 1);
+  rig.checkTotals(kT0);
+}
+
+BOOST_AUTO_TEST_CASE(a_kernel_sweep_that_overflows_is_redone_whole) {
+  Rig rig({}, 1);
+  auto fits = rig.harness.sensor().sweepCapacity();
+  for (std::uint32_t i = 0; i <= fits; ++i)
+    rig.send(manyFlowsSyn(i), kT0);
+  rig.agent->tick(kT0 + kSec); // the first sweep, batched
+  // Five minutes on, every flow is idle at once: more to hand out than fits.
+  rig.agent->tick(kT0 + 302 * kSec);
+  BOOST_TEST(rig.agentCounter("kernel_sweeps") == 1u);
+  BOOST_TEST(rig.agentCounter("kernel_sweep_overflows") == 1u);
+  BOOST_TEST(rig.agentCounter("flows_deleted_idle") == fits + 1);
+  BOOST_TEST(rig.harness.flowCount() == 0u);
+  auto traffic = rig.status(kT0)["traffic"];
+  BOOST_TEST(traffic["bytes_of_ended_flows"].get<std::uint64_t>() == rig.sent_bytes);
+  rig.checkTotals(kT0);
 }

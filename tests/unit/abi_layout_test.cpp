@@ -34,6 +34,15 @@ BOOST_AUTO_TEST_CASE(field_offsets) {
   BOOST_TEST(offsetof(minewatch_endpoint_key, port) == 16u);
   BOOST_TEST(offsetof(minewatch_block_rule, first_hit_ns) == 16u);
   BOOST_TEST(offsetof(minewatch_block_rule, rule_id) == 32u);
+  BOOST_TEST(offsetof(minewatch_globals, clock_tick_ns) == 24u);
+  BOOST_TEST(offsetof(minewatch_globals, clock_offset_ns) == 32u);
+  BOOST_TEST(offsetof(minewatch_clock_sample, coarse_ns) == 8u);
+  BOOST_TEST(offsetof(minewatch_sweep_ctx, gen) == 24u);
+  BOOST_TEST(offsetof(minewatch_sweep_ctx, flows) == 32u);
+  BOOST_TEST(offsetof(minewatch_sweep_ctx, records) == 56u);
+  BOOST_TEST(offsetof(minewatch_sweep_ctx, overflow) == 60u);
+  BOOST_TEST(offsetof(minewatch_sweep_record, value) == 40u);
+  BOOST_TEST(offsetof(minewatch_sweep_record, flags) == 520u);
 }
 
 BOOST_AUTO_TEST_CASE(histograms_cover_what_mining_needs) {

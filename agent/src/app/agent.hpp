@@ -55,6 +55,8 @@ struct AgentCounters {
   std::uint64_t last_drain_flows = 0;
   std::uint64_t drain_skipped = 0;   // flows a sweep read but had no news of
   std::uint64_t sweeps = 0;          // drains that read the whole flow table
+  std::uint64_t kernel_sweeps = 0;   // ... of which walked it in the kernel
+  std::uint64_t kernel_sweep_overflows = 0; // in-kernel sweeps with more to hand out than fit: batched instead
   std::uint64_t flows_read = 0;      // flows read by every drain so far
   std::uint64_t dirty_malformed = 0; // "flow has news" records of the wrong size
   std::uint64_t reloads_ok = 0;
@@ -128,6 +130,8 @@ public:
 private:
   struct DrainPass;
   void sweepAll(DrainPass &pass);
+  bool sweepInKernel(DrainPass &pass);
+  void sweepBatched(DrainPass &pass);
   void readNews(DrainPass &pass);
   /// One flow read by a drain; true when it is over (idle or closed).
   bool visit(const minewatch_flow_key &key, const minewatch_flow_value &value, bool changed, DrainPass &pass);

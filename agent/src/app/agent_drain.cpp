@@ -8,7 +8,9 @@
 // stamp changes; see struct minewatch_dirty_event). Every sweep_every_s, and
 // whenever a report may have been lost, a sweep reads the whole table
 // instead: it finds idle flows, flows the kernel's LRU evicted, and makes
-// the traffic totals exact again.
+// the traffic totals exact again. A sweep walks the table in the kernel
+// (minewatch_sweep) and takes out only the flows that changed or are over;
+// the first one, and one with more of those than fit, copies it all out.
 #include "app/agent.hpp"
 
 #include "app/flow_value.hpp"
@@ -68,6 +70,11 @@ void Agent::tick(std::uint64_t now_ns) {
                  {},
                  0};
   if (sweep) {
+    // The programs' clock is jiffies scaled by a measured tick; if that ever
+    // stops agreeing with the kernel's own coarse clock, fall back to it.
+    if (!sensor_.clockStillAgrees())
+      info_.notes.push_back("the data path's jiffies clock drifted from CLOCK_MONOTONIC; it reads the "
+                            "coarse clock through a helper call from now on");
     sweepAll(pass);
     last_sweep_ns_ = now_ns;
     ++counters_.sweeps;
@@ -97,6 +104,47 @@ void Agent::onDirty(std::span<const std::byte> record) {
 }
 
 void Agent::sweepAll(DrainPass &pass) {
+  // The first sweep reads everything whole: every flow is news to this
+  // agent. So does one whose news alone would not fit the kernel's records.
+  if (counters_.ticks > 1 && config_.sweep_in_kernel && news_.size() < sensor_.sweepCapacity() &&
+      sweepInKernel(pass))
+    return;
+  sweepBatched(pass);
+}
+
+bool Agent::sweepInKernel(DrainPass &pass) {
+  minewatch_sweep_ctx request{};
+  request.now_ns = pass.now_ns;
+  request.idle_ns = pass.idle_ns;
+  request.closed_ns = pass.closed_ns;
+  request.gen = pass.gen;
+  auto sweep = sensor_.sweepInKernel(request);
+  ++counters_.kernel_sweeps;
+  if (sweep.summary.overflow) {
+    ++counters_.kernel_sweep_overflows;
+    return false;
+  }
+  // What stays unchanged the kernel summed; the rest is visited here as the
+  // batched sweep visits it (the same rules decided what came out).
+  std::uint64_t bytes = sweep.summary.stay_bytes, packets = sweep.summary.stay_packets, changed = 0;
+  std::size_t over_before = pass.over.size();
+  for (const auto &record : sweep.records) {
+    bool is_changed = (record.flags & MINEWATCH_SWEEP_CHANGED) != 0;
+    changed += is_changed ? 1 : 0;
+    if (!visit(record.key, record.value, is_changed, pass)) {
+      bytes += totalBytes(record.value);
+      packets += totalPackets(record.value);
+    }
+  }
+  counters_.drain_skipped += sweep.summary.flows - changed;
+  pass.read = sweep.summary.flows;
+  map_entries_ = sweep.summary.flows - (pass.over.size() - over_before);
+  live_bytes_ = bytes;
+  live_packets_ = packets;
+  return true;
+}
+
+void Agent::sweepBatched(DrainPass &pass) {
   std::uint64_t seen = 0, bytes = 0, packets = 0;
   std::size_t over_before = pass.over.size();
   sensor_.flows().forEachBatch([&](const minewatch_flow_key *keys, const minewatch_flow_value *values, std::uint32_t n) {

@@ -123,6 +123,13 @@ std::string Agent::metricsText(std::uint64_t now_ns) const {
   m.sample("minewatch_drain_flows_read_total", static_cast<double>(counters_.flows_read));
   m.family("minewatch_drain_sweeps_total", "counter", "Drains that read the whole flow table");
   m.sample("minewatch_drain_sweeps_total", static_cast<double>(counters_.sweeps));
+  m.family("minewatch_drain_kernel_sweeps_total", "counter",
+           "Sweeps that walked the flow table in the kernel; overflow: more flows to hand out than fit, "
+           "so it was read whole instead");
+  m.sample("minewatch_drain_kernel_sweeps_total", static_cast<double>(counters_.kernel_sweeps - counters_.kernel_sweep_overflows),
+           {{"result", "ok"}});
+  m.sample("minewatch_drain_kernel_sweeps_total", static_cast<double>(counters_.kernel_sweep_overflows),
+           {{"result", "overflow"}});
   m.family("minewatch_dirty_drops_total", "counter",
            "Reports of flows with news lost to a full ring (each forces a sweep)");
   m.sample("minewatch_dirty_drops_total", stat(MINEWATCH_STAT_DIRTY_DROPS));

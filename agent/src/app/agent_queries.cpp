@@ -59,6 +59,8 @@ nlohmann::json Agent::status(std::uint64_t now_ns) const {
         {"last_drain_ms", static_cast<double>(counters_.last_drain_ns) / 1e6},
         {"last_drain_flows", counters_.last_drain_flows},
         {"sweeps", counters_.sweeps},
+        {"kernel_sweeps", counters_.kernel_sweeps},
+        {"kernel_sweep_overflows", counters_.kernel_sweep_overflows},
         {"flows_read", counters_.flows_read},
         {"dns_cache", dns_.size()}}},
       {"maps",

@@ -166,6 +166,7 @@ const std::map<std::string, Setter> &setters() {
       {"agent.idle_timeout_s", [](L v, C c) { c.idle_timeout_s = v.integer<std::uint32_t>(1, kU32); }},
       {"agent.closed_timeout_s", [](L v, C c) { c.closed_timeout_s = v.integer<std::uint32_t>(0, kU32); }},
       {"agent.sweep_every_s", [](L v, C c) { c.sweep_every_s = v.integer<std::uint32_t>(0, 3600); }},
+      {"agent.sweep_in_kernel", [](L v, C c) { c.sweep_in_kernel = v.boolean(); }},
       {"agent.judge_quiet_every_s", [](L v, C c) { c.judge_quiet_every_s = v.integer<std::uint32_t>(0, 3600); }},
       {"detection.mining_threshold", [](L v, C c) { c.mining_threshold = v.fraction(); }},
       {"detection.suspicious_threshold", [](L v, C c) { c.suspicious_threshold = v.fraction(); }},

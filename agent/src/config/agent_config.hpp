@@ -43,6 +43,7 @@ struct AgentConfig {
   std::uint32_t closed_timeout_s = 10;    // after FIN/RST from both sides
   std::uint32_t judge_quiet_every_s = 10; // flows with no payload facts: judged at most this often
   std::uint32_t sweep_every_s = 30;       // full read of the flow table; between, only flows with news
+  bool sweep_in_kernel = true;            // walk the table in the kernel; false: copy it all out in batches
 
   // Detection
   double mining_threshold = 0.8;     // confidence at which a flow is "mining"

@@ -87,11 +87,14 @@ Sensor::Sensor(const SensorOptions &options, const AttachRequest &request)
     explainLoadFailure(e);
   }
   object_.adoptLoadedObject();
+  if (auto why = object_.calibrateClock(); !why.empty())
+    notes_.push_back(why);
   if (pinning_) {
     // So the next agent can tell our program from anyone else's.
     pinning_->pinProgram(xdp_->progFd(), kXdpPin);
     pinning_->restore();
-    notes_ = pinning_->notes();
+    auto pin_notes = pinning_->notes();
+    notes_.insert(notes_.end(), pin_notes.begin(), pin_notes.end());
   }
   if (!xdp_->viaDispatcher())
     notes_.push_back("XDP attached directly, not through libxdp's dispatcher (the kernel refused freplace "

@@ -1,12 +1,20 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include "datapath/sensor_object.hpp"
 
+#include "datapath/clock_calibration.hpp"
 #include "datapath/monotonic_clock.hpp"
 
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <linux/bpf.h>
+
 #include <cerrno>
+#include <cstring>
+#include <stdexcept>
+#include <chrono>
+#include <thread>
+#include <vector>
 #include <system_error>
 
 namespace minewatch::datapath {
@@ -26,6 +34,7 @@ SensorObject::SensorObject(const SensorOptions &options) : skel_("minewatch") {
   resize(skel_->maps.minewatch_flows, ipv6FlowCapacity(options.max_flows));
   resize(skel_->maps.minewatch_samples, options.ring_buffer_bytes);
   resize(skel_->maps.minewatch_dirty, options.dirty_ring_bytes);
+  resize(skel_->maps.minewatch_sweep_out, sweepRecordCapacity(options.max_flows));
   resize(skel_->maps.minewatch_block_cidr, options.max_block_rules);
   resize(skel_->maps.minewatch_block_endpoint, options.max_block_rules);
 
@@ -54,6 +63,72 @@ void SensorObject::adoptLoadedObject() {
   void *at = mmap(skel_->bss, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, bpf_map__fd(bss), 0);
   if (at == MAP_FAILED)
     throw std::system_error(errno, std::generic_category(), "map the sensor's .bss");
+}
+
+minewatch_clock_sample SensorObject::probeClock() const {
+  // an Ethernet-sized frame for the kernel to accept; the sample comes back in it
+  std::array<std::uint8_t, 64> frame{};
+  LIBBPF_OPTS(bpf_test_run_opts, run, .data_in = frame.data(), .data_out = frame.data(),
+              .data_size_in = frame.size(), .data_size_out = frame.size());
+  if (int err = bpf_prog_test_run_opts(bpf_program__fd(skel_->progs.minewatch_clock_probe), &run); err)
+    throw std::system_error(-err, std::generic_category(), "run minewatch_clock_probe");
+  if (run.retval != XDP_PASS || run.data_size_out < sizeof(minewatch_clock_sample))
+    throw std::runtime_error("minewatch_clock_probe returned no sample");
+  minewatch_clock_sample sample{};
+  std::memcpy(&sample, frame.data(), sizeof sample);
+  return sample;
+}
+
+std::string SensorObject::calibrateClock() {
+  auto &globals = skel_->bss->minewatch_globals;
+  if (skel_->rodata->minewatch_cfg.precise_clock)
+    return {};
+  // Pairs back to back (so a sample is confirmed by its twin), a
+  // millisecond apart for at least 24 ms (four ticks even at 100 Hz), and a
+  // second at most, for a machine too busy to schedule us.
+  std::vector<minewatch_clock_sample> samples;
+  auto began = std::chrono::steady_clock::now();
+  for (;;) {
+    samples.push_back(probeClock());
+    samples.push_back(probeClock());
+    auto spent = std::chrono::steady_clock::now() - began;
+    if (spent >= std::chrono::milliseconds(24) && calibrateJiffies(samples))
+      break;
+    if (spent >= std::chrono::seconds(1))
+      return "jiffies did not calibrate against the coarse clock in 1 s; the programs read the coarse clock "
+             "through a helper call instead (correct, ~10 ns slower per packet)";
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  auto clock = *calibrateJiffies(samples);
+  // The offset first: the programs use the tick (and so the offset) as soon
+  // as the tick is non-zero.
+  __atomic_store_n(&globals.clock_offset_ns, clock.offset_ns, __ATOMIC_RELEASE);
+  __atomic_store_n(&globals.clock_tick_ns, clock.tick_ns, __ATOMIC_RELEASE);
+  return {};
+}
+
+bool SensorObject::clockStillAgrees() {
+  auto &globals = skel_->bss->minewatch_globals;
+  JiffiesClock clock{__atomic_load_n(&globals.clock_tick_ns, __ATOMIC_ACQUIRE),
+                     __atomic_load_n(&globals.clock_offset_ns, __ATOMIC_ACQUIRE)};
+  if (clock.tick_ns == 0)
+    return true;
+  if (clockAgrees(clock, probeClock()))
+    return true;
+  __atomic_store_n(&globals.clock_tick_ns, 0, __ATOMIC_RELEASE); // back to the helper
+  return false;
+}
+
+KernelSweep SensorObject::sweepInKernel(const minewatch_sweep_ctx &request) {
+  if (!sweep_out_.mapped())
+    sweep_out_ = bpf::MappedArray<minewatch_sweep_record>(skel_->maps.minewatch_sweep_out);
+  KernelSweep out{request, {}};
+  LIBBPF_OPTS(bpf_test_run_opts, run, .ctx_in = &out.summary, .ctx_size_in = sizeof out.summary);
+  if (int err = bpf_prog_test_run_opts(bpf_program__fd(skel_->progs.minewatch_sweep), &run); err)
+    throw std::system_error(-err, std::generic_category(), "run minewatch_sweep");
+  if (out.summary.overflow == 0)
+    out.records = sweep_out_.first(out.summary.records);
+  return out;
 }
 
 StatCounters SensorObject::stats() const {

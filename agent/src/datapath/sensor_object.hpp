@@ -7,11 +7,14 @@
 // clang-format on
 
 #include "bpf/map_view.hpp"
+#include "bpf/mapped_array.hpp"
 #include "bpf/skeleton.hpp"
 #include "datapath/flow_maps.hpp"
 #include "datapath/sensor_options.hpp"
 
 #include <array>
+#include <span>
+#include <string>
 #include <cstdint>
 
 namespace minewatch::datapath {
@@ -19,6 +22,13 @@ namespace minewatch::datapath {
 using CidrRuleMap = bpf::MapView<minewatch_lpm_key, minewatch_block_rule>;
 using EndpointRuleMap = bpf::MapView<minewatch_endpoint_key, minewatch_block_rule>;
 using StatCounters = std::array<std::uint64_t, MINEWATCH_STAT_MAX>;
+
+/// What one in-kernel sweep found (see struct minewatch_sweep_ctx). The
+/// records live in the kernel's map, valid until the next sweep.
+struct KernelSweep {
+  minewatch_sweep_ctx summary;
+  std::span<const minewatch_sweep_record> records; // empty when it overflowed
+};
 
 /// The sensor's BPF object: both programs and the maps they share. Opened and
 /// configured in the constructor; loaded by load() (or by libxdp on attach).
@@ -45,10 +55,32 @@ public:
   [[nodiscard]] int samplesFd() const { return bpf_map__fd(skel_->maps.minewatch_samples); }
   [[nodiscard]] int dirtyFd() const { return bpf_map__fd(skel_->maps.minewatch_dirty); }
 
+  /// Walks both flow maps in the kernel (minewatch_sweep) with the
+  /// request's now, timeouts and drain generation. Throws std::system_error.
+  KernelSweep sweepInKernel(const minewatch_sweep_ctx &request);
+  /// How many records one sweep can hand out.
+  [[nodiscard]] std::uint32_t sweepCapacity() const {
+    return bpf_map__max_entries(skel_->maps.minewatch_sweep_out);
+  }
+
   /// Counters summed over CPUs, indexed by enum minewatch_stat.
   [[nodiscard]] StatCounters stats() const;
   /// One counter, summed over CPUs (one lookup instead of one per counter).
   [[nodiscard]] std::uint64_t stat(minewatch_stat which) const;
+
+  /// One back-to-back reading of jiffies and the coarse clock in the kernel
+  /// (minewatch_clock_probe). Throws std::system_error.
+  [[nodiscard]] minewatch_clock_sample probeClock() const;
+  /// After load: measures the jiffies clock and hands it to the programs,
+  /// which then read "now" without a helper call (minewatch_globals). Takes
+  /// about 25 ms. Returns a sentence for the operator when it cannot (the
+  /// programs keep calling the coarse-clock helper: correct, slower).
+  std::string calibrateClock();
+  /// Whether the programs' jiffies clock still agrees with the kernel's
+  /// coarse clock within a tick (true when it is not in use). The agent
+  /// checks at every sweep and falls back to the helper if not.
+  bool clockStillAgrees();
+  [[nodiscard]] bool jiffiesClock() const { return skel_->bss->minewatch_globals.clock_tick_ns != 0; }
 
   /// Injects "now" for the programs (0 returns them to the kernel clock).
   void setClock(std::uint64_t ns) const { skel_->bss->minewatch_globals.clock_override_ns = ns; }
@@ -60,6 +92,8 @@ public:
 
 private:
   bpf::Skeleton<minewatch_bpf> skel_;
+  bpf::MappedArray<minewatch_sweep_record> sweep_out_; // mapped at the first sweep
+
 };
 
 /// Human name of a counter, for tables and logs.

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The agent's sweep of the flow table, in place: see struct
+ * minewatch_sweep_ctx. Each rule here has its twin in
+ * agent/src/app/flow_value.hpp and agent_drain.cpp's visit(). */
+#ifndef MINEWATCH_SWEEP_BPF_H
+#define MINEWATCH_SWEEP_BPF_H
+
+#include "maps.bpf.h"
+
+/* The callbacks' state; on the stack, as bpf_for_each_map_elem requires. */
+struct sweep_state {
+	__u64 now_ns, idle_ns, closed_ns;
+	__u64 flows, stay_bytes, stay_packets;
+	__u32 gen, records, overflow;
+};
+
+static __always_inline int sweep_flow_closed(const struct minewatch_flow_value *v)
+{
+	__u32 f0 = v->dir[0].tcp_flags, f1 = v->dir[1].tcp_flags;
+
+	return ((f0 | f1) & MINEWATCH_TCP_RST) || ((f0 & MINEWATCH_TCP_FIN) && (f1 & MINEWATCH_TCP_FIN));
+}
+
+static __always_inline int sweep_stamped(const struct minewatch_flow_value *v, __u32 gen)
+{
+	return v->dir[0].drain_gen == gen || v->dir[1].drain_gen == gen;
+}
+
+/* Returns the record to fill for this flow, or NULL when it only adds to
+ * the totals (or did not fit, which voids the sweep). */
+static __always_inline struct minewatch_sweep_record *
+sweep_flow(struct sweep_state *s, const struct minewatch_flow_value *v)
+{
+	__u64 last = v->dir[0].last_seen_ns > v->dir[1].last_seen_ns ? v->dir[0].last_seen_ns
+								       : v->dir[1].last_seen_ns;
+	__u64 quiet = s->now_ns > last ? s->now_ns - last : 0;
+	int changed = sweep_stamped(v, s->gen) || sweep_stamped(v, s->gen - 1);
+	int over = quiet >= s->idle_ns || (sweep_flow_closed(v) && quiet >= s->closed_ns);
+	struct minewatch_sweep_record *r;
+	__u32 i = s->records;
+
+	s->flows++;
+	if (!changed && !over) {
+		s->stay_bytes += v->dir[0].bytes + v->dir[1].bytes;
+		s->stay_packets += v->dir[0].packets + v->dir[1].packets;
+		return NULL;
+	}
+	r = bpf_map_lookup_elem(&minewatch_sweep_out, &i);
+	if (!r) {
+		s->overflow++;
+		return NULL;
+	}
+	__builtin_memcpy(&r->value, v, sizeof(*v));
+	r->flags = changed ? MINEWATCH_SWEEP_CHANGED : 0;
+	r->pad = 0;
+	s->records = i + 1;
+	return r;
+}
+
+static long sweep_flow4(void *map, const struct minewatch_flow_key4 *key, struct minewatch_flow_value *v,
+			struct sweep_state *s)
+{
+	struct minewatch_sweep_record *r = sweep_flow(s, v);
+
+	if (r) { /* widened as FlowMaps::widen does */
+		__builtin_memset(&r->key, 0, sizeof(r->key));
+		r->key.addr_a[10] = 0xff;
+		r->key.addr_a[11] = 0xff;
+		r->key.addr_b[10] = 0xff;
+		r->key.addr_b[11] = 0xff;
+		__builtin_memcpy(&r->key.addr_a[12], &key->addr_a, 4);
+		__builtin_memcpy(&r->key.addr_b[12], &key->addr_b, 4);
+		r->key.port_a = key->port_a;
+		r->key.port_b = key->port_b;
+		r->key.proto = key->proto;
+		r->key.family = MINEWATCH_FAMILY_IPV4;
+	}
+	return 0;
+}
+
+static long sweep_flow6(void *map, const struct minewatch_flow_key *key, struct minewatch_flow_value *v,
+			struct sweep_state *s)
+{
+	struct minewatch_sweep_record *r = sweep_flow(s, v);
+
+	if (r)
+		__builtin_memcpy(&r->key, key, sizeof(*key));
+	return 0;
+}
+
+#endif /* MINEWATCH_SWEEP_BPF_H */
