@@ -74,11 +74,14 @@ Args parse(int argc, char **argv) {
   return a;
 }
 
+/// The process's own resident memory: without shared pages, which here are
+/// the BPF maps the agent maps in to read (kernel memory, sized by the flow
+/// table whether mapped or not: see --requirements).
 std::uint64_t residentBytes() {
   std::ifstream statm("/proc/self/statm");
-  std::uint64_t size = 0, resident = 0;
-  statm >> size >> resident;
-  return resident * static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
+  std::uint64_t size = 0, resident = 0, shared = 0;
+  statm >> size >> resident >> shared;
+  return (resident - shared) * static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
 }
 
 double cpuSeconds() {
@@ -159,6 +162,11 @@ int main(int argc, char **argv) {
     datapath::installLibbpfLogger(false);
     datapath::SensorOptions options;
     options.max_flows = args.flows + args.flows / 8; // LRU headroom: no eviction while filling (IPv4 map)
+    // Room for a report from every flow each tick (48 bytes a record), as an
+    // operator sizes datapath.dirty_ring_bytes for a table this busy: a
+    // lost report makes the tick a sweep.
+    while (options.dirty_ring_bytes / 48 < args.flows + args.flows / 4)
+      options.dirty_ring_bytes *= 2;
     datapath::SensorObject sensor(options);
     sensor.load();
     config::AgentConfig config;

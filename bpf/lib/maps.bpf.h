@@ -46,6 +46,15 @@ struct {
 	__type(value, struct minewatch_sweep_record);
 } minewatch_sweep_out SEC(".maps");
 
+/* The keys minewatch_read_flows reads, written by the agent in place. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct minewatch_flow_key);
+} minewatch_read_keys SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(max_entries, 65536);

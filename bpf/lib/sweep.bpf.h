@@ -88,4 +88,38 @@ static long sweep_flow6(void *map, const struct minewatch_flow_key *key, struct 
 	return 0;
 }
 
+/* bpf_loop body of minewatch_read_flows: flow i of the agent's list. */
+static long read_flow(__u32 i, __u32 *found)
+{
+	struct minewatch_flow_key *key = bpf_map_lookup_elem(&minewatch_read_keys, &i);
+	struct minewatch_sweep_record *r = bpf_map_lookup_elem(&minewatch_sweep_out, &i);
+	struct minewatch_flow_value *v;
+
+	if (!key || !r)
+		return 1; /* past the arrays: the agent asked for too many */
+	if (key->family == MINEWATCH_FAMILY_IPV4) {
+		struct minewatch_flow_key4 key4 = {
+			.port_a = key->port_a,
+			.port_b = key->port_b,
+			.proto = key->proto,
+		};
+
+		__builtin_memcpy(&key4.addr_a, &key->addr_a[12], 4);
+		__builtin_memcpy(&key4.addr_b, &key->addr_b[12], 4);
+		v = bpf_map_lookup_elem(&minewatch_flows4, &key4);
+	} else {
+		v = bpf_map_lookup_elem(&minewatch_flows, key);
+	}
+	__builtin_memcpy(&r->key, key, sizeof(*key));
+	r->pad = 0;
+	if (!v) {
+		r->flags = 0;
+		return 0;
+	}
+	__builtin_memcpy(&r->value, v, sizeof(*v));
+	r->flags = MINEWATCH_SWEEP_FOUND;
+	(*found)++;
+	return 0;
+}
+
 #endif /* MINEWATCH_SWEEP_BPF_H */

@@ -91,4 +91,15 @@ int minewatch_sweep(struct minewatch_sweep_ctx *ctx)
 	return 0;
 }
 
+/* A tick's news (struct minewatch_read_ctx), run by BPF_PROG_TEST_RUN. */
+SEC("syscall")
+int minewatch_read_flows(struct minewatch_read_ctx *ctx)
+{
+	__u32 found = 0;
+
+	bpf_loop(ctx->count, read_flow, &found, 0);
+	ctx->found = found;
+	return 0;
+}
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -133,6 +133,7 @@ private:
   bool sweepInKernel(DrainPass &pass);
   void sweepBatched(DrainPass &pass);
   void readNews(DrainPass &pass);
+  void readOne(const minewatch_sweep_record &read, DrainPass &pass);
   /// One flow read by a drain; true when it is over (idle or closed).
   bool visit(const minewatch_flow_key &key, const minewatch_flow_value &value, bool changed, DrainPass &pass);
   void onDirty(std::span<const std::byte> record);

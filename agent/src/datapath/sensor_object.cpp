@@ -9,6 +9,7 @@
 
 #include <linux/bpf.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -35,6 +36,7 @@ SensorObject::SensorObject(const SensorOptions &options) : skel_("minewatch") {
   resize(skel_->maps.minewatch_samples, options.ring_buffer_bytes);
   resize(skel_->maps.minewatch_dirty, options.dirty_ring_bytes);
   resize(skel_->maps.minewatch_sweep_out, sweepRecordCapacity(options.max_flows));
+  resize(skel_->maps.minewatch_read_keys, sweepRecordCapacity(options.max_flows));
   resize(skel_->maps.minewatch_block_cidr, options.max_block_rules);
   resize(skel_->maps.minewatch_block_endpoint, options.max_block_rules);
 
@@ -119,9 +121,32 @@ bool SensorObject::clockStillAgrees() {
   return false;
 }
 
+void SensorObject::mapSweepArrays() {
+  if (sweep_out_.mapped())
+    return;
+  sweep_out_ = bpf::MappedArray<minewatch_sweep_record>(skel_->maps.minewatch_sweep_out);
+  read_keys_ = bpf::MappedArray<minewatch_flow_key>(skel_->maps.minewatch_read_keys, true);
+}
+
+std::span<const minewatch_sweep_record> SensorObject::readFlows(std::span<const minewatch_flow_key> keys) {
+  mapSweepArrays();
+  if (keys.size() > read_keys_.size())
+    throw std::system_error(E2BIG, std::generic_category(), "read " + std::to_string(keys.size()) +
+                                                                " flows at once (at most " +
+                                                                std::to_string(read_keys_.size()) + ")");
+  if (keys.empty())
+    return {};
+  auto slots = read_keys_.firstToWrite(keys.size());
+  std::copy(keys.begin(), keys.end(), slots.begin());
+  minewatch_read_ctx ctx{static_cast<std::uint32_t>(keys.size()), 0};
+  LIBBPF_OPTS(bpf_test_run_opts, run, .ctx_in = &ctx, .ctx_size_in = sizeof ctx);
+  if (int err = bpf_prog_test_run_opts(bpf_program__fd(skel_->progs.minewatch_read_flows), &run); err)
+    throw std::system_error(-err, std::generic_category(), "run minewatch_read_flows");
+  return sweep_out_.first(keys.size());
+}
+
 KernelSweep SensorObject::sweepInKernel(const minewatch_sweep_ctx &request) {
-  if (!sweep_out_.mapped())
-    sweep_out_ = bpf::MappedArray<minewatch_sweep_record>(skel_->maps.minewatch_sweep_out);
+  mapSweepArrays();
   KernelSweep out{request, {}};
   LIBBPF_OPTS(bpf_test_run_opts, run, .ctx_in = &out.summary, .ctx_size_in = sizeof out.summary);
   if (int err = bpf_prog_test_run_opts(bpf_program__fd(skel_->progs.minewatch_sweep), &run); err)

@@ -58,7 +58,12 @@ public:
   /// Walks both flow maps in the kernel (minewatch_sweep) with the
   /// request's now, timeouts and drain generation. Throws std::system_error.
   KernelSweep sweepInKernel(const minewatch_sweep_ctx &request);
-  /// How many records one sweep can hand out.
+  /// Reads these flows (at most sweepCapacity()) in one syscall
+  /// (minewatch_read_flows): record i is keys[i], flagged
+  /// MINEWATCH_SWEEP_FOUND when the flow exists. Valid until the next read
+  /// or sweep. Throws std::system_error.
+  std::span<const minewatch_sweep_record> readFlows(std::span<const minewatch_flow_key> keys);
+  /// How many records one sweep (or read) can hand out.
   [[nodiscard]] std::uint32_t sweepCapacity() const {
     return bpf_map__max_entries(skel_->maps.minewatch_sweep_out);
   }
@@ -92,7 +97,9 @@ public:
 
 private:
   bpf::Skeleton<minewatch_bpf> skel_;
-  bpf::MappedArray<minewatch_sweep_record> sweep_out_; // mapped at the first sweep
+  bpf::MappedArray<minewatch_sweep_record> sweep_out_; // mapped at the first sweep or read
+  bpf::MappedArray<minewatch_flow_key> read_keys_;     // likewise, writable
+  void mapSweepArrays();
 
 };
 
