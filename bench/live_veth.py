@@ -8,11 +8,13 @@ joined by a veth pair (10.210.0.1 <-> 10.210.0.2, inside them only). The
 (bench/xdp_pass.bpf.c, native mode, as the sensor attaches: on a veth, any
 native XDP program makes the pair hand over 1500-byte frames instead of
 64 KiB GSO packets, which is most of the TCP cost below); the real
-minewatch-agent (XDP on ingress, TC on egress). Rounds rotate the three, so
+minewatch-agent (XDP on ingress, TC on egress); and the agent with
+ingress_hook: tc (TC on both hooks, after GRO). Rounds rotate the four, so
 the machine's drift hits all alike; the table shows medians:
 TCP throughput (one stream), UDP packets/s with 64-byte payloads, and, from
-kernel.bpf_stats_enabled=1 (restored afterwards), the average ns our XDP and
-TC programs spent per packet while loaded. A record to rerun, not a test.
+kernel.bpf_stats_enabled=1 (restored afterwards), the average ns our
+programs spent per packet (or GRO packet) while loaded. A record to rerun,
+not a test.
 
     sudo bench/live_veth.py [--rounds 5] [--seconds 5]"""
 
@@ -52,11 +54,12 @@ def prog_stats(prog_id):
 class Agent:
     """The real agent on the node's end, with a private pin root and socket."""
 
-    def __init__(self, args, tmp):
+    def __init__(self, args, tmp, ingress="xdp"):
         self.args, self.tmp = args, tmp
         config = os.path.join(tmp, "agent.yaml")
         with open(config, "w") as f:
-            f.write(f"pin_root: /sys/fs/bpf/{TAG}\nsocket: {tmp}/sock\nevents: /dev/null\n")
+            f.write(f"pin_root: /sys/fs/bpf/{TAG}\nsocket: {tmp}/sock\nevents: /dev/null\n"
+                    f"ingress_hook: {ingress}\n")
         self.proc = subprocess.Popen(["nsenter", f"--net=/var/run/netns/{NODE}", args.agent, "--iface", "n0",
                                       "--config", config], stdout=subprocess.DEVNULL,
                                      stderr=open(os.path.join(tmp, "agent.log"), "a"))
@@ -66,7 +69,11 @@ class Agent:
                                text=True)
             if r.returncode == 0:
                 iface = json.loads(r.stdout)["interfaces"][0]
-                self.progs = {"xdp": iface["xdp_prog_id"], "tc": iface["tc_prog_id"]}
+                self.progs = {"tc": iface["tc_prog_id"]}
+                if ingress == "xdp":
+                    self.progs["xdp"] = iface["xdp_prog_id"]
+                else:
+                    self.progs["tc_in"] = iface["tc_ingress_prog_id"]
                 return
             if time.monotonic() > deadline or self.proc.poll() is not None:
                 raise RuntimeError("the agent did not come up; see " + os.path.join(tmp, "agent.log"))
@@ -101,7 +108,8 @@ def main():
     tmp = tempfile.mkdtemp(prefix="mw-live-")
     server = None
     results = {"without": {"tcp": [], "udp": []}, "empty_xdp": {"tcp": [], "udp": []},
-               "with": {"tcp": [], "udp": [], "xdp_ns": [], "tc_ns": []}}
+               "with": {"tcp": [], "udp": [], "xdp_ns": [], "tc_ns": []},
+               "with_tc": {"tcp": [], "udp": [], "tc_in_ns": [], "tc_ns": []}}
     try:
         for ns in (CLIENT, NODE):
             sh(f"ip netns add {ns}")
@@ -116,8 +124,8 @@ def main():
         time.sleep(0.5)  # not an assertion: iperf3 -c retries below if the server is late
         sh("sysctl -qw kernel.bpf_stats_enabled=1")
         for r in range(args.rounds):
-            for mode in ("without", "empty_xdp", "with"):
-                agent = Agent(args, tmp) if mode == "with" else None
+            for mode in ("without", "empty_xdp", "with", "with_tc"):
+                agent = Agent(args, tmp, "tc" if mode == "with_tc" else "xdp") if mode in ("with", "with_tc") else None
                 if mode == "empty_xdp":
                     sh(f"ip -n {NODE} link set dev n0 xdpdrv obj {args.empty_xdp} sec xdp")
                 try:
@@ -149,14 +157,18 @@ def main():
 
     med = {m: {k: statistics.median(v) for k, v in d.items() if v} for m, d in results.items()}
     print(f"\nveth pair in namespaces, {args.rounds} alternating rounds of {args.seconds} s, medians\n")
-    print(f"{'measure':<34} {'nothing':>9} {'empty XDP':>10} {'sensor':>9} {'vs nothing':>11} {'vs empty XDP':>13}")
+    print(f"{'measure':<34} {'nothing':>9} {'empty XDP':>10} {'sensor':>9} {'vs nothing':>11} {'vs empty XDP':>13}"
+          f" {'sensor, TC in':>14} {'vs nothing':>11}")
     for key, label, unit, scale in (("tcp", "TCP throughput, one stream", "Gbit/s", 1e9),
                                     ("udp", "UDP 64-byte payloads", "kpps", 1e3)):
-        a, e, b = (med[m][key] / scale for m in ("without", "empty_xdp", "with"))
+        a, e, b, t = (med[m][key] / scale for m in ("without", "empty_xdp", "with", "with_tc"))
         print(f"{label + ' (' + unit + ')':<34} {a:>9.2f} {e:>10.2f} {b:>9.2f} {100 * (b - a) / a:>+10.1f}% "
-              f"{100 * (b - e) / e:>+12.1f}%")
+              f"{100 * (b - e) / e:>+12.1f}% {t:>14.2f} {100 * (t - a) / a:>+10.1f}%")
     print(f"{'our XDP program, ns per packet':<34} {'':>9} {'':>10} {med['with']['xdp_ns']:>9.0f}")
-    print(f"{'our TC program, ns per packet':<34} {'':>9} {'':>10} {med['with']['tc_ns']:>9.0f}")
+    print(f"{'our TC egress program, ns':<34} {'':>9} {'':>10} {med['with']['tc_ns']:>9.0f} {'':>11} {'':>13}"
+          f" {med['with_tc']['tc_ns']:>14.0f}")
+    print(f"{'our TC ingress program, ns':<34} {'':>9} {'':>10} {'':>9} {'':>11} {'':>13}"
+          f" {med['with_tc']['tc_in_ns']:>14.0f}")
     print("\ngoal: under 5 % throughput loss")
     return 0
 

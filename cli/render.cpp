@@ -70,9 +70,13 @@ std::string gapBucketLabel(unsigned b) {
 std::string renderStatus(const json &s, const Style &style) {
   std::string out;
   for (const auto &i : s["interfaces"]) {
-    out += fmt::format("{} {}: XDP {} (prog {}, {}), {}{}\n", style.bold("minewatch"), i["name"].get<std::string>(),
-                       i["xdp_mode"].get<std::string>(), u64(i, "xdp_prog_id"),
-                       i["via_dispatcher"].get<bool>() ? "libxdp dispatcher" : "attached directly",
+    // agents before ingress_hook existed were all XDP
+    bool tc_ingress = i.value("ingress_hook", std::string("xdp")) == "tc";
+    auto ingress = tc_ingress ? fmt::format("TC ingress (prog {})", u64(i, "tc_ingress_prog_id"))
+                              : fmt::format("XDP {} (prog {}, {})", i["xdp_mode"].get<std::string>(),
+                                            u64(i, "xdp_prog_id"),
+                                            i["via_dispatcher"].get<bool>() ? "libxdp dispatcher" : "attached directly");
+    out += fmt::format("{} {}: {}, {}{}\n", style.bold("minewatch"), i["name"].get<std::string>(), ingress,
                        i["tc_egress"].get<bool>() ? fmt::format("TC egress (prog {})", u64(i, "tc_prog_id"))
                                                   : std::string("no TC egress"),
                        i["tap"].get<bool>() ? ", tap mode (alert only)" : "");

@@ -179,6 +179,10 @@ MINEWATCH_ABI_ASSERT(sizeof(struct minewatch_read_ctx) == 8, "read ctx layout");
 enum minewatch_hook {
 	MINEWATCH_HOOK_XDP = 0, /* ingress */
 	MINEWATCH_HOOK_TC = 1,  /* egress */
+	/* ingress on TC instead of XDP (ingress_hook: tc): after GRO, so a
+	 * veth or virtio NIC keeps its 64 KiB packets; any XDP program makes
+	 * those hand over MTU-sized frames */
+	MINEWATCH_HOOK_TC_INGRESS = 2,
 };
 
 enum minewatch_sample_kind {
@@ -261,6 +265,9 @@ enum minewatch_stat {
 	MINEWATCH_STAT_BLOCKED_XDP_BYTES, /* frame bytes of the packets dropped at XDP */
 	MINEWATCH_STAT_BLOCKED_TC_BYTES,
 	MINEWATCH_STAT_DIRTY_DROPS,       /* "flow changed" events lost: the ring was full */
+	MINEWATCH_STAT_TC_INGRESS_PACKETS,
+	MINEWATCH_STAT_BLOCKED_TC_INGRESS,
+	MINEWATCH_STAT_BLOCKED_TC_INGRESS_BYTES,
 	MINEWATCH_STAT_MAX,
 };
 

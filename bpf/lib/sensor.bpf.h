@@ -65,11 +65,13 @@ static __always_inline enum sensor_verdict sensor_process(void *ctx, void *data,
 	struct frame_len len = {
 		.ctx = ctx,
 		.linear = (__u32)(data_end - data),
-		.known = hook == MINEWATCH_HOOK_TC ? skb_len : 0,
+		.known = hook == MINEWATCH_HOOK_XDP ? 0 : skb_len,
 		.is_xdp = hook == MINEWATCH_HOOK_XDP,
 	};
 
-	count(hook == MINEWATCH_HOOK_XDP ? MINEWATCH_STAT_XDP_PACKETS : MINEWATCH_STAT_TC_PACKETS);
+	count(hook == MINEWATCH_HOOK_XDP  ? MINEWATCH_STAT_XDP_PACKETS
+	      : hook == MINEWATCH_HOOK_TC ? MINEWATCH_STAT_TC_PACKETS
+					  : MINEWATCH_STAT_TC_INGRESS_PACKETS);
 	rc = parse_packet(data, data_end, &len, &pkt);
 	if (rc != PARSE_OK) {
 		count(rc); /* fail open: never drop what we cannot read */
@@ -108,11 +110,13 @@ static __always_inline enum sensor_verdict sensor_process(void *ctx, void *data,
 
 		if (block == BLOCK_MATCH) {
 			if (minewatch_cfg.enforce) {
-				int xdp = hook == MINEWATCH_HOOK_XDP;
-
-				count(xdp ? MINEWATCH_STAT_BLOCKED_XDP : MINEWATCH_STAT_BLOCKED_TC);
+				count(hook == MINEWATCH_HOOK_XDP  ? MINEWATCH_STAT_BLOCKED_XDP
+				      : hook == MINEWATCH_HOOK_TC ? MINEWATCH_STAT_BLOCKED_TC
+								  : MINEWATCH_STAT_BLOCKED_TC_INGRESS);
 				/* bytes too: interface counters include what XDP drops */
-				count_n(xdp ? MINEWATCH_STAT_BLOCKED_XDP_BYTES : MINEWATCH_STAT_BLOCKED_TC_BYTES,
+				count_n(hook == MINEWATCH_HOOK_XDP  ? MINEWATCH_STAT_BLOCKED_XDP_BYTES
+					: hook == MINEWATCH_HOOK_TC ? MINEWATCH_STAT_BLOCKED_TC_BYTES
+								    : MINEWATCH_STAT_BLOCKED_TC_INGRESS_BYTES,
 					pkt.frame_len);
 				return SENSOR_DROP;
 			}

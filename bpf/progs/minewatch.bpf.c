@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * minewatch data path: XDP on ingress, TC (clsact) on egress. Both entry
+ * minewatch data path: XDP on ingress, TC (clsact) on egress. The entry
  * points live in one object so one skeleton owns the maps they share and
- * every flow is counted in both directions.
+ * every flow is counted in both directions. Ingress may run on TC instead
+ * (ingress_hook: tc), where an XDP program would cost the interface its GRO
+ * packets (veth, virtio).
  */
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
@@ -34,8 +36,7 @@ int minewatch_xdp(struct xdp_md *ctx)
  * Ethernet, two VLAN tags, IPv6 with extension headers and TCP options. */
 #define TC_PULL_BYTES 256
 
-SEC("tc")
-int minewatch_tc_egress(struct __sk_buff *skb)
+static __always_inline int tc_run(struct __sk_buff *skb, enum minewatch_hook hook)
 {
 	__u32 linear = skb->data_end - skb->data;
 
@@ -45,9 +46,22 @@ int minewatch_tc_egress(struct __sk_buff *skb)
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
 
-	return sensor_process(skb, data, data_end, skb->len, skb->gso_segs, MINEWATCH_HOOK_TC) == SENSOR_DROP
-		       ? TC_ACT_SHOT
-		       : TC_ACT_OK;
+	return sensor_process(skb, data, data_end, skb->len, skb->gso_segs, hook) == SENSOR_DROP ? TC_ACT_SHOT
+												  : TC_ACT_OK;
+}
+
+SEC("tc")
+int minewatch_tc_egress(struct __sk_buff *skb)
+{
+	return tc_run(skb, MINEWATCH_HOOK_TC);
+}
+
+/* gso_segs counts the frames GRO merged, so the flow table still counts
+ * what the wire carried. */
+SEC("tc")
+int minewatch_tc_ingress(struct __sk_buff *skb)
+{
+	return tc_run(skb, MINEWATCH_HOOK_TC_INGRESS);
 }
 
 /* Run by user space (BPF_PROG_TEST_RUN, never attached) to calibrate the

@@ -27,7 +27,7 @@ BOOST_AUTO_TEST_SUITE(program_shape)
 
 BOOST_AUTO_TEST_CASE(every_flow_lookup_is_inlined) {
   SensorHarness h;
-  for (auto *prog : {h.sensor().xdpProgram(), h.sensor().tcProgram()}) {
+  for (auto *prog : {h.sensor().xdpProgram(), h.sensor().tcProgram(), h.sensor().skel()->progs.minewatch_tc_ingress}) {
     auto text = xlated(bpf_program__fd(prog));
     BOOST_TEST(text.find("__htab_map_lookup_elem") != std::string::npos, "no inlined hash lookup at all?");
     BOOST_TEST(text.find("call bpf_map_lookup_elem") == std::string::npos,
@@ -39,7 +39,7 @@ BOOST_AUTO_TEST_CASE(every_flow_lookup_is_inlined) {
 // helper call it replaced was ~11 ns a packet (bench_datapath).
 BOOST_AUTO_TEST_CASE(the_live_clock_is_no_call) {
   SensorHarness h;
-  for (auto *prog : {h.sensor().xdpProgram(), h.sensor().tcProgram()}) {
+  for (auto *prog : {h.sensor().xdpProgram(), h.sensor().tcProgram(), h.sensor().skel()->progs.minewatch_tc_ingress}) {
     auto text = xlated(bpf_program__fd(prog));
     BOOST_TEST(text.find("call bpf_jiffies64") == std::string::npos,
                bpf_program__name(prog) << " calls bpf_jiffies64 instead of inlining it");

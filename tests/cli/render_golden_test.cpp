@@ -37,6 +37,19 @@ nlohmann::json fixture(const std::string &name) { return nlohmann::json::parse(r
 } // namespace
 
 BOOST_AUTO_TEST_CASE(status_table) { golden("status", renderStatus(fixture("status"), Style{false})); }
+BOOST_AUTO_TEST_CASE(status_table_with_ingress_on_tc) {
+  auto status = fixture("status");
+  for (auto &i : status["interfaces"]) {
+    i["ingress_hook"] = "tc";
+    i["tc_ingress_prog_id"] = 88;
+    i["xdp_mode"] = "none";
+    i["xdp_prog_id"] = 0;
+  }
+  auto first = renderStatus(status, Style{false});
+  first = first.substr(0, first.find('\n'));
+  BOOST_TEST(first.find("TC ingress (prog 88), TC egress") != std::string::npos, first);
+  BOOST_TEST(first.find("XDP") == std::string::npos, first);
+}
 BOOST_AUTO_TEST_CASE(flows_table) { golden("flows", renderFlows(fixture("flows"), Style{false})); }
 BOOST_AUTO_TEST_CASE(detections_table) { golden("detections", renderDetections(fixture("detections"), Style{false})); }
 BOOST_AUTO_TEST_CASE(explain_view) { golden("explain", renderExplain(fixture("explain"), Style{false})); }

@@ -156,3 +156,73 @@ BOOST_AUTO_TEST_CASE(plaintext_stratum_is_detected_blocked_and_stays_blocked) {
   AgentRun third(lab, config, socket);
   BOOST_TEST(third.ask({{"cmd", "block_list"}}).size() == 1u);
 }
+
+// ingress_hook: tc. No XDP program at all: ingress is counted and dropped
+// on TC. An agent switching to it takes the XDP copy a killed XDP agent
+// left behind off the interface, and leaves no filter of its own on stop.
+BOOST_AUTO_TEST_CASE(ingress_on_tc_counts_and_drops_without_xdp) {
+  VethLab lab;
+  auto tag = std::to_string(::getpid()) + "-tc";
+  auto pins = "/sys/fs/bpf/minewatch-test-" + tag;
+  auto socket = "/tmp/minewatch-test-" + tag + ".sock";
+  auto xdp_config = "/tmp/minewatch-test-" + tag + "-xdp.yaml";
+  auto tc_config = "/tmp/minewatch-test-" + tag + ".yaml";
+  struct Cleanup {
+    std::vector<std::string> paths;
+    ~Cleanup() {
+      for (const auto &p : paths) {
+        std::error_code ec;
+        std::filesystem::remove_all(p, ec);
+      }
+    }
+  } cleanup{{pins, socket, xdp_config, tc_config}};
+  auto common = "pin_root: " + pins + "\nsocket: " + socket + "\nevents: /dev/null\nagent:\n  tick_ms: 100\n";
+  std::ofstream(xdp_config) << common;
+  std::ofstream(tc_config) << common << "ingress_hook: tc\n";
+  auto link = [&] { return sh("ip -n " + lab.node + " link show " + lab.nodeIf); };
+  auto filters = [&](const char *hook) {
+    return sh(lab.in(lab.node) + "tc filter show dev " + lab.nodeIf + " " + hook);
+  };
+  auto ping = [&](int count) {
+    return std::system((lab.in(lab.peer) + "ping -c " + std::to_string(count) + " -i 0.2 -W 1 -q " +
+                        VethLab::kNodeAddr + " >/dev/null 2>&1")
+                           .c_str());
+  };
+
+  {
+    AgentRun xdp(lab, xdp_config, socket);
+    BOOST_REQUIRE(link().find("xdp") != std::string::npos);
+    xdp.process.reset(); // killed: its XDP program stays attached
+  }
+  BOOST_REQUIRE(link().find("xdp") != std::string::npos);
+
+  {
+    AgentRun agent(lab, tc_config, socket);
+    BOOST_TEST(link().find("xdp") == std::string::npos, "the previous agent's XDP program is still there: " << link());
+    auto status = agent.ask({{"cmd", "status"}});
+    auto iface = status["interfaces"][0];
+    BOOST_TEST(iface["ingress_hook"] == "tc");
+    BOOST_TEST(iface["xdp_prog_id"] == 0);
+    BOOST_TEST(iface["tc_ingress_prog_id"].get<unsigned>() > 0u);
+    // (the kernel keeps 15 characters of a program's name)
+    BOOST_TEST(filters("ingress").find("minewatch_tc_in") != std::string::npos, filters("ingress"));
+
+    // The counters are pinned: the XDP agent's counts carry over.
+    auto xdp_before = agent.counter("xdp_packets"), tc_before = agent.counter("tc_ingress_packets");
+    BOOST_TEST(ping(3) == 0);
+    auto counted = waitFor([&] { return agent.counter("tc_ingress_packets") >= tc_before + 3; }, 5s);
+    BOOST_TEST(counted, "tc_ingress_packets: " << agent.counter("tc_ingress_packets"));
+    BOOST_TEST(agent.counter("xdp_packets") == xdp_before);
+
+    // Blocked, the peer's echo requests die at TC ingress, counted as such.
+    auto added = agent.ask({{"cmd", "block_add"}, {"target", VethLab::kPeerAddr}, {"ttl", 600}});
+    BOOST_TEST(!added.contains("error"), added.dump());
+    auto before = agent.counter("blocked_tc_ingress");
+    BOOST_TEST(ping(2) != 0);
+    BOOST_TEST(agent.counter("blocked_tc_ingress") >= before + 2);
+    BOOST_TEST(agent.process->stop(5000) == 0);
+  }
+  BOOST_TEST(filters("ingress").find("minewatch") == std::string::npos, filters("ingress"));
+  BOOST_TEST(filters("egress").find("minewatch") == std::string::npos, filters("egress"));
+  BOOST_TEST(link().find("xdp") == std::string::npos);
+}

@@ -120,7 +120,7 @@ BOOST_AUTO_TEST_CASE(flow_table_matches_the_wire_and_blocks_take_effect) {
 
   datapath::SensorObject sensor{datapath::SensorOptions{}};
   datapath::XdpAttachment xdp(sensor.skel()->obj, "minewatch_xdp", ifindex, datapath::XdpMode::Auto);
-  datapath::TcEgressAttachment tc(bpf_program__fd(sensor.tcProgram()), ifindex);
+  datapath::TcAttachment tc(bpf_program__fd(sensor.tcProgram()), ifindex, datapath::TcDirection::Egress);
   BOOST_TEST_MESSAGE("XDP attached in " << xdp.modeName() << " mode, "
                                          << (xdp.viaDispatcher() ? "through libxdp's dispatcher" : "directly"));
   PacketCapture capture(ifindex);

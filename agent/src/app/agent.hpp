@@ -38,6 +38,8 @@ struct DatapathInfo {
   unsigned tc_prog_id = 0;
   std::string pin_dir;
   std::vector<std::string> notes;
+  std::string ingress_hook = "xdp"; // xdp | tc | replay
+  unsigned tc_ingress_prog_id = 0;
 };
 
 /// Counters of the agent's own work (the BPF ones live in the stats map).

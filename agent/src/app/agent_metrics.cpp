@@ -58,14 +58,17 @@ std::string Agent::metricsText(std::uint64_t now_ns) const {
   m.family("minewatch_packets_total", "counter", "Packets the sensor accounted, by hook");
   m.sample("minewatch_packets_total", stat(MINEWATCH_STAT_XDP_PACKETS), {{"hook", "xdp"}});
   m.sample("minewatch_packets_total", stat(MINEWATCH_STAT_TC_PACKETS), {{"hook", "tc"}});
+  m.sample("minewatch_packets_total", stat(MINEWATCH_STAT_TC_INGRESS_PACKETS), {{"hook", "tc_ingress"}});
   m.family("minewatch_flow_bytes_total", "counter", "Bytes of every flow seen, as of the last drain");
   m.sample("minewatch_flow_bytes_total", static_cast<double>(live_bytes_ + ended_bytes_));
   m.family("minewatch_dropped_packets_total", "counter", "Packets dropped by a block rule, by hook");
   m.sample("minewatch_dropped_packets_total", stat(MINEWATCH_STAT_BLOCKED_XDP), {{"hook", "xdp"}});
   m.sample("minewatch_dropped_packets_total", stat(MINEWATCH_STAT_BLOCKED_TC), {{"hook", "tc"}});
+  m.sample("minewatch_dropped_packets_total", stat(MINEWATCH_STAT_BLOCKED_TC_INGRESS), {{"hook", "tc_ingress"}});
   m.family("minewatch_dropped_bytes_total", "counter", "Bytes dropped by a block rule, by hook");
   m.sample("minewatch_dropped_bytes_total", stat(MINEWATCH_STAT_BLOCKED_XDP_BYTES), {{"hook", "xdp"}});
   m.sample("minewatch_dropped_bytes_total", stat(MINEWATCH_STAT_BLOCKED_TC_BYTES), {{"hook", "tc"}});
+  m.sample("minewatch_dropped_bytes_total", stat(MINEWATCH_STAT_BLOCKED_TC_INGRESS_BYTES), {{"hook", "tc_ingress"}});
   m.family("minewatch_would_drop_packets_total", "counter", "Packets a block rule matched in tap mode");
   m.sample("minewatch_would_drop_packets_total", stat(MINEWATCH_STAT_BLOCK_WOULD_DROP));
   m.family("minewatch_malformed_packets_total", "counter", "Packets the parser refused, by what was wrong");

@@ -38,6 +38,8 @@ nlohmann::json Agent::status(std::uint64_t now_ns) const {
          {"xdp_mode", info_.xdp_mode},
          {"via_dispatcher", info_.via_dispatcher},
          {"tc_egress", info_.tc_attached},
+         {"ingress_hook", info_.ingress_hook},
+         {"tc_ingress_prog_id", info_.tc_ingress_prog_id},
          {"tap", info_.tap},
          {"xdp_prog_id", info_.xdp_prog_id},
          {"tc_prog_id", info_.tc_prog_id},

@@ -87,11 +87,12 @@ int runLive(const config::AgentConfig &config, bool verbose) {
   auto http = makeHttpEndpoint(config);
   auto options = config.sensor;
   options.enforce = !config.tap;
-  datapath::Sensor sensor(options, {config.interface, datapath::parseXdpMode(config.xdp_mode), config.tap,
-                                    config.pin_root});
+  datapath::Sensor sensor(options, {config.interface, datapath::parseXdpMode(config.xdp_mode),
+                                    datapath::parseIngressHook(config.ingress_hook), config.tap, config.pin_root});
   actions::EventLog events(config.events);
-  DatapathInfo info{sensor.interface(), sensor.xdpMode(), sensor.viaDispatcher(), sensor.tcAttached(), config.tap,
-                    sensor.xdpProgId(), sensor.tcProgId(), sensor.pinDir(), sensor.notes()};
+  DatapathInfo info{sensor.interface(), sensor.xdpMode(), sensor.viaDispatcher(), sensor.tcAttached(),
+                    config.tap,         sensor.xdpProgId(), sensor.tcProgId(),     sensor.pinDir(),
+                    sensor.notes(),     datapath::ingressHookName(sensor.ingressHook()), sensor.tcIngressProgId()};
   for (const auto &note : info.notes)
     fmt::print(stderr, "minewatch-agent: {}\n", note);
   Agent agent(config, sensor.object(), info, util::TimeBase::live(), events);
@@ -112,8 +113,10 @@ int runLive(const config::AgentConfig &config, bool verbose) {
   watch(epoll.get(), server.listenFd());
   if (list_watch.fd() >= 0)
     watch(epoll.get(), list_watch.fd());
-  fmt::print(stderr, "minewatch-agent: watching {} (XDP {}, {}), control socket {}{}\n", sensor.interface(),
-             sensor.xdpMode(), config.tap ? "tap mode" : "TC egress", config.socket_path,
+  fmt::print(stderr, "minewatch-agent: watching {} ({}, {}), control socket {}{}\n", sensor.interface(),
+             sensor.ingressHook() == datapath::IngressHook::Tc ? std::string("TC ingress")
+                                                              : "XDP " + sensor.xdpMode(),
+             config.tap ? "tap mode" : "TC egress", config.socket_path,
              http ? fmt::format(", metrics and health on http://{}/metrics", config.http_listen) : "");
 
   // inotify says "look again"; the fingerprint decides. A file changed in a

@@ -19,14 +19,18 @@ int main(int argc, char **argv) {
                "  minewatch-agent --iface eth0 --config /etc/minewatch/agent.yaml\n"
                "  minewatch-agent --iface mirror0 --tap          # SPAN port: alert only\n"
                "  minewatch-agent --replay capture.pcapng        # offline, prints detections"};
-  std::string iface, config_path, mode, replay_file, socket_path, events;
+  std::string iface, config_path, mode, ingress, replay_file, socket_path, events;
   std::string check_config;
   bool tap = false, json = false, verbose = false, print_requirements = false;
   app.add_option("-i,--iface", iface, "interface to watch (overrides the config's `interface`)");
   app.add_option("-c,--config", config_path, "YAML config file (see deploy/agent.example.yaml)")->check(CLI::ExistingFile);
   app.add_option("-m,--mode", mode, "XDP attach mode: auto (native, else generic), native or generic")
       ->check(CLI::IsMember({"auto", "native", "generic"}));
-  app.add_flag("--tap", tap, "mirror/SPAN port: XDP only, alert without dropping");
+  app.add_option("--ingress", ingress,
+                 "where ingress is seen: xdp (earliest drop) or tc (after GRO: for veth and virtio NICs, where "
+                 "any XDP program cuts 64 KiB packets to the MTU); overrides the config's `ingress_hook`")
+      ->check(CLI::IsMember({"xdp", "tc"}));
+  app.add_flag("--tap", tap, "mirror/SPAN port: ingress only, alert without dropping");
   app.add_option("--replay", replay_file, "push a pcap/pcapng file through the BPF programs and print detections")
       ->check(CLI::ExistingFile);
   app.add_flag("--json", json, "with --replay: print detections as JSON");
@@ -71,6 +75,8 @@ int main(int argc, char **argv) {
       config.interface = iface;
     if (!mode.empty())
       config.xdp_mode = mode;
+    if (!ingress.empty())
+      config.ingress_hook = ingress;
     if (tap)
       config.tap = true;
     if (!socket_path.empty())

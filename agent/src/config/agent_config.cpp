@@ -130,6 +130,7 @@ const std::map<std::string, Setter> &setters() {
   static const std::map<std::string, Setter> table = {
       {"interface", [](L v, C c) { c.interface = v.scalar(); }},
       {"xdp_mode", [](L v, C c) { c.xdp_mode = v.oneOf({"auto", "native", "generic"}); }},
+      {"ingress_hook", [](L v, C c) { c.ingress_hook = v.oneOf({"xdp", "tc"}); }},
       {"tap", [](L v, C c) { c.tap = v.boolean(); }},
       {"pin_root", [](L v, C c) { c.pin_root = v.scalar(); }},
       {"socket", [](L v, C c) { c.socket_path = v.scalar(); }},

@@ -28,6 +28,7 @@ enum class ShutdownMode { FailSafe, FailOpen, KeepAttached };
 struct AgentConfig {
   std::string interface;             // --iface wins over this
   std::string xdp_mode = "auto";     // auto | native | generic
+  std::string ingress_hook = "xdp";  // xdp | tc (see datapath::IngressHook)
   bool tap = false;                  // mirror port: alert only, never drop
   std::string pin_root = "/sys/fs/bpf/minewatch";
   std::string socket_path = "/run/minewatch/minewatch.sock";

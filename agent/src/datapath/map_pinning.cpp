@@ -100,6 +100,11 @@ bpf::UniqueFd MapPinning::pinnedProgram(const std::string &name) const {
   return bpf::UniqueFd(bpf_obj_get((dir_ + "/" + name).c_str()));
 }
 
+void MapPinning::unpin(const std::string &name) const {
+  std::error_code ec;
+  std::filesystem::remove(dir_ + "/" + name, ec);
+}
+
 void MapPinning::pinProgram(int prog_fd, const std::string &name) const {
   auto path = dir_ + "/" + name;
   ::unlink(path.c_str());

@@ -29,6 +29,8 @@ public:
   [[nodiscard]] bpf::UniqueFd pinnedProgram(const std::string &name) const;
   /// Pins prog_fd as `name` in dir(), replacing an earlier pin.
   void pinProgram(int prog_fd, const std::string &name) const;
+  /// Removes the pin `name` from dir(), if there is one.
+  void unpin(const std::string &name) const;
 
   [[nodiscard]] const std::string &dir() const { return dir_; }
   /// Human notes about what was reused, replaced or migrated.

@@ -66,6 +66,16 @@ XdpMode parseXdpMode(const std::string &text) {
   throw std::invalid_argument("XDP mode '" + text + "' must be auto, native or generic");
 }
 
+IngressHook parseIngressHook(const std::string &text) {
+  if (text == "xdp")
+    return IngressHook::Xdp;
+  if (text == "tc")
+    return IngressHook::Tc;
+  throw std::invalid_argument("ingress hook '" + text + "' must be xdp or tc");
+}
+
+const char *ingressHookName(IngressHook hook) { return hook == IngressHook::Tc ? "tc" : "xdp"; }
+
 Sensor::Sensor(const SensorOptions &options, const AttachRequest &request)
     : object_(options), interface_(request.interface) {
   checkPrivileges();
@@ -77,33 +87,56 @@ Sensor::Sensor(const SensorOptions &options, const AttachRequest &request)
     pinning_ = std::make_unique<MapPinning>(object_, request.pin_root + "/" + request.interface);
     pinning_->prepare();
   }
+  bpf::UniqueFd previous = pinning_ ? pinning_->pinnedProgram(kXdpPin) : bpf::UniqueFd{};
   try {
-    // libxdp loads the object as part of the attach (it needs to, to put the
-    // program behind its dispatcher).
-    bpf::UniqueFd previous = pinning_ ? pinning_->pinnedProgram(kXdpPin) : bpf::UniqueFd{};
-    xdp_ = std::make_unique<XdpAttachment>(object_.skel()->obj, "minewatch_xdp", ifindex_, request.mode,
-                                           previous.get());
+    if (request.ingress == IngressHook::Xdp) {
+      // A previous agent on TC ingress (keep-attached) would count twice.
+      TcAttachment::removeLeftover(ifindex_, TcDirection::Ingress);
+      // libxdp loads the object as part of the attach (it needs to, to put
+      // the program behind its dispatcher).
+      xdp_ = std::make_unique<XdpAttachment>(object_.skel()->obj, "minewatch_xdp", ifindex_, request.mode,
+                                             previous.get());
+    } else {
+      object_.load();
+    }
   } catch (const std::system_error &e) {
     explainLoadFailure(e);
   }
-  object_.adoptLoadedObject();
+  if (xdp_)
+    object_.adoptLoadedObject();
   if (auto why = object_.calibrateClock(); !why.empty())
     notes_.push_back(why);
+  if (request.ingress == IngressHook::Tc) {
+    // Attached before a previous agent's XDP copy goes, so no packet passes
+    // unseen (for a moment, a few are counted twice).
+    tc_ingress_ = std::make_unique<TcAttachment>(bpf_program__fd(object_.skel()->progs.minewatch_tc_ingress),
+                                                 ifindex_, TcDirection::Ingress);
+    if (removePreviousXdp(ifindex_, previous.get()))
+      notes_.push_back("took the XDP program a previous agent left on " + request.interface +
+                       " off it: ingress is on TC now");
+  }
   if (pinning_) {
-    // So the next agent can tell our program from anyone else's.
-    pinning_->pinProgram(xdp_->progFd(), kXdpPin);
+    // So the next agent can tell our program from anyone else's. On TC
+    // there is no XDP program to recognise: the pin would only keep a
+    // previous agent's alive.
+    if (xdp_)
+      pinning_->pinProgram(xdp_->progFd(), kXdpPin);
+    else
+      pinning_->unpin(kXdpPin);
     pinning_->restore();
     auto pin_notes = pinning_->notes();
     notes_.insert(notes_.end(), pin_notes.begin(), pin_notes.end());
   }
-  if (!xdp_->viaDispatcher())
+  if (xdp_ && !xdp_->viaDispatcher())
     notes_.push_back("XDP attached directly, not through libxdp's dispatcher (the kernel refused freplace "
                      "programs): other XDP programs cannot share " + request.interface);
   if (!request.tap)
-    tc_ = std::make_unique<TcEgressAttachment>(bpf_program__fd(object_.tcProgram()), ifindex_);
+    tc_ = std::make_unique<TcAttachment>(bpf_program__fd(object_.tcProgram()), ifindex_, TcDirection::Egress);
 }
 
 unsigned Sensor::xdpProgId() const {
+  if (!xdp_)
+    return 0; // loaded with the others, not attached
   bpf_prog_info info{};
   __u32 len = sizeof info;
   return bpf_obj_get_info_by_fd(bpf_program__fd(object_.xdpProgram()), &info, &len) == 0 ? info.id : 0;

@@ -12,15 +12,22 @@
 
 namespace minewatch::datapath {
 
+/// Where ingress packets are seen: XDP (first, before the stack allocates
+/// anything: the fastest drop) or TC (after GRO: a veth or virtio NIC keeps
+/// its 64 KiB packets, which any XDP program makes it cut to the MTU).
+enum class IngressHook { Xdp, Tc };
+
 struct AttachRequest {
   std::string interface;
   XdpMode mode = XdpMode::Auto;
+  IngressHook ingress = IngressHook::Xdp;
   bool tap = false;       // mirror port: XDP only, never drop
   std::string pin_root;   // empty: no pinning (replay, tests)
 };
 
 /// The live data path of one interface: the sensor object with its maps
-/// pinned, XDP on ingress and (unless tapping a mirror port) TC on egress.
+/// pinned, XDP (or TC) on ingress and (unless tapping a mirror port) TC on
+/// egress.
 /// Construction checks privileges and the interface first, so the common
 /// mistakes get a plain sentence instead of an errno. Detaches on destruction;
 /// the pinned maps (and so the block rules) stay.
@@ -35,14 +42,18 @@ public:
   [[nodiscard]] std::string xdpMode() const { return xdp_ ? xdp_->modeName() : "none"; }
   [[nodiscard]] bool viaDispatcher() const { return xdp_ && xdp_->viaDispatcher(); }
   [[nodiscard]] bool tcAttached() const { return tc_ != nullptr; }
+  [[nodiscard]] IngressHook ingressHook() const { return tc_ingress_ ? IngressHook::Tc : IngressHook::Xdp; }
   [[nodiscard]] unsigned xdpProgId() const;
   [[nodiscard]] unsigned tcProgId() const;
+  [[nodiscard]] unsigned tcIngressProgId() const { return tc_ingress_ ? tc_ingress_->progId() : 0; }
   [[nodiscard]] const std::vector<std::string> &notes() const { return notes_; }
   [[nodiscard]] std::string pinDir() const { return pinning_ ? pinning_->dir() : ""; }
   /// Leaves XDP and TC attached on destruction (shutdown: keep-attached).
   void keepAttached() {
     if (xdp_)
       xdp_->keepAttached();
+    if (tc_ingress_)
+      tc_ingress_->keepAttached();
     if (tc_)
       tc_->keepAttached();
   }
@@ -53,7 +64,8 @@ private:
   int ifindex_ = 0;
   std::unique_ptr<MapPinning> pinning_;
   std::unique_ptr<XdpAttachment> xdp_;
-  std::unique_ptr<TcEgressAttachment> tc_;
+  std::unique_ptr<TcAttachment> tc_ingress_;
+  std::unique_ptr<TcAttachment> tc_;
   std::vector<std::string> notes_;
 };
 
@@ -62,5 +74,7 @@ private:
 void checkPrivileges();
 
 XdpMode parseXdpMode(const std::string &text);
+IngressHook parseIngressHook(const std::string &text);
+const char *ingressHookName(IngressHook hook);
 
 } // namespace minewatch::datapath

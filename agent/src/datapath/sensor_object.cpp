@@ -216,6 +216,9 @@ const char *statName(minewatch_stat stat) {
   case MINEWATCH_STAT_BLOCKED_XDP_BYTES: return "blocked_xdp_bytes";
   case MINEWATCH_STAT_BLOCKED_TC_BYTES: return "blocked_tc_bytes";
   case MINEWATCH_STAT_DIRTY_DROPS: return "dirty_drops";
+  case MINEWATCH_STAT_TC_INGRESS_PACKETS: return "tc_ingress_packets";
+  case MINEWATCH_STAT_BLOCKED_TC_INGRESS: return "blocked_tc_ingress";
+  case MINEWATCH_STAT_BLOCKED_TC_INGRESS_BYTES: return "blocked_tc_ingress_bytes";
   case MINEWATCH_STAT_MAX: break;
   }
   return "unknown";

@@ -14,12 +14,19 @@ namespace {
 // after a crash replace our old filter instead of stacking a second one.
 constexpr __u32 kHandle = 0x4d57; // "MW"
 constexpr __u32 kPriority = 1;
+
+bpf_tc_hook hookOf(int ifindex, TcDirection direction) {
+  bpf_tc_hook hook{};
+  hook.sz = sizeof hook;
+  hook.ifindex = ifindex;
+  hook.attach_point = direction == TcDirection::Ingress ? BPF_TC_INGRESS : BPF_TC_EGRESS;
+  return hook;
+}
+
+const char *nameOf(const bpf_tc_hook &hook) { return hook.attach_point == BPF_TC_INGRESS ? "ingress" : "egress"; }
 } // namespace
 
-TcEgressAttachment::TcEgressAttachment(int prog_fd, int ifindex) {
-  hook_.sz = sizeof hook_;
-  hook_.ifindex = ifindex;
-  hook_.attach_point = BPF_TC_EGRESS;
+TcAttachment::TcAttachment(int prog_fd, int ifindex, TcDirection direction) : hook_(hookOf(ifindex, direction)) {
   int err = bpf_tc_hook_create(&hook_);
   if (err && err != -EEXIST)
     throw std::system_error(-err, std::generic_category(),
@@ -33,11 +40,12 @@ TcEgressAttachment::TcEgressAttachment(int prog_fd, int ifindex) {
   err = bpf_tc_attach(&hook_, &opts_);
   if (err)
     throw std::system_error(-err, std::generic_category(),
-                            "attach TC egress program on ifindex " + std::to_string(ifindex));
+                            std::string("attach TC ") + nameOf(hook_) + " program on ifindex " +
+                                std::to_string(ifindex));
   prog_id_ = opts_.prog_id;
 }
 
-TcEgressAttachment::~TcEgressAttachment() {
+TcAttachment::~TcAttachment() {
   if (keep_)
     return;
   bpf_tc_opts detach{};
@@ -45,7 +53,18 @@ TcEgressAttachment::~TcEgressAttachment() {
   detach.handle = kHandle;
   detach.priority = kPriority;
   if (int err = bpf_tc_detach(&hook_, &detach); err && err != -ENOENT && err != -ENODEV)
-    std::fprintf(stderr, "minewatch: detach TC egress from ifindex %d: %s\n", hook_.ifindex, std::strerror(-err));
+    std::fprintf(stderr, "minewatch: detach TC %s from ifindex %d: %s\n", nameOf(hook_), hook_.ifindex,
+                 std::strerror(-err));
+}
+
+bool TcAttachment::removeLeftover(int ifindex, TcDirection direction) {
+  auto hook = hookOf(ifindex, direction);
+  bpf_tc_opts ours{};
+  ours.sz = sizeof ours;
+  ours.handle = kHandle;
+  ours.priority = kPriority;
+  // no clsact qdisc, or no filter of ours on it: nothing was left
+  return bpf_tc_detach(&hook, &ours) == 0;
 }
 
 } // namespace minewatch::datapath

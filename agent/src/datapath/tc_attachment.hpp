@@ -5,19 +5,26 @@
 
 namespace minewatch::datapath {
 
-/// A TC egress (clsact) filter running one program on one interface. Creates
-/// the clsact qdisc if needed and removes only its own filter on destruction,
-/// so filters of other tools on the same hook survive.
-class TcEgressAttachment {
+enum class TcDirection { Ingress, Egress };
+
+/// A TC (clsact) filter running one program on one hook of one interface.
+/// Creates the clsact qdisc if needed and removes only its own filter on
+/// destruction, so filters of other tools on the same hook survive.
+class TcAttachment {
 public:
-  TcEgressAttachment(int prog_fd, int ifindex);
-  TcEgressAttachment(const TcEgressAttachment &) = delete;
-  TcEgressAttachment &operator=(const TcEgressAttachment &) = delete;
-  ~TcEgressAttachment();
+  TcAttachment(int prog_fd, int ifindex, TcDirection direction);
+  TcAttachment(const TcAttachment &) = delete;
+  TcAttachment &operator=(const TcAttachment &) = delete;
+  ~TcAttachment();
 
   [[nodiscard]] unsigned progId() const { return prog_id_; }
-  /// Leaves the filter in place when this object goes.
+  /// Leaves the filter in place when this object goes; the next agent's
+  /// attach replaces it (same handle and priority).
   void keepAttached() { keep_ = true; }
+
+  /// Removes a filter of ours a previous agent left on this hook (after
+  /// shutdown: keep-attached), if there is one. True when it did.
+  static bool removeLeftover(int ifindex, TcDirection direction);
 
 private:
   bpf_tc_hook hook_{};

@@ -82,6 +82,8 @@ void removeStaleCopy(int ifindex, const char *prog_name, int previous_fd) {
 }
 } // namespace
 
+bool removePreviousXdp(int ifindex, int previous_fd) { return removePinnedCopy(ifindex, previous_fd); }
+
 XdpAttachment::XdpAttachment(bpf_object *obj, const char *prog_name, int ifindex, XdpMode mode, int previous_fd)
     : ifindex_(ifindex) {
   removeStaleCopy(ifindex, prog_name, previous_fd);

@@ -11,6 +11,11 @@ namespace minewatch::datapath {
 
 enum class XdpMode { Auto, Native, Generic };
 
+/// Takes off the interface the XDP program a previous agent pinned
+/// (`previous_fd`, -1: none) and left attached, if it is still there: for
+/// an agent that switched its ingress to TC. True when it did.
+bool removePreviousXdp(int ifindex, int previous_fd);
+
 /// The XDP program attached to one interface through libxdp's dispatcher, so
 /// other XDP programs on the interface keep running. libxdp loads the object
 /// if it is not loaded yet. Detaches in the destructor.
