@@ -10,6 +10,8 @@
 
 #include <bpf/bpf.h>
 
+#include <vector>
+
 using namespace minewatch::test;
 
 namespace {
@@ -25,9 +27,30 @@ std::string xlated(int prog_fd) {
 
 BOOST_AUTO_TEST_SUITE(program_shape)
 
+namespace {
+/// Every per-packet program, loaded: XDP and TC egress by default, TC
+/// ingress when asked for (instead of XDP).
+std::vector<bpf_program *> packetPrograms(SensorHarness &xdp, SensorHarness &tc) {
+  return {xdp.sensor().xdpProgram(), xdp.sensor().tcProgram(), tc.sensor().skel()->progs.minewatch_tc_ingress};
+}
+minewatch::datapath::SensorOptions tcIngress() {
+  minewatch::datapath::SensorOptions o;
+  o.tc_ingress = true;
+  return o;
+}
+} // namespace
+
+BOOST_AUTO_TEST_CASE(only_the_ingress_program_in_use_is_loaded) {
+  SensorHarness xdp, tc(tcIngress());
+  BOOST_TEST(bpf_program__fd(xdp.sensor().xdpProgram()) >= 0);
+  BOOST_TEST(bpf_program__fd(xdp.sensor().skel()->progs.minewatch_tc_ingress) < 0);
+  BOOST_TEST(bpf_program__fd(tc.sensor().xdpProgram()) < 0);
+  BOOST_TEST(bpf_program__fd(tc.sensor().skel()->progs.minewatch_tc_ingress) >= 0);
+}
+
 BOOST_AUTO_TEST_CASE(every_flow_lookup_is_inlined) {
-  SensorHarness h;
-  for (auto *prog : {h.sensor().xdpProgram(), h.sensor().tcProgram(), h.sensor().skel()->progs.minewatch_tc_ingress}) {
+  SensorHarness h, tc(tcIngress());
+  for (auto *prog : packetPrograms(h, tc)) {
     auto text = xlated(bpf_program__fd(prog));
     BOOST_TEST(text.find("__htab_map_lookup_elem") != std::string::npos, "no inlined hash lookup at all?");
     BOOST_TEST(text.find("call bpf_map_lookup_elem") == std::string::npos,
@@ -38,8 +61,8 @@ BOOST_AUTO_TEST_CASE(every_flow_lookup_is_inlined) {
 // The live clock is jiffies, which the verifier turns into one load: the
 // helper call it replaced was ~11 ns a packet (bench_datapath).
 BOOST_AUTO_TEST_CASE(the_live_clock_is_no_call) {
-  SensorHarness h;
-  for (auto *prog : {h.sensor().xdpProgram(), h.sensor().tcProgram(), h.sensor().skel()->progs.minewatch_tc_ingress}) {
+  SensorHarness h, tc(tcIngress());
+  for (auto *prog : packetPrograms(h, tc)) {
     auto text = xlated(bpf_program__fd(prog));
     BOOST_TEST(text.find("call bpf_jiffies64") == std::string::npos,
                bpf_program__name(prog) << " calls bpf_jiffies64 instead of inlining it");

@@ -76,8 +76,15 @@ IngressHook parseIngressHook(const std::string &text) {
 
 const char *ingressHookName(IngressHook hook) { return hook == IngressHook::Tc ? "tc" : "xdp"; }
 
+namespace {
+SensorOptions forIngress(SensorOptions options, IngressHook hook) {
+  options.tc_ingress = hook == IngressHook::Tc;
+  return options;
+}
+} // namespace
+
 Sensor::Sensor(const SensorOptions &options, const AttachRequest &request)
-    : object_(options), interface_(request.interface) {
+    : object_(forIngress(options, request.ingress)), interface_(request.interface) {
   checkPrivileges();
   ifindex_ = static_cast<int>(::if_nametoindex(request.interface.c_str()));
   if (ifindex_ == 0)

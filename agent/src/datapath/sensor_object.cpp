@@ -40,6 +40,9 @@ SensorObject::SensorObject(const SensorOptions &options) : skel_("minewatch") {
   resize(skel_->maps.minewatch_block_cidr, options.max_block_rules);
   resize(skel_->maps.minewatch_block_endpoint, options.max_block_rules);
 
+  bpf_program__set_autoload(skel_->progs.minewatch_xdp, !options.tc_ingress);
+  bpf_program__set_autoload(skel_->progs.minewatch_tc_ingress, options.tc_ingress);
+
   auto &cfg = skel_->rodata->minewatch_cfg;
   cfg.samples_per_direction = options.samples_per_direction;
   cfg.sample_bytes = options.sample_bytes;

@@ -16,6 +16,9 @@ struct SensorOptions {
   std::uint32_t dns_samples_per_sec = 200;
   bool enforce = true; // false: tap mode, count would-drops only
   bool precise_clock = false; // ns timestamps instead of the coarse (1/HZ) clock
+  // Ingress on TC: load the TC ingress program and not the XDP one. Each
+  // costs the verifier ~0.5 s; only the one in use is loaded.
+  bool tc_ingress = false;
   bool bench_new_flow_per_packet = false;
 };
 
