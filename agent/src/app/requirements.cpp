@@ -29,7 +29,9 @@ std::uint64_t memoryEstimate(const config::AgentConfig &config) {
   std::uint64_t rules = std::uint64_t{s.max_block_rules} *
                         (sizeof(minewatch_endpoint_key) + sizeof(minewatch_lpm_key) + 2 * sizeof(minewatch_block_rule) +
                          2 * kHashElemOverhead);
-  std::uint64_t sweep = std::uint64_t{datapath::sweepRecordCapacity(s.max_flows)} * sizeof(minewatch_sweep_record);
+  // the arrays the drain reads through (records out, keys in)
+  std::uint64_t sweep = std::uint64_t{datapath::sweepRecordCapacity(s.max_flows)} *
+                        (sizeof(minewatch_sweep_record) + sizeof(minewatch_flow_key));
   return flows + rules + sweep + s.ring_buffer_bytes + s.dirty_ring_bytes + std::uint64_t{config.agent_max_flows} * kAgentBytesPerFlow + kAgentBase;
 }
 

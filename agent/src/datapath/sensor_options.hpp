@@ -29,9 +29,10 @@ void validate(const SensorOptions &options);
 inline std::uint32_t ipv6FlowCapacity(std::uint32_t max_flows) { return max_flows / 4 > 1024 ? max_flows / 4 : 1024; }
 
 /// How many flows one in-kernel sweep can hand the agent (changed or over;
-/// see struct minewatch_sweep_ctx): an eighth of the table, 4096 to 131072.
-/// 528 bytes each, ~7 % on top of the flow maps' memory. A sweep with more
-/// falls back to reading the whole table.
+/// see struct minewatch_sweep_ctx), and a tick read in one go: an eighth
+/// of the table, 4096 to 131072. 568 bytes each (the record and the key
+/// asked for), ~8 % on top of the flow maps' memory. A sweep with more falls
+/// back to reading the whole table; a tick reads in several goes.
 inline std::uint32_t sweepRecordCapacity(std::uint32_t max_flows) {
   std::uint64_t eighth = (std::uint64_t{max_flows} + ipv6FlowCapacity(max_flows)) / 8;
   return static_cast<std::uint32_t>(eighth < 4096 ? 4096 : eighth > 131072 ? 131072 : eighth);
