@@ -55,6 +55,17 @@ struct AgentRun {
   std::uint64_t counter(const char *name) const { return ask({{"cmd", "status"}})["counters"][name].get<std::uint64_t>(); }
 };
 
+/// Paths (pins, sockets, configs) removed when the test ends, however it ends.
+struct RemovedAtEnd {
+  std::vector<std::string> paths;
+  ~RemovedAtEnd() {
+    for (const auto &p : paths) {
+      std::error_code ec;
+      std::filesystem::remove_all(p, ec);
+    }
+  }
+};
+
 std::string readFile(const std::string &path) {
   std::ifstream in(path);
   std::stringstream s;
@@ -70,15 +81,7 @@ BOOST_AUTO_TEST_CASE(plaintext_stratum_is_detected_blocked_and_stays_blocked) {
   auto socket = "/tmp/minewatch-test-" + tag + ".sock";
   auto events = "/tmp/minewatch-test-" + tag + "-events.jsonl";
   auto config = "/tmp/minewatch-test-" + tag + ".yaml";
-  struct Cleanup {
-    std::vector<std::string> paths;
-    ~Cleanup() {
-      for (const auto &p : paths) {
-        std::error_code ec;
-        std::filesystem::remove_all(p, ec);
-      }
-    }
-  } cleanup{{pins, socket, events, config}};
+  RemovedAtEnd cleanup{{pins, socket, events, config}};
   std::ofstream(config) << "pin_root: " << pins << "\nsocket: " << socket << "\nevents: " << events
                         << "\nagent:\n  tick_ms: 100\n"
                         << "actions:\n  autoblock: on\n  block_ttl_s: 600\n";
@@ -167,15 +170,7 @@ BOOST_AUTO_TEST_CASE(ingress_on_tc_counts_and_drops_without_xdp) {
   auto socket = "/tmp/minewatch-test-" + tag + ".sock";
   auto xdp_config = "/tmp/minewatch-test-" + tag + "-xdp.yaml";
   auto tc_config = "/tmp/minewatch-test-" + tag + ".yaml";
-  struct Cleanup {
-    std::vector<std::string> paths;
-    ~Cleanup() {
-      for (const auto &p : paths) {
-        std::error_code ec;
-        std::filesystem::remove_all(p, ec);
-      }
-    }
-  } cleanup{{pins, socket, xdp_config, tc_config}};
+  RemovedAtEnd cleanup{{pins, socket, xdp_config, tc_config}};
   auto common = "pin_root: " + pins + "\nsocket: " + socket + "\nevents: /dev/null\nagent:\n  tick_ms: 100\n";
   std::ofstream(xdp_config) << common;
   std::ofstream(tc_config) << common << "ingress_hook: tc\n";

@@ -21,6 +21,14 @@
 namespace minewatch::datapath {
 
 namespace {
+/// Runs a BPF_PROG_TYPE_SYSCALL program on `ctx`, which the kernel copies
+/// in and, with the program's answers, back out.
+template <typename Ctx> void runSyscallProgram(bpf_program *prog, Ctx &ctx) {
+  LIBBPF_OPTS(bpf_test_run_opts, run, .ctx_in = &ctx, .ctx_size_in = sizeof ctx);
+  if (int err = bpf_prog_test_run_opts(bpf_program__fd(prog), &run); err)
+    throw std::system_error(-err, std::generic_category(), std::string("run ") + bpf_program__name(prog));
+}
+
 void resize(bpf_map *map, std::uint32_t entries) {
   if (int err = bpf_map__set_max_entries(map, entries); err)
     throw std::system_error(-err, std::generic_category(), std::string("size map ") + bpf_map__name(map));
@@ -142,18 +150,14 @@ std::span<const minewatch_sweep_record> SensorObject::readFlows(std::span<const 
   auto slots = read_keys_.firstToWrite(keys.size());
   std::copy(keys.begin(), keys.end(), slots.begin());
   minewatch_read_ctx ctx{static_cast<std::uint32_t>(keys.size()), 0};
-  LIBBPF_OPTS(bpf_test_run_opts, run, .ctx_in = &ctx, .ctx_size_in = sizeof ctx);
-  if (int err = bpf_prog_test_run_opts(bpf_program__fd(skel_->progs.minewatch_read_flows), &run); err)
-    throw std::system_error(-err, std::generic_category(), "run minewatch_read_flows");
+  runSyscallProgram(skel_->progs.minewatch_read_flows, ctx);
   return sweep_out_.first(keys.size());
 }
 
 KernelSweep SensorObject::sweepInKernel(const minewatch_sweep_ctx &request) {
   mapSweepArrays();
   KernelSweep out{request, {}};
-  LIBBPF_OPTS(bpf_test_run_opts, run, .ctx_in = &out.summary, .ctx_size_in = sizeof out.summary);
-  if (int err = bpf_prog_test_run_opts(bpf_program__fd(skel_->progs.minewatch_sweep), &run); err)
-    throw std::system_error(-err, std::generic_category(), "run minewatch_sweep");
+  runSyscallProgram(skel_->progs.minewatch_sweep, out.summary);
   if (out.summary.overflow == 0)
     out.records = sweep_out_.first(out.summary.records);
   return out;
