@@ -283,4 +283,47 @@ static __always_inline int parse_packet(void *data, void *data_end, struct frame
 	return MINEWATCH_STAT_NON_IP;
 }
 
+/* Whether a common frame (Ethernet, then IPv4, or IPv6 without extension
+ * headers, then TCP, UDP or ICMP) has every header the parser reads in the
+ * linear area. A TC program pulls headers in when not; GRO and GSO packets
+ * nearly always have them there already, and pulling anyway copies payload
+ * into the head: 80 ns of a 236 ns GRO packet on a veth (bench/live_veth).
+ * 0 for anything else, which is then pulled as before. */
+static __always_inline int common_headers_linear(void *data, void *data_end)
+{
+	struct ethhdr *eth = data;
+	void *l4;
+	__u8 proto;
+
+	if ((void *)(eth + 1) > data_end)
+		return 0;
+	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *ip = (void *)(eth + 1);
+
+		if ((void *)(ip + 1) > data_end)
+			return 0;
+		l4 = (void *)ip + ip->ihl * 4;
+		proto = ip->protocol;
+	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = (void *)(eth + 1);
+
+		if ((void *)(ip6 + 1) > data_end)
+			return 0;
+		l4 = ip6 + 1;
+		proto = ip6->nexthdr;
+	} else {
+		return 0;
+	}
+	if (proto == IPPROTO_TCP) {
+		struct tcphdr *tcp = l4;
+
+		if ((void *)(tcp + 1) > data_end)
+			return 0;
+		return l4 + tcp->doff * 4 <= data_end;
+	}
+	if (proto == IPPROTO_UDP || proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6)
+		return l4 + sizeof(struct udphdr) <= data_end; /* 8 bytes: ICMP's echo header too */
+	return 0;
+}
+
 #endif /* MINEWATCH_PARSE_BPF_H */

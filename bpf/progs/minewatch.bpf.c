@@ -33,18 +33,21 @@ int minewatch_xdp(struct xdp_md *ctx)
 }
 
 /* Headers longer than the linear area are pulled in once; 256 bytes covers
- * Ethernet, two VLAN tags, IPv6 with extension headers and TCP options. */
+ * Ethernet, two VLAN tags, IPv6 with extension headers and TCP options.
+ * Only when they are not all there already (common_headers_linear). */
 #define TC_PULL_BYTES 256
 
 static __always_inline int tc_run(struct __sk_buff *skb, enum minewatch_hook hook)
 {
-	__u32 linear = skb->data_end - skb->data;
-
-	if (linear < TC_PULL_BYTES && skb->len > linear)
-		bpf_skb_pull_data(skb, skb->len < TC_PULL_BYTES ? skb->len : TC_PULL_BYTES);
-
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
+	__u32 linear = data_end - data;
+
+	if (linear < TC_PULL_BYTES && skb->len > linear && !common_headers_linear(data, data_end)) {
+		bpf_skb_pull_data(skb, skb->len < TC_PULL_BYTES ? skb->len : TC_PULL_BYTES);
+		data = (void *)(long)skb->data;
+		data_end = (void *)(long)skb->data_end;
+	}
 
 	return sensor_process(skb, data, data_end, skb->len, skb->gso_segs, hook) == SENSOR_DROP ? TC_ACT_SHOT
 												  : TC_ACT_OK;
