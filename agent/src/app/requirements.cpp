@@ -13,7 +13,7 @@ namespace {
 // A hash map element carries ~48 bytes of kernel bookkeeping (htab_elem,
 // LRU node) besides key and value; round up.
 constexpr std::uint64_t kHashElemOverhead = 64;
-// Measured by bench/bench_agent: 174-194 bytes per tracked flow; 300 leaves
+// Measured by bench/bench_agent: 130-220 bytes per tracked flow; 300 leaves
 // room for flows with payload notes.
 constexpr std::uint64_t kAgentBytesPerFlow = 300;
 // Binary, libraries, intel feeds, JSON answers, the HTTP thread.
