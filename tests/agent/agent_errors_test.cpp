@@ -1,18 +1,22 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // minewatch-agent refuses what it cannot do with one clear line and a
 // non-zero status: no interface, a missing one, no privileges, a bad config,
-// a file that is not a capture.
+// a file that is not a capture, a control socket another agent serves.
 #define BOOST_TEST_MODULE minewatch_agent_errors
 #include <boost/test/unit_test.hpp>
 
 #include "process_util.hpp"
 
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -66,4 +70,41 @@ BOOST_AUTO_TEST_CASE(replay_of_something_that_is_not_a_capture) {
   auto path = temp("not.pcap", "this is not a capture\n");
   refused(run(kAgent + " --replay " + path), 1, "cannot read capture");
   ::unlink(path.c_str());
+}
+
+BOOST_AUTO_TEST_CASE(a_second_agent_stops_before_it_touches_the_interface) {
+  // Started by mistake beside a running agent, it must say so and leave the
+  // interface alone: attaching first would replace the running agent's
+  // programs for as long as it ran. The refusal being its only line is the
+  // check: an agent that attached first says so (and which mode) before.
+  auto tag = std::to_string(::getpid());
+  struct Lab {
+    std::string ns, socket, pins;
+    ~Lab() {
+      std::error_code ec;
+      std::filesystem::remove_all(pins, ec);
+      ::unlink(socket.c_str());
+      minewatch::test::runCommand("ip netns del " + ns + " 2>/dev/null");
+    }
+  } lab{"mwerr" + tag, "/tmp/minewatch-errors-" + tag + ".sock", "/sys/fs/bpf/minewatch-errors-" + tag};
+  BOOST_REQUIRE(minewatch::test::runCommand("ip netns add " + lab.ns).status == 0);
+
+  // The running agent, as far as the socket shows: something listens there.
+  int listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  BOOST_REQUIRE(listener >= 0);
+  sockaddr_un sa{};
+  sa.sun_family = AF_UNIX;
+  std::strncpy(sa.sun_path, lab.socket.c_str(), sizeof sa.sun_path - 1);
+  BOOST_REQUIRE(::bind(listener, reinterpret_cast<const sockaddr *>(&sa), sizeof sa) == 0);
+  BOOST_REQUIRE(::listen(listener, 4) == 0);
+
+  auto config = temp("second.yaml", "pin_root: " + lab.pins + "\nsocket: " + lab.socket + "\n");
+  auto r = run("ip netns exec " + lab.ns + " " + kAgent + " --iface lo --config " + config);
+  ::close(listener);
+  ::unlink(config.c_str());
+  refused(r, 1, "another agent already serves " + lab.socket);
+  BOOST_TEST(r.out.find("agent_started") == std::string::npos, r.out);
+  BOOST_TEST(!std::filesystem::exists(lab.pins));
+  auto link = minewatch::test::runCommand("ip -n " + lab.ns + " link show lo");
+  BOOST_TEST(link.out.find("xdp") == std::string::npos, link.out);
 }

@@ -85,6 +85,16 @@ int runLive(const config::AgentConfig &config, bool verbose) {
   // Bind the HTTP port before attaching: a port in use is the likelier
   // mistake and must not leave a half-started agent behind.
   auto http = makeHttpEndpoint(config);
+  // The control socket too: a second agent started by mistake must stop
+  // here, before it attaches over the programs of the one that serves it.
+  // Requests are read only by the loop below, once the agent exists.
+  // (Privileges first: without them the socket's directory is the wrong
+  // thing to complain about.)
+  datapath::checkPrivileges();
+  Agent *serving = nullptr;
+  control::UnixServer server(config.socket_path, [&](const std::string &line) {
+    return control::handleRequest(*serving, line, datapath::monotonicNs());
+  });
   auto options = config.sensor;
   options.enforce = !config.tap;
   datapath::Sensor sensor(options, {config.interface, datapath::parseXdpMode(config.xdp_mode),
@@ -101,9 +111,7 @@ int runLive(const config::AgentConfig &config, bool verbose) {
 
   bpf::RingBuffer samples(sensor.object().samplesFd(),
                           [&](std::span<const std::byte> record) { agent.onRecord(record); });
-  control::UnixServer server(config.socket_path, [&](const std::string &line) {
-    return control::handleRequest(agent, line, datapath::monotonicNs());
-  });
+  serving = &agent;
   auto timer = makeTimerFd(config.tick_ms);
 
   bpf::UniqueFd epoll(epoll_create1(EPOLL_CLOEXEC));
