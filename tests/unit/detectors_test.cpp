@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include "app/detection_engine.hpp"
 #include "detect/assessment.hpp"
 #include "detect/behaviour_detector.hpp"
 #include "detect/correlation_detector.hpp"
 #include "detect/intel_feed.hpp"
 
 #include <boost/test/unit_test.hpp>
+
+#include <algorithm>
 
 using namespace minewatch;
 using namespace minewatch::detect;
@@ -132,6 +135,33 @@ BOOST_AUTO_TEST_CASE(intel_feed_formats) {
   BOOST_CHECK_THROW(feed.loadFile("/nonexistent/feed.txt"), std::runtime_error);
 }
 
+BOOST_AUTO_TEST_CASE(a_taint_is_evidence_for_the_pairs_other_flows_not_its_own) {
+  // The flow that tainted its pair has its own evidence; the taint listed
+  // among its reasons would explain it by itself.
+  app::DetectionEngine engine(config::AgentConfig{}, IntelFeed{});
+  app::FlowRoles login;
+  login.client.address = net::Address::parse("192.0.2.10").value();
+  login.client.port = 40000;
+  login.server.address = net::Address::parse("198.51.100.7").value();
+  login.server.port = 3333;
+  login.proto = 6;
+  app::FlowNotes notes;
+  notes.facts.push_back({"stratum-v1", true, "client", "login, agent XMRig/6.16.4", 1});
+  FlowFeatures features;
+  features.proto = 6;
+  auto correlated = [](const Assessment &a) {
+    return std::any_of(a.evidence.begin(), a.evidence.end(), [](const Evidence &e) { return e.detector == "correlation"; });
+  };
+
+  auto judged = engine.evaluate(login, features, &notes);
+  BOOST_REQUIRE(judged.verdict == Verdict::Mining);
+  engine.learn(login, judged, 1);
+  BOOST_TEST(!correlated(engine.evaluate(login, features, &notes)));
+  auto next = login;
+  next.client.port = 40001; // the same miner's next connection, no sample of it yet
+  BOOST_TEST(correlated(engine.evaluate(next, features, nullptr)));
+}
+
 BOOST_AUTO_TEST_CASE(correlation_taint_and_fan_in) {
   CorrelationDetector c(3, 2);
   auto client = net::Address::parse("192.0.2.10").value();
@@ -143,6 +173,14 @@ BOOST_AUTO_TEST_CASE(correlation_taint_and_fan_in) {
   BOOST_TEST(t->weight == CorrelationDetector::kTaintWeight);
   BOOST_TEST(t->reason.find("already seen mining") != std::string::npos);
   BOOST_TEST(!c.taint(pool, client)); // pairs are ordered: client, server
+
+  // Named, a flow's taint is evidence for the pair's other flows only.
+  auto other = net::Address::parse("192.0.2.20").value();
+  c.markMining(other, pool, "signature on 198.51.100.7:3333", 1, 7);
+  BOOST_TEST(!c.taint(other, pool, 7));
+  BOOST_TEST(c.taint(other, pool, 8).has_value());
+  BOOST_TEST(c.taint(other, pool).has_value());
+  c.markMining(client, pool, "again", 2); // already tainted: nothing changes
 
   // bounded: a third pair pushes out the oldest
   c.markMining(net::Address::parse("192.0.2.11").value(), pool, "x", 2);

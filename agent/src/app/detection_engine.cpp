@@ -20,6 +20,13 @@ detect::BehaviourSettings behaviourSettings(const config::AgentConfig &config) {
 std::string serverText(const FlowRoles &roles) {
   return fmt::format("{}:{}", roles.server.address.toString(), roles.server.port);
 }
+
+/// Which flow of its (client, server) pair this is: ports and protocol,
+/// never 0 (0 means "not named" to the correlation detector).
+std::uint64_t flowWithinPair(const FlowRoles &roles) {
+  return (std::uint64_t{1} << 40) | (std::uint64_t{roles.client.port} << 24) |
+         (std::uint64_t{roles.server.port} << 8) | roles.proto;
+}
 } // namespace
 
 detect::IntelFeed reloadIntel(const config::AgentConfig &config, std::vector<std::string> &notes,
@@ -89,7 +96,7 @@ detect::Assessment DetectionEngine::evaluate(const FlowRoles &roles, const detec
   if (auto shape = behaviour_.evaluate(features))
     evidence.push_back(*shape);
 
-  if (auto taint = correlation_.taint(roles.client.address, roles.server.address))
+  if (auto taint = correlation_.taint(roles.client.address, roles.server.address, flowWithinPair(roles)))
     evidence.push_back(*taint);
   if (auto fan = correlation_.fanIn({roles.server.address, roles.server.port}))
     evidence.push_back(*fan);
@@ -107,7 +114,8 @@ void DetectionEngine::learn(const FlowRoles &roles, const detect::Assessment &as
   auto first_hand = detect::assess(own, thresholds_);
   if (first_hand.verdict == detect::Verdict::Mining && !own.empty())
     correlation_.markMining(roles.client.address, roles.server.address,
-                            fmt::format("{} on {}", own.front().detector, serverText(roles)), now_ns);
+                            fmt::format("{} on {}", own.front().detector, serverText(roles)), now_ns,
+                            flowWithinPair(roles));
   bool shaped = std::any_of(assessment.evidence.begin(), assessment.evidence.end(),
                             [](const auto &e) { return e.detector == "behaviour"; });
   if (shaped)

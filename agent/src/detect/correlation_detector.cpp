@@ -6,7 +6,7 @@
 namespace minewatch::detect {
 
 void CorrelationDetector::markMining(const net::Address &client, const net::Address &server, const std::string &why,
-                                     std::uint64_t when_ns) {
+                                     std::uint64_t when_ns, std::uint64_t flow) {
   Pair pair{client, server};
   if (taints_.count(pair))
     return; // keep the first reason: it is the one that explains the rest
@@ -15,7 +15,7 @@ void CorrelationDetector::markMining(const net::Address &client, const net::Addr
     taint_order_.pop_front();
   }
   taint_order_.push_back(pair);
-  taints_[pair] = Taint{why, when_ns, std::prev(taint_order_.end())};
+  taints_[pair] = Taint{why, when_ns, flow, std::prev(taint_order_.end())};
 }
 
 void CorrelationDetector::markPattern(const net::Address &client, const ServerEndpoint &server) {
@@ -32,9 +32,10 @@ void CorrelationDetector::markPattern(const net::Address &client, const ServerEn
     it->second.insert(client);
 }
 
-std::optional<Evidence> CorrelationDetector::taint(const net::Address &client, const net::Address &server) const {
+std::optional<Evidence> CorrelationDetector::taint(const net::Address &client, const net::Address &server,
+                                                   std::uint64_t flow) const {
   auto it = taints_.find(Pair{client, server});
-  if (it == taints_.end())
+  if (it == taints_.end() || (flow != 0 && it->second.flow == flow))
     return std::nullopt;
   return Evidence{"correlation", kTaintWeight,
                   fmt::format("{} was already seen mining with {} ({})", client.toString(), server.toString(),

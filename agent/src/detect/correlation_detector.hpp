@@ -31,12 +31,18 @@ public:
   CorrelationDetector(std::size_t min_clients, std::size_t capacity = 65536)
       : min_clients_(min_clients), capacity_(capacity) {}
 
-  /// Records that this pair mined (by any evidence but taint itself).
-  void markMining(const net::Address &client, const net::Address &server, const std::string &why, std::uint64_t when_ns);
+  /// Records that this pair mined (by any evidence but taint itself); flow
+  /// names the flow that did (opaque, not 0; see taint).
+  void markMining(const net::Address &client, const net::Address &server, const std::string &why, std::uint64_t when_ns,
+                  std::uint64_t flow = 0);
   /// Records a client whose flow to the server has the mining-like shape.
   void markPattern(const net::Address &client, const ServerEndpoint &server);
 
-  [[nodiscard]] std::optional<Evidence> taint(const net::Address &client, const net::Address &server) const;
+  /// Evidence for a flow of this pair that it mined before. Not for the
+  /// flow that tainted it (`flow`, as markMining was given it): its own
+  /// evidence already says why, and its taint would count it twice.
+  [[nodiscard]] std::optional<Evidence> taint(const net::Address &client, const net::Address &server,
+                                              std::uint64_t flow = 0) const;
   [[nodiscard]] std::optional<Evidence> fanIn(const ServerEndpoint &server) const;
 
   [[nodiscard]] std::size_t taintedPairs() const { return taints_.size(); }
@@ -49,6 +55,7 @@ private:
   struct Taint {
     std::string why;
     std::uint64_t when_ns;
+    std::uint64_t flow; // the flow that tainted the pair, 0 when not named
     std::list<Pair>::iterator age;
   };
 
