@@ -231,7 +231,10 @@ struct minewatch_block_rule {
 	__u64 first_hit_ns; /* when it first dropped something: time-to-block */
 	__u64 last_hit_ns;
 	__u32 rule_id;     /* assigned by the agent, echoed in events */
-	__u32 pad;
+	/* CIDR rules: their key's prefixlen, so a packet whose longest match
+	 * has expired can look for a shorter live one (the trie returns only
+	 * the longest). 0 for endpoint rules, and from agents before it. */
+	__u32 prefixlen;
 };
 MINEWATCH_ABI_ASSERT(sizeof(struct minewatch_block_rule) == 40, "block rule layout");
 

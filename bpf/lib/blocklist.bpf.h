@@ -26,9 +26,16 @@ static __always_inline enum block_result apply_rule(struct minewatch_block_rule 
 	return BLOCK_MATCH;
 }
 
+/* Expired CIDR rules a packet looks past for a shorter live one: more than
+ * the agent's sweep (each tick) lets pile up on one address. */
+#define BLOCK_CIDR_TRIES 4
+
+/* An expired rule hides nothing: past an expired endpoint rule the CIDR
+ * rules still apply, and past an expired prefix a shorter one does. */
 static __always_inline enum block_result match_endpoint(const union minewatch_addr *addr,
 							 __be16 port, __u8 proto, __u64 now)
 {
+	enum block_result seen = BLOCK_NO_MATCH;
 	struct minewatch_endpoint_key ek = {};
 	struct minewatch_lpm_key lk = {};
 	struct minewatch_block_rule *rule;
@@ -37,15 +44,27 @@ static __always_inline enum block_result match_endpoint(const union minewatch_ad
 	ek.port = port;
 	ek.proto = proto;
 	rule = bpf_map_lookup_elem(&minewatch_block_endpoint, &ek);
-	if (rule)
-		return apply_rule(rule, now);
+	if (rule) {
+		if (apply_rule(rule, now) == BLOCK_MATCH)
+			return BLOCK_MATCH;
+		seen = BLOCK_EXPIRED;
+	}
 
 	lk.prefixlen = 128;
 	__builtin_memcpy(lk.addr, addr->b, 16);
-	rule = bpf_map_lookup_elem(&minewatch_block_cidr, &lk);
-	if (rule)
-		return apply_rule(rule, now);
-	return BLOCK_NO_MATCH;
+	for (int i = 0; i < BLOCK_CIDR_TRIES; i++) {
+		/* the trie's longest match no longer than lk.prefixlen */
+		rule = bpf_map_lookup_elem(&minewatch_block_cidr, &lk);
+		if (!rule)
+			break;
+		if (apply_rule(rule, now) == BLOCK_MATCH)
+			return BLOCK_MATCH;
+		seen = BLOCK_EXPIRED;
+		if (rule->prefixlen == 0 || rule->prefixlen > lk.prefixlen)
+			break; /* no shorter one to find, or no length recorded */
+		lk.prefixlen = rule->prefixlen - 1;
+	}
+	return seen;
 }
 
 /* Checks the source, then the destination; the first live match wins. */

@@ -69,6 +69,25 @@ BOOST_AUTO_TEST_CASE(expiry_is_enforced_in_bpf) {
   BOOST_TEST(rule->hits == 1u); // expired matches are not hits
 }
 
+BOOST_AUTO_TEST_CASE(an_expired_rule_hides_no_shorter_live_one) {
+  // The trie answers only with the longest match, and the agent deletes
+  // expired rules only at its next tick: until then the packet must look
+  // past them. Live /16, expired /24 and /32 over it, an expired endpoint.
+  SensorHarness h;
+  h.blocklist().addCidr(cidr("198.51.0.0/16"), RuleSpec{1, kT0 + 100 * kSec});
+  h.blocklist().addCidr(cidr("198.51.100.0/24"), RuleSpec{2, kT0 + 10 * kSec});
+  h.blocklist().addCidr(cidr("198.51.100.7/32"), RuleSpec{3, kT0 + 10 * kSec});
+  h.blocklist().addEndpoint(addr(kPool), 3333, IPPROTO_TCP, RuleSpec{4, kT0 + 10 * kSec});
+  BOOST_TEST(h.runTc(tcpToPool(kSyn), kT0 + 20 * kSec) == kTcShot);
+  auto wide = h.sensor().cidrRules().lookup(minewatch::datapath::Blocklist::cidrKey(cidr("198.51.0.0/16")));
+  BOOST_REQUIRE(wide);
+  BOOST_TEST(wide->hits == 1u);
+  BOOST_TEST(wide->prefixlen == 96u + 16u); // IPv4 in the v4-mapped space
+  // all of them expired: the packet passes, counted as an expired match
+  BOOST_TEST(h.runTc(tcpToPool(kSyn), kT0 + 100 * kSec) == kTcOk);
+  BOOST_TEST(h.stat(MINEWATCH_STAT_BLOCK_EXPIRED) == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(rule_added_to_a_live_flow_takes_effect_on_the_next_packet) {
   SensorHarness h;
   BOOST_TEST(h.runTc(tcpToPool(kAck, 100), kT0) == kTcOk);

@@ -34,6 +34,7 @@ BOOST_AUTO_TEST_CASE(field_offsets) {
   BOOST_TEST(offsetof(minewatch_endpoint_key, port) == 16u);
   BOOST_TEST(offsetof(minewatch_block_rule, first_hit_ns) == 16u);
   BOOST_TEST(offsetof(minewatch_block_rule, rule_id) == 32u);
+  BOOST_TEST(offsetof(minewatch_block_rule, prefixlen) == 36u);
   BOOST_TEST(offsetof(minewatch_globals, clock_tick_ns) == 24u);
   BOOST_TEST(offsetof(minewatch_globals, clock_offset_ns) == 32u);
   BOOST_TEST(offsetof(minewatch_clock_sample, coarse_ns) == 8u);

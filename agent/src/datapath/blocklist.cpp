@@ -33,7 +33,10 @@ minewatch_endpoint_key Blocklist::endpointKey(const net::Address &address, std::
 }
 
 void Blocklist::addCidr(const net::Cidr &cidr, const RuleSpec &spec) const {
-  sensor_.cidrRules().update(cidrKey(cidr), makeRule(spec));
+  auto key = cidrKey(cidr);
+  auto rule = makeRule(spec);
+  rule.prefixlen = key.prefixlen; // see minewatch_block_rule: what an expired rule lets through to
+  sensor_.cidrRules().update(key, rule);
   sensor_.bumpRulesGeneration();
 }
 

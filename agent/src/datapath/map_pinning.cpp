@@ -114,8 +114,10 @@ void MapPinning::pinProgram(int prog_fd, const std::string &name) const {
 
 void MapPinning::restore() {
   auto cidr = sensor_.cidrRules();
-  for (const auto &[key, rule] : carried_cidr_)
+  for (auto [key, rule] : carried_cidr_) {
+    rule.prefixlen = key.prefixlen; // unset by agents before it was kept
     cidr.update(key, rule);
+  }
   auto endpoint = sensor_.endpointRules();
   for (const auto &[key, rule] : carried_endpoint_)
     endpoint.update(key, rule);
