@@ -94,7 +94,10 @@ public:
     auto at = probe(key, hashOf(key));
     return slots_[at] == 0 ? nullptr : &entry(idOf(slots_[at])).record;
   }
-  const Record *find(const minewatch_flow_key &key) const { return const_cast<FlowTable *>(this)->find(key); }
+  const Record *find(const minewatch_flow_key &key) const {
+    auto at = probe(key, hashOf(key));
+    return slots_[at] == 0 ? nullptr : &entry(idOf(slots_[at])).record;
+  }
 
   bool erase(const minewatch_flow_key &key) {
     auto at = probe(key, hashOf(key));
@@ -142,7 +145,7 @@ private:
   const Entry &entry(std::uint32_t id) const { return chunks_[id >> kChunkBits][id & ((1u << kChunkBits) - 1)]; }
 
   /// The slot holding key, or the empty slot where it would go.
-  std::size_t probe(const minewatch_flow_key &key, std::uint32_t hash) {
+  std::size_t probe(const minewatch_flow_key &key, std::uint32_t hash) const {
     for (std::size_t at = hash & mask_;; at = (at + 1) & mask_) {
       auto slot = slots_[at];
       if (slot == 0 || ((slot >> 32) == hash && KeyEqual{}(entry(idOf(slot)).key, key)))
