@@ -104,6 +104,27 @@ BOOST_AUTO_TEST_CASE(short_bulk_or_one_sided_flows_are_not_mining_shaped) {
   BOOST_TEST(!detector.evaluate(udp));
 }
 
+BOOST_AUTO_TEST_CASE(intel_networks_match_the_longest_listed) {
+  IntelFeed feed;
+  std::string text = "198.51.0.0/16\n198.51.100.0/24\n198.51.100.0/24\n2001:db8::/32\n2001:db8:0:1::/64\n"
+                     "203.0.113.0/25\n";
+  for (int i = 0; i < 4096; ++i) // a public list's bulk of host entries
+    text += "10." + std::to_string(i / 256) + "." + std::to_string(i % 256) + ".1\n";
+  auto report = feed.loadText(text, "big.txt");
+  BOOST_TEST(report.cidrs == 4102u);
+  BOOST_TEST(feed.size() == 4101u); // the repeated /24 once
+  auto match = [&](const char *a) { return feed.matchAddress(net::Address::parse(a).value()); };
+  BOOST_TEST(match("198.51.100.7").value() == "198.51.100.0/24");
+  BOOST_TEST(match("198.51.7.1").value() == "198.51.0.0/16");
+  BOOST_TEST(!match("198.52.0.1"));
+  BOOST_TEST(match("203.0.113.127").value() == "203.0.113.0/25");
+  BOOST_TEST(!match("203.0.113.128"));
+  BOOST_TEST(match("2001:db8:0:1::42").value() == "2001:db8:0:1::/64");
+  BOOST_TEST(match("2001:db8:ffff::1").value() == "2001:db8::/32");
+  BOOST_TEST(match("10.15.255.1").value() == "10.15.255.1/32");
+  BOOST_TEST(!match("10.16.0.1"));
+}
+
 BOOST_AUTO_TEST_CASE(intel_feed_formats) {
   IntelFeed feed;
   auto report = feed.loadText("# CoinBlocker style\n"

@@ -3,7 +3,6 @@
 
 #include "util/text_lines.hpp"
 
-#include "rules/rule_target.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -63,7 +62,7 @@ IntelFeed::LoadReport IntelFeed::loadText(std::string_view text, const std::stri
         line = trim(line.substr(space));
     }
     if (auto cidr = net::Cidr::parse(line)) {
-      cidrs_.push_back(*cidr);
+      networks_count_ += networks_[cidr->prefix_len].insert(cidr->address).second ? 1 : 0;
       ++report.cidrs;
       return;
     }
@@ -106,9 +105,14 @@ std::optional<std::string> IntelFeed::matchDomain(std::string_view raw) const {
 }
 
 std::optional<std::string> IntelFeed::matchAddress(const net::Address &address) const {
-  for (const auto &cidr : cidrs_) {
-    if (rules::covers(rules::RuleTarget{cidr}, address, 0, 0))
-      return cidr.toString();
+  for (const auto &[prefix_len, networks] : networks_) {
+    net::Address network = address; // with the host bits cleared, as Cidr::parse requires them
+    for (unsigned byte = prefix_len / 8; byte < 16; ++byte) {
+      unsigned keep = byte == prefix_len / 8 ? prefix_len % 8 : 0; // leading bits of this byte
+      network.bytes[byte] &= static_cast<std::uint8_t>(0xff00u >> keep);
+    }
+    if (networks.count(network))
+      return net::Cidr{network, prefix_len}.toString();
   }
   return std::nullopt;
 }

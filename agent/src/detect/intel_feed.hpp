@@ -4,6 +4,8 @@
 #include "net/address.hpp"
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -36,15 +38,20 @@ public:
 
   /// The feed entry a name falls under ("*.nanopool.org"), if any.
   [[nodiscard]] std::optional<std::string> matchDomain(std::string_view name) const;
+  /// The longest listed network the address is in ("198.51.100.0/24").
   [[nodiscard]] std::optional<std::string> matchAddress(const net::Address &address) const;
   [[nodiscard]] bool matchPort(std::uint16_t port) const { return ports_.count(port) != 0; }
 
-  [[nodiscard]] std::size_t size() const { return exact_.size() + suffixes_.size() + cidrs_.size(); }
+  [[nodiscard]] std::size_t size() const { return exact_.size() + suffixes_.size() + networks_count_; }
 
 private:
   std::set<std::string, std::less<>> exact_;
   std::set<std::string, std::less<>> suffixes_; // stored without the leading "*." / "."
-  std::vector<net::Cidr> cidrs_;
+  // Networks by prefix length, longest first: a lookup costs one set probe
+  // per length the feeds use, where a scan cost one test per entry (public
+  // lists run to tens of thousands, judged for every flow evaluated).
+  std::map<unsigned, std::set<net::Address>, std::greater<>> networks_;
+  std::size_t networks_count_ = 0;
   std::set<std::uint16_t> ports_;
 };
 
