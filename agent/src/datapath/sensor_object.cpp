@@ -11,12 +11,12 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <stdexcept>
-#include <chrono>
+#include <system_error>
 #include <thread>
 #include <vector>
-#include <system_error>
 
 namespace minewatch::datapath {
 

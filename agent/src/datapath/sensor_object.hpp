@@ -100,7 +100,6 @@ private:
   bpf::MappedArray<minewatch_sweep_record> sweep_out_; // mapped at the first sweep or read
   bpf::MappedArray<minewatch_flow_key> read_keys_;     // likewise, writable
   void mapSweepArrays();
-
 };
 
 /// Human name of a counter, for tables and logs.

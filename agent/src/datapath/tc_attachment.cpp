@@ -24,6 +24,15 @@ bpf_tc_hook hookOf(int ifindex, TcDirection direction) {
 }
 
 const char *nameOf(const bpf_tc_hook &hook) { return hook.attach_point == BPF_TC_INGRESS ? "ingress" : "egress"; }
+
+/// Names our filter on a hook (as bpf_tc_detach wants it: no fd, no flags).
+bpf_tc_opts ourFilter() {
+  bpf_tc_opts opts{};
+  opts.sz = sizeof opts;
+  opts.handle = kHandle;
+  opts.priority = kPriority;
+  return opts;
+}
 } // namespace
 
 TcAttachment::TcAttachment(int prog_fd, int ifindex, TcDirection direction) : hook_(hookOf(ifindex, direction)) {
@@ -32,10 +41,8 @@ TcAttachment::TcAttachment(int prog_fd, int ifindex, TcDirection direction) : ho
     throw std::system_error(-err, std::generic_category(),
                             "create clsact qdisc on ifindex " + std::to_string(ifindex));
 
-  opts_.sz = sizeof opts_;
+  opts_ = ourFilter();
   opts_.prog_fd = prog_fd;
-  opts_.handle = kHandle;
-  opts_.priority = kPriority;
   opts_.flags = BPF_TC_F_REPLACE;
   err = bpf_tc_attach(&hook_, &opts_);
   if (err)
@@ -48,10 +55,7 @@ TcAttachment::TcAttachment(int prog_fd, int ifindex, TcDirection direction) : ho
 TcAttachment::~TcAttachment() {
   if (keep_)
     return;
-  bpf_tc_opts detach{};
-  detach.sz = sizeof detach;
-  detach.handle = kHandle;
-  detach.priority = kPriority;
+  auto detach = ourFilter();
   if (int err = bpf_tc_detach(&hook_, &detach); err && err != -ENOENT && err != -ENODEV)
     std::fprintf(stderr, "minewatch: detach TC %s from ifindex %d: %s\n", nameOf(hook_), hook_.ifindex,
                  std::strerror(-err));
@@ -59,10 +63,7 @@ TcAttachment::~TcAttachment() {
 
 bool TcAttachment::removeLeftover(int ifindex, TcDirection direction) {
   auto hook = hookOf(ifindex, direction);
-  bpf_tc_opts ours{};
-  ours.sz = sizeof ours;
-  ours.handle = kHandle;
-  ours.priority = kPriority;
+  auto ours = ourFilter();
   // no clsact qdisc, or no filter of ours on it: nothing was left
   return bpf_tc_detach(&hook, &ours) == 0;
 }
