@@ -5,17 +5,16 @@
 #define BOOST_TEST_MODULE minewatch_agent_errors
 #include <boost/test/unit_test.hpp>
 
+#include "control/unix_server.hpp"
+#include "netns.hpp"
 #include "process_util.hpp"
 
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -77,34 +76,19 @@ BOOST_AUTO_TEST_CASE(a_second_agent_stops_before_it_touches_the_interface) {
   // interface alone: attaching first would replace the running agent's
   // programs for as long as it ran. The refusal being its only line is the
   // check: an agent that attached first says so (and which mode) before.
+  minewatch::test::VethLab lab;
   auto tag = std::to_string(::getpid());
-  struct Lab {
-    std::string ns, socket, pins;
-    ~Lab() {
-      std::error_code ec;
-      std::filesystem::remove_all(pins, ec);
-      ::unlink(socket.c_str());
-      minewatch::test::runCommand("ip netns del " + ns + " 2>/dev/null");
-    }
-  } lab{"mwerr" + tag, "/tmp/minewatch-errors-" + tag + ".sock", "/sys/fs/bpf/minewatch-errors-" + tag};
-  BOOST_REQUIRE(minewatch::test::runCommand("ip netns add " + lab.ns).status == 0);
+  auto socket = "/tmp/minewatch-errors-" + tag + ".sock";
+  auto pins = "/sys/fs/bpf/minewatch-errors-" + tag;
+  auto config = temp("second.yaml", "pin_root: " + pins + "\nsocket: " + socket + "\n");
+  minewatch::test::RemovedAtEnd cleanup{{pins, config}};
+  // The running agent, as far as the socket shows: something serves it.
+  minewatch::control::UnixServer running(socket, [](const std::string &) { return std::string("{}\n"); });
 
-  // The running agent, as far as the socket shows: something listens there.
-  int listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  BOOST_REQUIRE(listener >= 0);
-  sockaddr_un sa{};
-  sa.sun_family = AF_UNIX;
-  std::strncpy(sa.sun_path, lab.socket.c_str(), sizeof sa.sun_path - 1);
-  BOOST_REQUIRE(::bind(listener, reinterpret_cast<const sockaddr *>(&sa), sizeof sa) == 0);
-  BOOST_REQUIRE(::listen(listener, 4) == 0);
-
-  auto config = temp("second.yaml", "pin_root: " + lab.pins + "\nsocket: " + lab.socket + "\n");
-  auto r = run("ip netns exec " + lab.ns + " " + kAgent + " --iface lo --config " + config);
-  ::close(listener);
-  ::unlink(config.c_str());
-  refused(r, 1, "another agent already serves " + lab.socket);
+  auto r = run(lab.in(lab.node) + kAgent + " --iface " + lab.nodeIf + " --config " + config);
+  refused(r, 1, "another agent already serves " + socket);
   BOOST_TEST(r.out.find("agent_started") == std::string::npos, r.out);
-  BOOST_TEST(!std::filesystem::exists(lab.pins));
-  auto link = minewatch::test::runCommand("ip -n " + lab.ns + " link show lo");
+  BOOST_TEST(!std::filesystem::exists(pins));
+  auto link = minewatch::test::runCommand("ip -n " + lab.node + " link show " + lab.nodeIf);
   BOOST_TEST(link.out.find("xdp") == std::string::npos, link.out);
 }

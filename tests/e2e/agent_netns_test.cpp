@@ -55,17 +55,6 @@ struct AgentRun {
   std::uint64_t counter(const char *name) const { return ask({{"cmd", "status"}})["counters"][name].get<std::uint64_t>(); }
 };
 
-/// Paths (pins, sockets, configs) removed when the test ends, however it ends.
-struct RemovedAtEnd {
-  std::vector<std::string> paths;
-  ~RemovedAtEnd() {
-    for (const auto &p : paths) {
-      std::error_code ec;
-      std::filesystem::remove_all(p, ec);
-    }
-  }
-};
-
 std::string readFile(const std::string &path) {
   std::ifstream in(path);
   std::stringstream s;

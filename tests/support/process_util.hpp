@@ -2,8 +2,11 @@
 #pragma once
 
 #include <chrono>
+#include <filesystem>
 #include <string>
+#include <system_error>
 #include <thread>
+#include <vector>
 
 namespace minewatch::test {
 
@@ -23,6 +26,17 @@ struct CommandResult {
   int status = -1; // exit status, -1 when killed by a signal
   std::string out; // stdout (with stderr too when merged)
   std::string err; // stderr, when kept apart
+};
+
+/// Paths (pins, sockets, configs) removed when the test ends, however it ends.
+struct RemovedAtEnd {
+  std::vector<std::string> paths;
+  ~RemovedAtEnd() {
+    for (const auto &p : paths) {
+      std::error_code ec;
+      std::filesystem::remove_all(p, ec);
+    }
+  }
 };
 
 /// Runs a shell command and captures what it printed.
