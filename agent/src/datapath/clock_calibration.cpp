@@ -33,14 +33,17 @@ std::optional<std::uint64_t> tickNsNear(double measured_hz) {
 }
 
 std::optional<JiffiesClock> calibrateJiffies(std::span<const minewatch_clock_sample> samples) {
+  // Trusted: the samples taken at least twice, once each. Sorted, repeats
+  // are neighbours (the caller retries with more samples, so no pass over
+  // every pair).
+  std::vector<minewatch_clock_sample> sorted(samples.begin(), samples.end());
+  std::sort(sorted.begin(), sorted.end(), [](const auto &a, const auto &b) {
+    return a.jiffies != b.jiffies ? a.jiffies < b.jiffies : a.coarse_ns < b.coarse_ns;
+  });
   std::vector<minewatch_clock_sample> trusted;
-  for (std::size_t i = 0; i < samples.size(); ++i) {
-    bool repeated = std::any_of(samples.begin(), samples.end(), [&](const auto &other) {
-      return &other != &samples[i] && sameSample(other, samples[i]);
-    });
-    bool known = std::any_of(trusted.begin(), trusted.end(), [&](const auto &t) { return sameSample(t, samples[i]); });
-    if (repeated && !known)
-      trusted.push_back(samples[i]);
+  for (std::size_t i = 1; i < sorted.size(); ++i) {
+    if (sameSample(sorted[i - 1], sorted[i]) && (trusted.empty() || !sameSample(trusted.back(), sorted[i])))
+      trusted.push_back(sorted[i]);
   }
   if (trusted.size() < 2)
     return std::nullopt;
