@@ -33,7 +33,7 @@ function(bpf_object NAME SOURCE)
   add_custom_command(
     OUTPUT ${skel}
     COMMAND ${CMAKE_COMMAND} -E make_directory ${out_dir}
-    COMMAND ${BPF_CLANG} -g -O2 -Wall -Werror -target bpf -mcpu=v3
+    COMMAND ${BPF_CLANG} -g -O2 -Wall $<$<BOOL:${MINEWATCH_WERROR}>:-Werror> -target bpf -mcpu=v3
             -D__TARGET_ARCH_${BPF_TARGET_ARCH}
             -I/usr/include/${BPF_MULTIARCH} ${include_flags}
             -c ${CMAKE_CURRENT_SOURCE_DIR}/${SOURCE} -o ${obj}

@@ -126,22 +126,40 @@ class Lab:
             time.sleep(0.1)
 
     def sensor_totals(self):
+        """(packets, bytes) the sensor counted as of the agent's last tick,
+        and that tick's number."""
         status = self.cli("status", "--json")
         counters = status["counters"]
         return (status["traffic"]["packets"] + counters["blocked_xdp"],
-                status["traffic"]["bytes"] + counters["blocked_xdp_bytes"])
+                status["traffic"]["bytes"] + counters["blocked_xdp_bytes"]), status["agent"]["ticks"]
+
+    def quiet_reading(self, timeout):
+        """The sensor's totals and the interface's counters, read so that both
+        count the same packets. The interface counts a packet at once; the
+        agent's totals include it only after a tick or two has drained it. So
+        a reading counts only when the interface was unchanged while the agent
+        ticked at least twice and its totals were unchanged too: then every
+        packet the interface counted had been drained, and none came after.
+        Rereads for at most `timeout` s; returns the last reading and whether
+        it was quiet."""
+        deadline = time.monotonic() + timeout
+        while True:
+            iface, (sensor, tick) = self.interface_stats(), self.sensor_totals()
+            while True:  # bounded: the agent ticks every 250 ms
+                time.sleep(0.1)
+                iface2, (sensor2, tick2) = self.interface_stats(), self.sensor_totals()
+                if iface2 != iface or tick2 >= tick + 2 or time.monotonic() > deadline:
+                    break
+            quiet = iface2 == iface and sensor2 == sensor and tick2 >= tick + 2
+            if quiet or time.monotonic() > deadline:
+                return sensor2, iface2, quiet
 
     def traffic(self):
         # Both sides' counts from here on: the interface's include whatever
         # crossed it before the sensor was attached.
-        deadline = time.monotonic() + 5
-        while True:  # a consistent pair, as in compared_counts()
-            before = self.sensor_totals()
-            self.base_interface = self.interface_stats()
-            self.base_sensor = self.sensor_totals()
-            if before == self.base_sensor or time.monotonic() > deadline:
-                break
-            time.sleep(0.25)
+        self.base_sensor, self.base_interface, quiet = self.quiet_reading(timeout=15)
+        if not quiet:
+            raise RuntimeError("the node's interface did not go quiet before the traffic started")
         self.base_counters = self.cli("status", "--json")["counters"]
         net, tmp, i = self.net, self.tmp, self.args.interval
         bc = ["python3", f"{HERE}/benign_clients.py"]
@@ -220,25 +238,17 @@ class Lab:
             time.sleep(0.25)
 
     def compared_counts(self):
-        """The sensor's totals and the interface's, read so that no packet
-        falls between the two readings: a late packet after settle() (a FIN
-        retransmit or a RST of a killed talker) would otherwise count on one
-        side only. Rereads until the sensor is unchanged across the interface
-        reading and both agree, for at most 10 s; returns the last reading."""
-        deadline = time.monotonic() + 10
-        while True:
-            before = self.sensor_totals()
-            stats = self.interface_stats()
-            after = self.sensor_totals()
-            sensor_packets, sensor_bytes = (a - b for a, b in zip(after, self.base_sensor))
-            delta = {d: {k: stats[d][k] - self.base_interface[d][k] for k in ("packets", "bytes")}
-                     for d in ("rx", "tx")}
-            wire_packets = delta["rx"]["packets"] + delta["tx"]["packets"]
-            wire_bytes = delta["rx"]["bytes"] + 14 * delta["rx"]["packets"] + delta["tx"]["bytes"]
-            agreed = (sensor_packets, sensor_bytes) == (wire_packets, wire_bytes)
-            if (before == after and agreed) or time.monotonic() > deadline:
-                return sensor_packets, sensor_bytes, wire_packets, wire_bytes, delta
-            time.sleep(0.25)
+        """The sensor's totals and the interface's since the baseline, from a
+        quiet reading (see quiet_reading): a late packet after settle() (a
+        FIN retransmit or a RST of a killed talker) is then counted on both
+        sides or on neither."""
+        sensor, stats, _ = self.quiet_reading(timeout=20)
+        sensor_packets, sensor_bytes = (a - b for a, b in zip(sensor, self.base_sensor))
+        delta = {d: {k: stats[d][k] - self.base_interface[d][k] for k in ("packets", "bytes")}
+                 for d in ("rx", "tx")}
+        wire_packets = delta["rx"]["packets"] + delta["tx"]["packets"]
+        wire_bytes = delta["rx"]["bytes"] + 14 * delta["rx"]["packets"] + delta["tx"]["bytes"]
+        return sensor_packets, sensor_bytes, wire_packets, wire_bytes, delta
 
     # -- reporting -------------------------------------------------------------
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-// The public captures of shared/pcaps, fed as the sensor would feed them:
+// The public captures of tests/data/pcaps, fed as the sensor would feed them:
 // per flow direction the first 4 payload packets, each cut to 256 bytes.
 #include "pcap_samples.hpp"
 #include "test_util.hpp"

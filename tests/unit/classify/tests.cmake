@@ -1,10 +1,9 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-# Payload classifier tests (label unit). The public captures live in the
-# shared folder beside the repository; the pcap test fails, not skips, when
-# they are missing.
+# Payload classifier tests (label unit). The public captures are in the
+# repository (tests/data/pcaps, with their sources and licences); the pcap
+# test fails, not skips, when they are missing.
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(CLASSIFY_TEST_PCAP REQUIRED IMPORTED_TARGET libpcap)
-set(MINEWATCH_PCAP_DIR "${CMAKE_SOURCE_DIR}/../shared/pcaps" CACHE PATH "Public mining captures for the classifier tests")
 
 set(_dir ${CMAKE_CURRENT_LIST_DIR})
 minewatch_boost_test(classify_tests unit
