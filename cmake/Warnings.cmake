@@ -8,5 +8,9 @@ option(MINEWATCH_WERROR "Treat compiler warnings as errors" OFF)
 function(minewatch_warnings TARGET)
   target_compile_options(${TARGET} PRIVATE -Wall -Wextra -Wshadow -Wnon-virtual-dtor
     -Wold-style-cast -Wcast-align -Wunused -Woverloaded-virtual -Wpedantic
-    -Wconversion -Wno-sign-conversion -Wdouble-promotion $<$<BOOL:${MINEWATCH_WERROR}>:-Werror>)
+    -Wconversion -Wno-sign-conversion -Wdouble-promotion $<$<BOOL:${MINEWATCH_WERROR}>:-Werror>
+    # libbpf's LIBBPF_OPTS() is a GNU statement expression around a compound
+    # literal: GCC lets it pass as a system header's macro, clang (the
+    # sanitizer and fuzz build) flags every use under -Wpedantic.
+    $<$<CXX_COMPILER_ID:Clang>:-Wno-gnu-statement-expression -Wno-c99-extensions>)
 endfunction()

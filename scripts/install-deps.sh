@@ -7,6 +7,8 @@ set -euo pipefail
 packages=(
   # toolchain
   build-essential cmake pkg-config clang llvm
+  # the sanitizer and fuzz build (ASan, UBSan, libFuzzer runtimes)
+  libclang-rt-dev
   # BPF
   libbpf-dev libxdp-dev xdp-tools bpftool linux-libc-dev
   # C++ libraries

@@ -107,6 +107,30 @@ BOOST_AUTO_TEST_CASE(whole_config_checks) {
   BOOST_TEST(refusal("- a\n- b\n") == "agent.yaml:1: expected a map of settings");
 }
 
+BOOST_AUTO_TEST_CASE(shapes_yaml_allows_but_a_config_must_not_have) {
+  struct Case {
+    const char *yaml, *refusal;
+  };
+  const Case cases[] = {
+      // YAML 1.1 octal: 0100 would silently be 64
+      {"agent:\n  max_flows: 0100\n", "agent.yaml:2: agent.max_flows: '0100' has a leading zero: write the "
+                                         "number in decimal (YAML would read it as octal)"},
+      {"agent:\n  tick_ms: 0x40\n", "agent.yaml:2: agent.tick_ms: '0x40' is not a whole number"},
+      {"agent:\n  tick_ms: +50\n", "agent.yaml:2: agent.tick_ms: '+50' is not a whole number"},
+      {"agent:\n  tick_ms: 99999999999999999999\n",
+       "agent.yaml:2: agent.tick_ms: '99999999999999999999' is too large"},
+      // a key that is itself a map or a list (yaml-cpp's own message had no file or line)
+      {"? [a, b]\n: 1\n", "agent.yaml:1: (key): a key must be a plain name"},
+      {"agent:\n  ? {x: 1}\n  : 2\n", "agent.yaml:2: agent: a key must be a plain name"},
+      // last-one-wins would hide the first value
+      {"agent:\n  tick_ms: 50\n  tick_ms: 60\n", "agent.yaml:3: agent.tick_ms: set twice (first on line 2)"},
+      {"tap: true\ntap: false\n", "agent.yaml:2: tap: set twice (first on line 1)"},
+  };
+  for (const auto &c : cases)
+    BOOST_TEST(refusal(c.yaml) == c.refusal, c.yaml);
+  BOOST_TEST(parseConfig("agent:\n  tick_ms: 50\n", "a").tick_ms == 50u);
+}
+
 BOOST_AUTO_TEST_CASE(missing_file_is_a_clear_error) {
   BOOST_CHECK_EXCEPTION(minewatch::config::loadConfig("/nonexistent/agent.yaml"), ConfigError,
                         [](const ConfigError &e) { return std::string(e.what()).find("cannot read") != std::string::npos; });

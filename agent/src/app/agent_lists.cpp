@@ -61,9 +61,11 @@ void Agent::applyFileAllows(const std::vector<lists::RuleLine> &lines, ListReloa
   std::map<std::string, rules::RuleTarget> wanted;
   for (const auto &line : lines)
     wanted.emplace(rules::toString(line.target), line.target);
-  for (const auto &[key, target] : file_allows_) {
-    bool in_config = std::any_of(config_.allowlist.begin(), config_.allowlist.end(),
-                                 [&](const std::string &text) { return rules::parseRuleTarget(text) == target; });
+  for (const auto &entry : file_allows_) {
+    const auto &[key, target] = entry;
+    bool in_config = std::any_of(config_.allowlist.begin(), config_.allowlist.end(), [&](const std::string &text) {
+      return rules::parseRuleTarget(text) == entry.second;
+    });
     if (!wanted.count(key) && !in_config && rules_.disallow(target))
       ++out.allows_removed;
   }

@@ -8,6 +8,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <charconv>
 #include <fstream>
 #include <functional>
 #include <limits>
@@ -33,17 +34,19 @@ struct Located {
     return node.Scalar();
   }
 
+  /// Decimal only: YAML 1.1 reads "0100" as octal 64 and "0x10" as 16, and
+  /// an operator who wrote either most likely meant something else, so a
+  /// leading zero is refused rather than guessed.
   template <typename T> T integer(T min, T max) const {
     auto text = scalar();
     long long value = 0;
-    std::size_t used = 0;
-    try {
-      value = std::stoll(text, &used, 0);
-    } catch (const std::exception &) {
-      used = 0;
-    }
-    if (used == 0 || used != text.size())
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value, 10);
+    if (text.empty() || end != text.data() + text.size() || ec == std::errc::invalid_argument)
       fail("'" + text + "' is not a whole number");
+    if (ec == std::errc::result_out_of_range)
+      fail("'" + text + "' is too large");
+    if (text.size() > 1 && (text[0] == '0' || (text[0] == '-' && text[1] == '0')))
+      fail("'" + text + "' has a leading zero: write the number in decimal (YAML would read it as octal)");
     if (value < static_cast<long long>(min) || value > static_cast<long long>(max))
       fail(std::to_string(value) + " is out of range " + std::to_string(min) + "-" + std::to_string(max));
     return static_cast<T>(value);
@@ -197,8 +200,17 @@ const std::map<std::string, Setter> &setters() {
 }
 
 void apply(const std::string &origin, const YAML::Node &map, const std::string &prefix, AgentConfig &config) {
+  // yaml-cpp keeps a repeated key and lets the last one win: two values
+  // for one setting is a mistake to show, not a choice to make silently.
+  std::map<std::string, int> seen; // key -> line (1-based)
   for (const auto &entry : map) {
-    auto name = entry.first.as<std::string>();
+    if (!entry.first.IsScalar())
+      Located{origin, prefix.empty() ? "(key)" : prefix, entry.first}.fail("a key must be a plain name");
+    auto name = entry.first.Scalar();
+    auto line = entry.first.Mark().line + 1;
+    if (auto [it, fresh] = seen.emplace(name, line); !fresh)
+      Located{origin, prefix.empty() ? name : prefix + "." + name, entry.first}.fail(
+          "set twice (first on line " + std::to_string(it->second) + ")");
     auto key = prefix.empty() ? name : prefix + "." + name;
     const auto &table = setters();
     if (auto it = table.find(key); it != table.end()) {
@@ -239,7 +251,11 @@ AgentConfig parseConfig(const std::string &yaml, const std::string &origin) {
     return config; // an empty file means all defaults
   if (!root.IsMap())
     throw ConfigError(origin + ":" + std::to_string(root.Mark().line + 1) + ": expected a map of settings");
-  apply(origin, root, "", config);
+  try {
+    apply(origin, root, "", config);
+  } catch (const YAML::Exception &e) { // a shape no setter foresaw: still located
+    throw ConfigError(origin + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
   validateWhole(origin, config);
   return config;
 }
