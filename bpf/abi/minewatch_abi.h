@@ -110,6 +110,11 @@ enum minewatch_flow_flags {
 	MINEWATCH_FLOW_INITIATOR_FROM_SYN = 0x1,
 	/* flow holds non-first fragments accounted by address pair */
 	MINEWATCH_FLOW_FRAGMENTS = 0x2,
+	/* the packet that named the initiator left through the egress hook:
+	 * this host (or a pod behind it) opened the flow, so the other side is
+	 * the remote server. Auto-block acts only on such flows; a flow opened
+	 * from outside would let anyone make the agent block its own node. */
+	MINEWATCH_FLOW_OPENED_OUTBOUND = 0x4,
 };
 
 struct minewatch_flow_value {

@@ -88,9 +88,12 @@ static __always_inline int is_syn_only(const struct packet *pkt)
 	       (pkt->tcp_flags & (MINEWATCH_TCP_SYN | MINEWATCH_TCP_ACK)) == MINEWATCH_TCP_SYN;
 }
 
-/* map: minewatch_flows4 or minewatch_flows, with the matching key. */
+/* map: minewatch_flows4 or minewatch_flows, with the matching key.
+ * outbound: the packet is leaving through the egress hook (a constant per
+ * program: the branch folds away). */
 static __always_inline struct minewatch_flow_value *
-create_flow(void *map, const void *key, enum minewatch_direction dir, const struct packet *pkt)
+create_flow(void *map, const void *key, enum minewatch_direction dir, const struct packet *pkt,
+	    int outbound)
 {
 	__u32 zero = 0;
 	struct minewatch_scratch *scratch = bpf_map_lookup_elem(&minewatch_scratch, &zero);
@@ -100,7 +103,8 @@ create_flow(void *map, const void *key, enum minewatch_direction dir, const stru
 	if (!scratch)
 		return NULL;
 	scratch->zero_flow.initiator = dir;
-	scratch->zero_flow.flags = is_syn_only(pkt) ? MINEWATCH_FLOW_INITIATOR_FROM_SYN : 0;
+	scratch->zero_flow.flags = (is_syn_only(pkt) ? MINEWATCH_FLOW_INITIATOR_FROM_SYN : 0) |
+				   (outbound ? MINEWATCH_FLOW_OPENED_OUTBOUND : 0);
 	if (pkt->non_first_fragment)
 		scratch->zero_flow.flags |= MINEWATCH_FLOW_FRAGMENTS;
 	/* NOEXIST: another CPU may have created it meanwhile; that is not an error */
@@ -120,7 +124,7 @@ create_flow(void *map, const void *key, enum minewatch_direction dir, const stru
 static __always_inline int account_packet(struct minewatch_flow_value *flow,
 					  enum minewatch_direction dir,
 					  const struct packet *pkt, __u32 frames, __u64 wire_len,
-					  __u64 now)
+					  __u64 now, int outbound)
 {
 	struct minewatch_dir_stats *d = &flow->dir[dir & 1];
 	__u32 drain_gen = minewatch_globals.drain_gen;
@@ -155,7 +159,14 @@ static __always_inline int account_packet(struct minewatch_flow_value *flow,
 	/* The first packet seen may be mid-flow; a bare SYN names the opener. */
 	if (is_syn_only(pkt) && !(flow->flags & MINEWATCH_FLOW_INITIATOR_FROM_SYN)) {
 		flow->initiator = dir;
-		__sync_fetch_and_or(&flow->flags, MINEWATCH_FLOW_INITIATOR_FROM_SYN);
+		/* the SYN's hook, not the first packet's, says who opened it */
+		if (outbound) {
+			__sync_fetch_and_or(&flow->flags, MINEWATCH_FLOW_INITIATOR_FROM_SYN |
+							  MINEWATCH_FLOW_OPENED_OUTBOUND);
+		} else {
+			__sync_fetch_and_and(&flow->flags, ~(__u32)MINEWATCH_FLOW_OPENED_OUTBOUND);
+			__sync_fetch_and_or(&flow->flags, MINEWATCH_FLOW_INITIATOR_FROM_SYN);
+		}
 	}
 	return restamped;
 }

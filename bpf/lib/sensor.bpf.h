@@ -61,6 +61,7 @@ static __always_inline enum sensor_verdict sensor_process(void *ctx, void *data,
 	enum minewatch_direction dir;
 	__u64 now, gen;
 	int rc;
+	const int outbound = hook == MINEWATCH_HOOK_TC; /* egress */
 
 	struct frame_len len = {
 		.ctx = ctx,
@@ -125,10 +126,10 @@ static __always_inline enum sensor_verdict sensor_process(void *ctx, void *data,
 			count(MINEWATCH_STAT_BLOCK_EXPIRED);
 		}
 		if (!flow && v4) {
-			flow = create_flow(&minewatch_flows4, &key4, dir, &pkt);
+			flow = create_flow(&minewatch_flows4, &key4, dir, &pkt, outbound);
 			asm volatile("%0 = 4" : "=r"(lane)); /* as at the lookup */
 		} else if (!flow) {
-			flow = create_flow(&minewatch_flows, &key, dir, &pkt);
+			flow = create_flow(&minewatch_flows, &key, dir, &pkt, outbound);
 			asm volatile("%0 = 6" : "=r"(lane));
 		}
 		if (!flow)
@@ -140,9 +141,10 @@ static __always_inline enum sensor_verdict sensor_process(void *ctx, void *data,
 
 	if (gso_segs > 1)
 		restamped = account_packet(flow, dir, &pkt, gso_segs,
-					   pkt.frame_len + (__u64)(gso_segs - 1) * pkt.payload_off, now);
+					   pkt.frame_len + (__u64)(gso_segs - 1) * pkt.payload_off, now,
+					   outbound);
 	else
-		restamped = account_packet(flow, dir, &pkt, 1, pkt.frame_len, now);
+		restamped = account_packet(flow, dir, &pkt, 1, pkt.frame_len, now, outbound);
 	if (restamped)
 		report_dirty(&pkt, v4 ? NULL : &key);
 	maybe_sample(ctx, hook, flow, dir, &pkt, now);

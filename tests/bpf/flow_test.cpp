@@ -6,6 +6,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <cstring>
+#include <vector>
 
 using namespace minewatch::test;
 using namespace minewatch::test::tcp_flags;
@@ -88,6 +89,43 @@ BOOST_AUTO_TEST_CASE(a_later_bare_syn_names_the_initiator) {
   f = h.flow(kPool, 3333, kClient, 40000, IPPROTO_TCP);
   BOOST_TEST(f->value.initiator == (f->dir ^ 1));
   BOOST_TEST((f->value.flags & MINEWATCH_FLOW_INITIATOR_FROM_SYN) != 0u);
+}
+
+// Who opened a flow, by the hook its naming packet crossed: auto-block acts
+// only on flows this host opened (egress), never on one a remote host
+// opened towards it (ingress), whatever that host sends.
+BOOST_AUTO_TEST_CASE(the_hook_of_the_opening_packet_says_whether_this_host_opened_the_flow) {
+  struct Step {
+    bool egress;
+    std::uint8_t flags;
+  };
+  struct Case {
+    const char *what;
+    std::vector<Step> steps;
+    bool outbound;
+  };
+  const Case cases[] = {
+      {"our SYN out, the pool's SYN-ACK in", {{true, kSyn}, {false, kSyn | kAck}}, true},
+      {"a remote SYN in, our SYN-ACK out", {{false, kSyn}, {true, kSyn | kAck}}, false},
+      {"mid-flow, first seen going out", {{true, kAck}}, true},
+      {"mid-flow, first seen coming in", {{false, kAck}}, false},
+      {"first seen coming in, then our bare SYN names us", {{false, kAck}, {true, kSyn}}, true},
+      {"first seen going out, then a remote bare SYN names it", {{true, kAck}, {false, kSyn}}, false},
+  };
+  for (const auto &c : cases) {
+    SensorHarness h;
+    std::uint64_t t = kT0;
+    for (const auto &step : c.steps) {
+      // The same two endpoints every time: the client port on our side.
+      if (step.egress)
+        h.runTc(tcpToPool(step.flags), t += kMs);
+      else
+        h.runXdp(tcpFromPool(step.flags), t += kMs);
+    }
+    auto f = h.flow(kClient, 40000, kPool, 3333, IPPROTO_TCP);
+    BOOST_REQUIRE_MESSAGE(f, c.what);
+    BOOST_TEST(((f->value.flags & MINEWATCH_FLOW_OPENED_OUTBOUND) != 0) == c.outbound, c.what);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(payload_size_histogram_buckets) {

@@ -210,3 +210,49 @@ BOOST_AUTO_TEST_CASE(ingress_on_tc_counts_and_drops_without_xdp) {
   BOOST_TEST(filters("egress").find("minewatch") == std::string::npos, filters("egress"));
   BOOST_TEST(link().find("xdp") == std::string::npos);
 }
+
+// Remote self-block: a host that connects to a service on the node and
+// speaks a miner's login, or sends one (spoofable) UDP datagram with it, is
+// detected, but auto-block must never block the node's own endpoint.
+BOOST_AUTO_TEST_CASE(a_remote_sender_never_makes_the_agent_block_its_own_node) {
+  VethLab lab;
+  auto tag = std::to_string(::getpid()) + "-in";
+  auto pins = "/sys/fs/bpf/minewatch-test-" + tag;
+  auto socket = "/tmp/minewatch-test-" + tag + ".sock";
+  auto events = "/tmp/minewatch-test-" + tag + "-events.jsonl";
+  auto config = "/tmp/minewatch-test-" + tag + ".yaml";
+  RemovedAtEnd cleanup{{pins, socket, events, config}};
+  std::ofstream(config) << "pin_root: " << pins << "\nsocket: " << socket << "\nevents: " << events
+                        << "\nagent:\n  tick_ms: 100\nactions:\n  autoblock: on\n  block_ttl_s: 600\n";
+  // A "pool" on the node itself: a service a remote client logs in to.
+  ChildProcess service({"ip", "netns", "exec", lab.node, "python3", kLab + "/stratum_pool.py", "--listen",
+                        VethLab::kNodeAddr, "--port", "3333", "--job-interval", "0.5"});
+  BOOST_REQUIRE(waitFor([&] { return sh(lab.in(lab.node) + "ss -Hltn sport = :3333").find("LISTEN") != std::string::npos; }, 10s));
+  AgentRun agent(lab, config, socket);
+
+  auto login = std::string(R"({"id":1,"jsonrpc":"2.0","method":"login","params":{"login":"x","pass":"x","agent":"XMRig/6.16.0"}})");
+  BOOST_TEST(std::system((lab.in(lab.peer) + "python3 " + kLab + "/fake_miner.py " + VethLab::kNodeAddr +
+                          " 3333 --submits 2 --interval 0.2 --timeout 2 >/dev/null 2>&1")
+                             .c_str()) == 0);
+  BOOST_TEST(std::system((lab.in(lab.peer) + "sh -c \"printf '%s\\n' '" + login + "' | socat -u - UDP-SENDTO:" +
+                          VethLab::kNodeAddr + ":4444\" >/dev/null 2>&1")
+                             .c_str()) == 0);
+
+  // Both are seen as mining: the signature is right, only the block is not.
+  auto mining_from_peer = [&] {
+    std::size_t n = 0;
+    for (const auto &d : agent.ask({{"cmd", "detections"}}))
+      n += d["verdict"] == "mining" && d["flow"]["src"] == VethLab::kPeerAddr;
+    return n;
+  };
+  BOOST_TEST(waitFor([&] { return mining_from_peer() >= 1; }, 10s),
+             "no detection of the inbound login: " << agent.ask({{"cmd", "detections"}}).dump());
+  for (const auto &d : agent.ask({{"cmd", "detections"}}))
+    BOOST_TEST(d["action"] != "blocked", d.dump());
+  BOOST_TEST(agent.ask({{"cmd", "block_list"}}).empty(), agent.ask({{"cmd", "block_list"}}).dump());
+  BOOST_TEST(agent.counter("blocked_xdp") == 0u);
+  BOOST_TEST(readFile(events).find(R"("event":"block_skipped")") != std::string::npos, readFile(events));
+  // The node still answers the peer.
+  BOOST_TEST(std::system((lab.in(lab.peer) + "ping -c 1 -W 2 -q " + VethLab::kNodeAddr + " >/dev/null 2>&1").c_str()) ==
+             0);
+}

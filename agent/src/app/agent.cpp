@@ -3,10 +3,12 @@
 // what changed, act on verdicts. Queries live in agent_queries.cpp.
 #include "app/agent.hpp"
 
+#include "app/autoblock_guard.hpp"
 #include "app/flow_value.hpp"
 #include "app/json_views.hpp"
 #include "detect/flow_features.hpp"
 #include "lists/watched_files.hpp"
+#include "net/local_addresses.hpp"
 
 #include <bpf/bpf.h>
 #include <fmt/format.h>
@@ -74,11 +76,11 @@ void Agent::evaluate(const minewatch_flow_key &key, const minewatch_flow_value &
   notes.assessment = std::move(assessment);
   if (notes.assessment.verdict != detect::Verdict::Clean &&
       (!notes.reported || notes.assessment.verdict > before))
-    report(key, roles, features, notes, now_ns);
+    report(key, value, roles, features, notes, now_ns);
 }
 
-void Agent::report(const minewatch_flow_key &key, const FlowRoles &roles, const detect::FlowFeatures &features,
-                   FlowNotes &notes, std::uint64_t now_ns) {
+void Agent::report(const minewatch_flow_key &key, const minewatch_flow_value &value, const FlowRoles &roles,
+                   const detect::FlowFeatures &features, FlowNotes &notes, std::uint64_t now_ns) {
   Detection d;
   d.key = key;
   d.id = flowId(key);
@@ -89,7 +91,8 @@ void Agent::report(const minewatch_flow_key &key, const FlowRoles &roles, const 
   d.detected_at_wall_ns = time_base_.toWall(now_ns);
   d.server_name = notes.server_name;
   d.features = features;
-  d.action = notes.assessment.verdict == detect::Verdict::Mining ? act(roles, notes.assessment, now_ns) : "alert";
+  d.action =
+      notes.assessment.verdict == detect::Verdict::Mining ? act(d.id, roles, value, notes.assessment, now_ns) : "alert";
   notes.reported = true;
   ++counters_.detections;
   std::set<std::string> detectors;
@@ -103,19 +106,20 @@ void Agent::report(const minewatch_flow_key &key, const FlowRoles &roles, const 
   events_.write(event);
 }
 
-std::string Agent::act(const FlowRoles &roles, const detect::Assessment &assessment, std::uint64_t now_ns) {
+std::string Agent::act(const std::string &flow_id, const FlowRoles &roles, const minewatch_flow_value &value,
+                       const detect::Assessment &assessment, std::uint64_t now_ns) {
   if (rules_.isAllowed(roles.server.address, roles.server.port, roles.proto))
     return "allowlisted";
-  if (info_.tap)
+  if (info_.tap || config_.autoblock == config::AutoBlockMode::Off)
     return "alert";
-  switch (config_.autoblock) {
-  case config::AutoBlockMode::Off:
+  bool live = info_.xdp_mode != "replay";
+  if (auto refusal = autoBlockRefusal(roles, value, live ? PacketSource::Live : PacketSource::Capture,
+                                      live ? net::localAddresses() : std::set<net::Address>{})) {
+    events_.write({{"event", "block_skipped"}, {"flow", flow_id}, {"why", *refusal}});
     return "alert";
-  case config::AutoBlockMode::DryRun:
-    return "would-block";
-  case config::AutoBlockMode::On:
-    break;
   }
+  if (config_.autoblock == config::AutoBlockMode::DryRun)
+    return "would-block";
   rules::RuleTarget target = rules::EndpointTarget{roles.server.address, roles.server.port, roles.proto};
   std::string reason = assessment.evidence.empty() ? "mining" : assessment.evidence.front().reason;
   if (auto refused = rules_.block(target, std::uint64_t{config_.block_ttl_s} * kNsPerSec, now_ns, util::wallNowNs(),

@@ -141,9 +141,10 @@ private:
   void onDirty(std::span<const std::byte> record);
   void evaluate(const minewatch_flow_key &key, const minewatch_flow_value &value, FlowRecord &record,
                 std::uint64_t now_ns);
-  void report(const minewatch_flow_key &key, const FlowRoles &roles, const detect::FlowFeatures &features,
-              FlowNotes &notes, std::uint64_t now_ns);
-  std::string act(const FlowRoles &roles, const detect::Assessment &assessment, std::uint64_t now_ns);
+  void report(const minewatch_flow_key &key, const minewatch_flow_value &value, const FlowRoles &roles,
+              const detect::FlowFeatures &features, FlowNotes &notes, std::uint64_t now_ns);
+  std::string act(const std::string &flow_id, const FlowRoles &roles, const minewatch_flow_value &value,
+                  const detect::Assessment &assessment, std::uint64_t now_ns);
   void deleteFlows(const std::vector<minewatch_flow_key> &keys);
   void expireRules(std::uint64_t now_ns);
   void applyFileAllows(const std::vector<lists::RuleLine> &lines, ListReload &out);
