@@ -39,7 +39,10 @@ std::pair<std::string, std::string> fromDetection(const GlobalOptions &o, const 
     auto address = f["dst"].get<std::string>();
     auto endpoint = fmt::format("{}:{}/{}", address.find(':') != std::string::npos ? "[" + address + "]" : address,
                                 f["dport"].get<int>(), proto);
-    auto target = rules::parseRuleTarget(endpoint);
+    std::string why;
+    auto target = rules::parseRuleTarget(endpoint, &why);
+    if (!target) // never a patch for something else than the flow's server
+      throw UsageError(fmt::format("flow {}'s server {} cannot be written as a rule: {}", flow, endpoint, why));
     std::string first_reason = d["reasons"].empty() ? "" : d["reasons"][0].get<std::string>();
     return {rules::toString(*target),
             fmt::format("{} {:.2f} on {} at {}: {}", d.value("verdict", ""), d.value("confidence", 0.0), hostName(),

@@ -21,9 +21,9 @@ struct RuleArgs {
 };
 
 /// Checks the target here so a typo gets its answer without an agent.
-std::string checkedTarget(const std::string &text) {
+std::string checkedTarget(const std::string &text, bool everything) {
   std::string why;
-  if (!rules::parseRuleTarget(text, &why))
+  if (!rules::parseRuleTarget(text, &why, everything))
     throw UsageError(why);
   return text;
 }
@@ -50,7 +50,7 @@ void setupKind(CLI::App &app, const GlobalOptions &o, const std::string &kind) {
   if (block)
     add->add_option("--ttl", args->ttl, "expire after this long: 90s, 15m, 1h, 2d (default: never)");
   add->callback([&o, args, kind, block] {
-    json req = {{"cmd", kind + "_add"}, {"target", checkedTarget(args->target)}};
+    json req = {{"cmd", kind + "_add"}, {"target", checkedTarget(args->target, false)}};
     if (block && !args->ttl.empty()) {
       std::string why;
       auto ttl = parseDuration(args->ttl, &why);
@@ -68,7 +68,7 @@ void setupKind(CLI::App &app, const GlobalOptions &o, const std::string &kind) {
   auto *del = group->add_subcommand("del", fmt::format("remove a {} rule\n  example: minewatch {} del 198.51.100.7:3333", kind, kind));
   del->add_option("TARGET", args->target, "the rule's target, as `list` shows it")->required();
   del->callback([&o, args, kind] {
-    auto data = control::request(o.socket, {{"cmd", kind + "_del"}, {"target", checkedTarget(args->target)}});
+    auto data = control::request(o.socket, {{"cmd", kind + "_del"}, {"target", checkedTarget(args->target, true)}});
     say(o, data, fmt::format("{} rule removed: {}", kind, data["removed"].get<std::string>()));
   });
 

@@ -227,7 +227,7 @@ BOOST_AUTO_TEST_CASE(bad_input_gets_one_line_and_a_status) {
   checkRefusal(cli("explain 000000000000"), 1, "unknown flow '000000000000'");
   checkRefusal(cli("block add 10.0.0.0/33"), 2, "prefix length '33' must be 0-32");
   checkRefusal(cli("block add 10.0.0.1/8"), 2, "host bits set");
-  checkRefusal(cli("block add 198.51.100.7:70000"), 2, "port '70000' must be 1-65535");
+  checkRefusal(cli("block add 198.51.100.7:70000"), 2, "port '70000' must be 0-65535");
   checkRefusal(cli("block add 198.51.100.7:3333/sctp"), 2, "must be tcp or udp");
   checkRefusal(cli("block add 198.51.100.7:3333 --ttl soon"), 2, "duration 'soon'");
   checkRefusal(cli("block del 198.51.100.8:1"), 1, "no block rule for 198.51.100.8:1/tcp");

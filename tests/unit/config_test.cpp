@@ -94,7 +94,7 @@ BOOST_AUTO_TEST_CASE(bad_rules_are_located_to_their_own_line) {
   auto why = refusal("actions:\n  allowlist:\n    - 10.0.0.0/8\n    - 10.0.0.1/8\n");
   BOOST_TEST(why.find("agent.yaml:4: actions.allowlist:") == 0u);
   BOOST_TEST(why.find("host bits") != std::string::npos);
-  BOOST_TEST(refusal("actions:\n  blocklist: [198.51.100.7:70000]\n").find("port '70000' must be 1-65535") !=
+  BOOST_TEST(refusal("actions:\n  blocklist: [198.51.100.7:70000]\n").find("port '70000' must be 0-65535") !=
              std::string::npos);
   BOOST_TEST(refusal("intel:\n  ports: [0]\n") == "agent.yaml:2: intel.ports: 0 is out of range 1-65535");
 }

@@ -50,9 +50,13 @@ BOOST_AUTO_TEST_CASE(forms_and_round_trips) {
 BOOST_AUTO_TEST_CASE(bad_targets_say_why) {
   struct {
     const char *text, *why;
-  } cases[] = {{"198.51.100.7:70000", "port '70000' must be 1-65535"},
-               {"198.51.100.7:0", "port '0' must be 1-65535"},
-               {"198.51.100.7:33x", "port '33x' must be 1-65535"},
+  } cases[] = {{"198.51.100.7:70000", "port '70000' must be 0-65535"},
+               {"198.51.100.7:65536", "port '65536' must be 0-65535"},
+               {"198.51.100.7:33x", "port '33x' must be 0-65535"},
+               {"0.0.0.0/0", "covers every IPv4 address"},
+               {"::/0", "covers every IPv4 address"},
+               {"::/1", "covers every IPv4 address"},
+               {"::ffff:0:0/96", "prefix length '96' must be 0-32"}, // v4-mapped is IPv4
                {"198.51.100.7:3333/sctp", "protocol 'sctp' must be tcp or udp"},
                {"198.51.100.0/33", "prefix length '33' must be 0-32"},
                {"300.1.1.1/8", "'300.1.1.1' is not an IPv4 or IPv6 address"},
@@ -68,6 +72,28 @@ BOOST_AUTO_TEST_CASE(bad_targets_say_why) {
   }
 }
 
+// Every rule the agent can make must be one an operator can name: an
+// auto-block of a flow to port 0 made ADDR:0/tcp, which could not be deleted.
+// A rule over all of IPv4 parses only when the operator says so.
+BOOST_AUTO_TEST_CASE(port_zero_is_a_port_and_everything_must_be_asked_for) {
+  BOOST_TEST(rules::toString(target("198.51.100.7:0")) == "198.51.100.7:0/tcp");
+  BOOST_TEST(rules::toString(target("[2001:db8::7]:0/udp")) == "[2001:db8::7]:0/udp");
+  struct {
+    const char *text;
+    bool all_of_ipv4;
+  } cases[] = {{"0.0.0.0/0", true},     {"::/0", true},           {"::/80", true},  {"::/96", false},
+               {"0.0.0.0/1", false},    {"128.0.0.0/1", false},   {"2000::/3", false}, {"::/97", false},
+               {"198.51.100.0/24", false}, {"198.51.100.7:3333", false}};
+  for (auto c : cases) {
+    BOOST_TEST_CONTEXT(c.text) {
+      auto t = parseRuleTarget(c.text, nullptr, true);
+      BOOST_REQUIRE(t);
+      BOOST_TEST(rules::coversAllOfIpv4(*t) == c.all_of_ipv4);
+      BOOST_TEST(parseRuleTarget(c.text).has_value() == !c.all_of_ipv4);
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(covers_and_overlaps) {
   auto pool = net::Address::parse("198.51.100.7").value();
   BOOST_TEST(rules::covers(target("198.51.100.0/24"), pool, 1, 6));
@@ -79,7 +105,7 @@ BOOST_AUTO_TEST_CASE(covers_and_overlaps) {
   BOOST_TEST(!rules::overlaps(target("198.51.100.0/24"), target("198.51.101.0/24")));
   BOOST_TEST(rules::overlaps(target("198.51.100.0/24"), target("198.51.100.7:3333")));
   BOOST_TEST(!rules::overlaps(target("198.51.100.7:3333"), target("198.51.100.7:3334")));
-  BOOST_TEST(rules::overlaps(target("0.0.0.0/0"), target("203.0.113.9:1/udp")));
+  BOOST_TEST(rules::overlaps(*parseRuleTarget("0.0.0.0/0", nullptr, true), target("203.0.113.9:1/udp")));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -118,10 +118,12 @@ public:
   nlohmann::json flows(std::size_t top, const std::string &sort, std::uint64_t now_ns) const;
   nlohmann::json detections() const;
   nlohmann::json explain(const std::string &flow) const; // throws std::invalid_argument on unknown
-  nlohmann::json blockAdd(const std::string &target, std::uint64_t ttl_s, std::uint64_t now_ns);
+  /// `everything`: a rule covering all of IPv4 is meant (see parseRuleTarget).
+  nlohmann::json blockAdd(const std::string &target, std::uint64_t ttl_s, std::uint64_t now_ns,
+                          bool everything = false);
   nlohmann::json blockDel(const std::string &target);
   nlohmann::json blockList(std::uint64_t now_ns) const;
-  nlohmann::json allowAdd(const std::string &target);
+  nlohmann::json allowAdd(const std::string &target, bool everything = false);
   nlohmann::json allowDel(const std::string &target);
   nlohmann::json allowList() const;
 

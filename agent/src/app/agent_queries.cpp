@@ -14,9 +14,11 @@ namespace minewatch::app {
 namespace {
 constexpr std::uint64_t kNsPerSec = 1'000'000'000ull;
 
-rules::RuleTarget parseTarget(const std::string &text) {
+/// `everything`: the operator said a rule covering all of IPv4 is meant.
+/// Deleting one never needs it: whatever exists must be removable.
+rules::RuleTarget parseTarget(const std::string &text, bool everything) {
   std::string why;
-  auto target = rules::parseRuleTarget(text, &why);
+  auto target = rules::parseRuleTarget(text, &why, everything);
   if (!target)
     throw std::invalid_argument(why);
   return *target;
@@ -187,8 +189,8 @@ nlohmann::json Agent::explain(const std::string &flow) const {
   return out;
 }
 
-nlohmann::json Agent::blockAdd(const std::string &text, std::uint64_t ttl_s, std::uint64_t now_ns) {
-  auto target = parseTarget(text);
+nlohmann::json Agent::blockAdd(const std::string &text, std::uint64_t ttl_s, std::uint64_t now_ns, bool everything) {
+  auto target = parseTarget(text, everything);
   if (auto refused = rules_.block(target, ttl_s * kNsPerSec, now_ns, util::wallNowNs(), "manual", "added by an operator"))
     throw std::invalid_argument(*refused);
   ++counters_.blocks_added;
@@ -197,7 +199,7 @@ nlohmann::json Agent::blockAdd(const std::string &text, std::uint64_t ttl_s, std
 }
 
 nlohmann::json Agent::blockDel(const std::string &text) {
-  auto target = parseTarget(text);
+  auto target = parseTarget(text, true);
   if (!rules_.unblock(target))
     throw std::invalid_argument("no block rule for " + rules::toString(target));
   events_.write({{"event", "block_removed"}, {"target", rules::toString(target)}});
@@ -211,8 +213,8 @@ nlohmann::json Agent::blockList(std::uint64_t now_ns) const {
   return out;
 }
 
-nlohmann::json Agent::allowAdd(const std::string &text) {
-  auto target = parseTarget(text);
+nlohmann::json Agent::allowAdd(const std::string &text, bool everything) {
+  auto target = parseTarget(text, everything);
   auto lifted = rules_.allow(target);
   nlohmann::json removed = nlohmann::json::array();
   for (const auto &rule : lifted)
@@ -222,7 +224,7 @@ nlohmann::json Agent::allowAdd(const std::string &text) {
 }
 
 nlohmann::json Agent::allowDel(const std::string &text) {
-  auto target = parseTarget(text);
+  auto target = parseTarget(text, true);
   if (!rules_.disallow(target))
     throw std::invalid_argument("no allow rule for " + rules::toString(target));
   return {{"removed", rules::toString(target)}};

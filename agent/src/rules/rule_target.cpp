@@ -17,14 +17,14 @@ std::optional<RuleTarget> fail(std::string *error, std::string why) {
 bool parsePort(std::string_view digits, std::uint16_t &port) {
   unsigned value = 0;
   auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-  if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() || value == 0 || value > 65535)
+  if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() || value > 65535)
     return false;
   port = static_cast<std::uint16_t>(value);
   return true;
 }
 } // namespace
 
-std::optional<RuleTarget> parseRuleTarget(std::string_view text, std::string *error) {
+std::optional<RuleTarget> parseRuleTarget(std::string_view text, std::string *error, bool everything) {
   if (text.empty())
     return fail(error, "empty rule: expected CIDR or ADDR:PORT[/tcp|udp]");
   std::string_view host, rest;
@@ -42,6 +42,10 @@ std::optional<RuleTarget> parseRuleTarget(std::string_view text, std::string *er
       auto cidr = net::Cidr::parse(text, &why);
       if (!cidr)
         return fail(error, why);
+      if (!everything && coversAllOfIpv4(RuleTarget{*cidr}))
+        return fail(error, "'" + std::string(text) +
+                               "' covers every IPv4 address (IPv4 is ::ffff:0:0/96 here): it would cut this node "
+                               "off; say --everything to mean it");
       return RuleTarget{*cidr};
     }
     host = text.substr(0, colon);
@@ -53,7 +57,7 @@ std::optional<RuleTarget> parseRuleTarget(std::string_view text, std::string *er
   EndpointTarget target{*address, 0, IPPROTO_TCP};
   auto slash = rest.find('/');
   if (!parsePort(rest.substr(0, slash), target.port))
-    return fail(error, "port '" + std::string(rest.substr(0, slash)) + "' must be 1-65535");
+    return fail(error, "port '" + std::string(rest.substr(0, slash)) + "' must be 0-65535");
   if (slash != std::string_view::npos) {
     auto proto = rest.substr(slash + 1);
     if (proto == "tcp")
@@ -64,6 +68,15 @@ std::optional<RuleTarget> parseRuleTarget(std::string_view text, std::string *er
       return fail(error, "protocol '" + std::string(proto) + "' must be tcp or udp");
   }
   return RuleTarget{target};
+}
+
+bool coversAllOfIpv4(const RuleTarget &target) {
+  const auto *cidr = std::get_if<net::Cidr>(&target);
+  constexpr unsigned kV4MappedBits = 96;
+  if (!cidr || cidr->prefix_len > kV4MappedBits)
+    return false;
+  // The prefix holds ::ffff:0.0.0.0/96 when its bits match that address's.
+  return covers(target, net::Address::fromV4(0), 0, 0);
 }
 
 std::string toString(const RuleTarget &target) {

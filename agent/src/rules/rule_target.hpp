@@ -26,8 +26,19 @@ using RuleTarget = std::variant<net::Cidr, EndpointTarget>;
 ///   CIDR                   198.51.100.0/24, 2001:db8::/32, 198.51.100.7
 ///   ADDR:PORT[/proto]      198.51.100.7:3333, 198.51.100.7:3333/udp
 ///   [ADDR6]:PORT[/proto]   [2001:db8::7]:443/tcp
-/// proto is tcp (default) or udp. On failure returns nullopt and says why.
-std::optional<RuleTarget> parseRuleTarget(std::string_view text, std::string *error = nullptr);
+/// proto is tcp (default) or udp; PORT is 0-65535 (port 0 is a packet's
+/// port like any other, and every rule the agent can make must be one an
+/// operator can name to delete). On failure returns nullopt and says why.
+///
+/// A prefix that covers every IPv4 address (0.0.0.0/0, and every IPv6 prefix
+/// that holds ::ffff:0:0/96 where IPv4 lives here, ::/0 among them) would
+/// cut the node off: it is refused unless `everything` says the operator
+/// means it (the CLI's --everything; never from files or the config).
+std::optional<RuleTarget> parseRuleTarget(std::string_view text, std::string *error = nullptr,
+                                          bool everything = false);
+
+/// Whether a target covers every IPv4 address (see parseRuleTarget).
+bool coversAllOfIpv4(const RuleTarget &target);
 
 /// The canonical text of a target (parseRuleTarget(toString(t)) == t).
 std::string toString(const RuleTarget &target);
