@@ -70,6 +70,12 @@ std::string gapBucketLabel(unsigned b) {
 std::string renderStatus(const json &s, const Style &style) {
   std::string out;
   for (const auto &i : s["interfaces"]) {
+    // agents before `attached` existed reported only while attached
+    if (!i.value("attached", true)) {
+      out += fmt::format("{} {}: {}: {}\n", style.bold("minewatch"), i["name"].get<std::string>(),
+                         style.bold("detached"), i.value("detached_reason", std::string()));
+      continue;
+    }
     // agents before ingress_hook existed were all XDP
     bool tc_ingress = i.value("ingress_hook", std::string("xdp")) == "tc";
     auto ingress = tc_ingress ? fmt::format("TC ingress (prog {})", u64(i, "tc_ingress_prog_id"))

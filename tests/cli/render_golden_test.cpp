@@ -50,6 +50,17 @@ BOOST_AUTO_TEST_CASE(status_table_with_ingress_on_tc) {
   BOOST_TEST(first.find("TC ingress (prog 88), TC egress") != std::string::npos, first);
   BOOST_TEST(first.find("XDP") == std::string::npos, first);
 }
+BOOST_AUTO_TEST_CASE(status_table_while_detached) {
+  auto status = fixture("status");
+  for (auto &i : status["interfaces"]) {
+    i["attached"] = false;
+    i["detached_reason"] = "no interface named eth0 any more";
+  }
+  auto first = renderStatus(status, Style{false});
+  first = first.substr(0, first.find('\n'));
+  BOOST_TEST(first.find("eth0: detached: no interface named eth0 any more") != std::string::npos, first);
+  BOOST_TEST(first.find("prog") == std::string::npos, first);
+}
 BOOST_AUTO_TEST_CASE(flows_table) { golden("flows", renderFlows(fixture("flows"), Style{false})); }
 BOOST_AUTO_TEST_CASE(detections_table) { golden("detections", renderDetections(fixture("detections"), Style{false})); }
 BOOST_AUTO_TEST_CASE(explain_view) { golden("explain", renderExplain(fixture("explain"), Style{false})); }

@@ -4,7 +4,8 @@
 promtool), rule files reloaded when a ConfigMap-style volume swaps its
 ..data link (the block reaching BPF: pings stop, then pass again), a
 fleet-patch value that the agent reads back, SIGHUP, a port already taken,
-and each shutdown mode's effect on the kernel.
+each shutdown mode's effect on the kernel, and the interface lost under a
+running agent (deleted, moved to another namespace, renamed) and back.
 
 Needs root: it makes two network namespaces joined by a veth pair (10.201.0.0/24,
 inside them only) and deletes them, and every process it started, on exit.
@@ -66,15 +67,19 @@ class Ops:
         for ns in (NODE, PEER):
             run(f"ip netns add {ns}")
             run(f"ip -n {ns} link set lo up")
+        self.link_up()
+        # A second interface on the node, for the agent that must not start.
+        run(f"ip -n {NODE} link add n1 type veth peer name n2")
+        run(f"ip -n {NODE} link set n1 up")
+        run(f"ip -n {NODE} link set n2 up")
+
+    def link_up(self):
+        """The node's uplink n0 and the peer's end p0, addressed and up."""
         run(f"ip -n {NODE} link add n0 type veth peer name p0 netns {PEER}")
         run(f"ip -n {NODE} addr add {NODE_IP}/24 dev n0")
         run(f"ip -n {PEER} addr add {PEER_IP}/24 dev p0")
         run(f"ip -n {NODE} link set n0 up")
         run(f"ip -n {PEER} link set p0 up")
-        # A second interface on the node, for the agent that must not start.
-        run(f"ip -n {NODE} link add n1 type veth peer name n2")
-        run(f"ip -n {NODE} link set n1 up")
-        run(f"ip -n {NODE} link set n2 up")
 
     def down(self):
         if self.agent and self.agent.poll() is None:
@@ -105,12 +110,12 @@ actions:
 """)
         return path
 
-    def start(self, config, iface="n0"):
+    def start(self, config, iface="n0", extra=()):
         # nsenter --net keeps the host's mount namespace, so pins land in
         # the host's bpffs (`ip netns exec` would remount /sys).
         log = open(f"{self.tmp}/agent.log", "a")
         return subprocess.Popen(["nsenter", f"--net=/var/run/netns/{NODE}", self.args.agent, "--iface", iface,
-                                 "--config", config], stdout=log, stderr=subprocess.STDOUT)
+                                 "--config", config, *extra], stdout=log, stderr=subprocess.STDOUT)
 
     def http(self, path):
         """(status, body) of GET path on the agent, from inside its netns."""
@@ -140,6 +145,21 @@ actions:
 
     def xdp_attached(self):
         return "prog/xdp" in run(f"ip -n {NODE} -d link show n0").stdout
+
+    def xdp_prog_id(self, dev="n0"):
+        """The id of the XDP program on dev (native or generic), 0 if none."""
+        link = json.loads(run(f"ip -n {NODE} -j -d link show {dev}").stdout)[0]
+        return link.get("xdp", {}).get("prog", {}).get("id", 0)
+
+    def tc_prog_ids(self, direction, dev="n0"):
+        """Ids of the BPF programs in dev's clsact filters on one hook."""
+        shown = run(f"ip netns exec {NODE} tc -j filter show dev {dev} {direction}", check=False).stdout
+        return {f["options"]["prog"]["id"] for f in json.loads(shown or "[]")
+                if "prog" in f.get("options", {})}
+
+    def events(self):
+        path = f"{self.tmp}/events.jsonl"
+        return [json.loads(line) for line in open(path)] if os.path.exists(path) else []
 
     def pinned_rules(self):
         """Block rules in the pinned maps (CIDR and endpoint), None if unpinned."""
@@ -181,6 +201,89 @@ class ConfigMapDir:
             link = os.path.join(self.path, name)
             if not name.startswith(".") and name not in data:
                 os.unlink(link)
+
+
+def interface_comes_and_goes(ops, hook, how="delete"):
+    """The uplink deleted under a running agent and created again with the
+    same name (or moved to another namespace and back, or renamed and back):
+    not ready (but alive and answering) while it is gone, then attached to
+    the interface under that name with the pinned rules, which drop again."""
+    tag = f"[{hook} ingress, {how}] "
+    rules = ConfigMapDir(f"{ops.tmp}/blocklist-{hook}-{how}")
+    rules.publish({"example": "198.51.100.7:3333/tcp"})
+    ops.agent = ops.start(ops.config("fail-safe", rules.path), extra=["--ingress", hook])
+    check(tag + "the agent is ready", wait_for("ready", lambda: ops.http("/readyz")[0] == 200, 20))
+    ops.cli("block", "add", f"{PEER_IP}/32")
+    check(tag + "a block rule drops the peer", wait_for("drop", lambda: not ops.ping_passes(), 10))
+    before = ops.cli("status")["interfaces"][0]
+    lost_before = ops.metric("minewatch_interface_lost_total") or 0
+    count = lambda kind: sum(e.get("event") == kind for e in ops.events())
+    lost_events, back_events = count("interface_lost"), count("interface_reattached")
+
+    if how == "delete":
+        run(f"ip -n {NODE} link del n0")
+    elif how == "move":
+        run(f"ip -n {NODE} link set n0 netns {PEER}")
+    else:
+        run(f"ip -n {NODE} link set n0 down")
+        run(f"ip -n {NODE} link set n0 name n0x")
+    check(tag + "losing the interface makes /readyz 503",
+          wait_for("not ready", lambda: ops.http("/readyz")[0] == 503, 10))
+    check(tag + "... saying why", "n0" in ops.http("/readyz")[1], ops.http("/readyz")[1])
+    check(tag + "... while /healthz stays 200", ops.http("/healthz")[0] == 200)
+    check(tag + "... and the agent keeps running", ops.agent.poll() is None)
+    gone = ops.cli("status")["interfaces"][0]
+    check(tag + "status says detached, and why",
+          gone.get("attached") is False and "n0" in gone.get("detached_reason", ""), str(gone))
+    check(tag + "minewatch_up is 0", wait_for("metric", lambda: ops.metric("minewatch_up", f'{{interface="n0",'
+                                                                           f'xdp_mode="{before["xdp_mode"]}"}}')
+                                              == 0, 5))
+    check(tag + "minewatch_interface_lost_total counts it",
+          wait_for("metric", lambda: ops.metric("minewatch_interface_lost_total") == lost_before + 1, 5))
+    check(tag + "an interface_lost event is written", count("interface_lost") == lost_events + 1)
+    check(tag + "the rule stays in the book", f"{PEER_IP}/32" in ops.blocks())
+    if how == "rename":
+        left = (ops.xdp_prog_id("n0x"), ops.tc_prog_ids("ingress", "n0x"), ops.tc_prog_ids("egress", "n0x"))
+        check(tag + "the renamed interface has our programs taken off", left == (0, set(), set()), str(left))
+
+    if how == "delete":
+        ops.link_up()
+    elif how == "move":
+        # Moved back, it may keep its ifindex; it loses its addresses.
+        run(f"ip -n {PEER} link set n0 netns {NODE}")
+        run(f"ip -n {NODE} addr add {NODE_IP}/24 dev n0")
+        run(f"ip -n {NODE} link set n0 up")
+    else:
+        run(f"ip -n {NODE} link set n0x name n0")
+        run(f"ip -n {NODE} link set n0 up")
+    check(tag + "the interface back under its name makes /readyz 200",
+          wait_for("ready", lambda: ops.http("/readyz")[0] == 200, 15))
+    back = ops.cli("status")["interfaces"][0]
+    new_index = back.get("ifindex", 0) != before.get("ifindex", 0) or how != "delete"
+    check(tag + "status says attached, to the interface now named n0",
+          back.get("attached") is True and back.get("ifindex", 0) != 0 and new_index, str(back))
+    if hook == "xdp":
+        check(tag + "the kernel has our XDP program on the new n0",
+              back["xdp_prog_id"] != 0 and ops.xdp_prog_id() == back["xdp_prog_id"],
+              f"{ops.xdp_prog_id()} vs {back['xdp_prog_id']}")
+    else:
+        check(tag + "the kernel has our TC ingress program on the new n0",
+              back["tc_ingress_prog_id"] != 0 and back["tc_ingress_prog_id"] in ops.tc_prog_ids("ingress"),
+              f"{ops.tc_prog_ids('ingress')} vs {back['tc_ingress_prog_id']}")
+    check(tag + "... and our TC egress program",
+          back["tc_prog_id"] != 0 and back["tc_prog_id"] in ops.tc_prog_ids("egress"),
+          f"{ops.tc_prog_ids('egress')} vs {back['tc_prog_id']}")
+    check(tag + "an interface_reattached event is written", count("interface_reattached") == back_events + 1)
+    metric = ("minewatch_dropped_packets_total", '{hook="xdp"}' if hook == "xdp" else '{hook="tc_ingress"}')
+    dropped = ops.metric(*metric) or 0
+    check(tag + "the rule from before the loss drops the peer's pings again", not ops.ping_passes())
+    check(tag + "... in our program on the new interface",
+          wait_for("counted", lambda: (ops.metric(*metric) or 0) > dropped, 5))
+    ops.cli("block", "del", f"{PEER_IP}/32")
+    check(tag + "... and only it: lifting the rule lets them through", wait_for("ping", ops.ping_passes, 10))
+    check(tag + "the agent stops cleanly", ops.stop(ops.agent) == 0)
+    check(tag + "... detaching from the new interface",
+          ops.xdp_prog_id() == 0 and back["tc_prog_id"] not in ops.tc_prog_ids("egress"))
 
 
 def main():
@@ -293,6 +396,10 @@ def main():
         check("fail-open: exits 0 on SIGTERM", ops.stop(ops.agent) == 0)
         check("... detached", not ops.xdp_attached())
         check("... and no rule left pinned", ops.pinned_rules() == 0, str(ops.pinned_rules()))
+
+        # -- the interface deleted and created again --------------------------
+        for hook, how in (("xdp", "delete"), ("tc", "delete"), ("xdp", "move"), ("tc", "rename")):
+            interface_comes_and_goes(ops, hook, how)
     finally:
         if FAILURES:
             log = f"{ops.tmp}/agent.log"

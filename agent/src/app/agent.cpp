@@ -54,6 +54,36 @@ void Agent::start(std::uint64_t now_ns) {
                  {"notes", info_.notes}});
 }
 
+void Agent::onDetached(const std::string &why) {
+  if (!info_.attached) {
+    // Still away, for a new reason (an attach that failed): said once.
+    if (why != info_.detached_reason)
+      events_.write({{"event", "warning"}, {"message", why}});
+    info_.detached_reason = why;
+    return;
+  }
+  ++counters_.interface_lost;
+  events_.write({{"event", "interface_lost"}, {"interface", info_.interface}, {"ifindex", info_.ifindex},
+                 {"reason", why}, {"rules", rules_.blockCount()}});
+  // The mode stays as it was: the metric's labels do not churn while the
+  // interface is away, only its value drops.
+  info_.attached = false;
+  info_.detached_reason = why;
+  info_.detached_since_wall_ns = util::wallNowNs();
+  info_.xdp_prog_id = info_.tc_prog_id = info_.tc_ingress_prog_id = 0;
+  info_.tc_attached = false;
+}
+
+void Agent::onAttached(DatapathInfo info) {
+  info_ = std::move(info);
+  events_.write({{"event", "interface_reattached"},
+                 {"interface", info_.interface},
+                 {"ifindex", info_.ifindex},
+                 {"ingress_hook", info_.ingress_hook},
+                 {"xdp_mode", info_.xdp_mode},
+                 {"rules", rules_.blockCount()}});
+}
+
 void Agent::evaluate(const minewatch_flow_key &key, const minewatch_flow_value &value, FlowRecord &record,
                      std::uint64_t now_ns) {
   record.evaluated_seen_ns = lastSeen(value);

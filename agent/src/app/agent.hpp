@@ -40,6 +40,12 @@ struct DatapathInfo {
   std::vector<std::string> notes;
   std::string ingress_hook = "xdp"; // xdp | tc | replay
   unsigned tc_ingress_prog_id = 0;
+  int ifindex = 0;
+  // False while the interface is gone (see InterfaceKeeper): the programs
+  // are off it, the pinned maps and rules wait for it to come back.
+  bool attached = true;
+  std::string detached_reason{};
+  std::uint64_t detached_since_wall_ns = 0;
 };
 
 /// Counters of the agent's own work (the BPF ones live in the stats map).
@@ -64,6 +70,7 @@ struct AgentCounters {
   std::uint64_t reloads_ok = 0;
   std::uint64_t reloads_error = 0;   // a reload that met an unreadable path or a bad line
   std::uint64_t last_reload_wall_ns = 0;
+  std::uint64_t interface_lost = 0;  // times the interface went away under the agent
 };
 
 /// Drain times, as a Prometheus histogram: bucket bounds in seconds, counts
@@ -108,6 +115,13 @@ public:
   /// On the way out, by config.shutdown: fail-open removes every block rule
   /// from the kernel; the others leave them. Returns how many were removed.
   std::size_t shutdown();
+  /// The interface went away (`why`): status, metrics and readiness say
+  /// so until onAttached. Writes an interface_lost event.
+  void onDetached(const std::string &why);
+  /// The programs are on the interface again, as `info` describes them.
+  /// Writes an interface_reattached event.
+  void onAttached(DatapathInfo info);
+  [[nodiscard]] const DatapathInfo &datapath() const { return info_; }
   /// Every path whose change means a reload.
   [[nodiscard]] std::vector<std::string> watchedPaths() const;
   /// The Prometheus page (see metrics in agent_metrics.cpp).

@@ -41,8 +41,11 @@ std::string Agent::metricsText(std::uint64_t now_ns) const {
   auto stat = [&](minewatch_stat s) { return static_cast<double>(bpf[static_cast<std::size_t>(s)]); };
   MetricsText m;
 
-  m.family("minewatch_up", "gauge", "1 while the agent runs with its programs attached");
-  m.sample("minewatch_up", 1, {{"interface", info_.interface}, {"xdp_mode", info_.xdp_mode}});
+  m.family("minewatch_up", "gauge", "1 while the agent runs with its programs attached, 0 while its interface is gone");
+  m.sample("minewatch_up", info_.attached ? 1 : 0, {{"interface", info_.interface}, {"xdp_mode", info_.xdp_mode}});
+  m.family("minewatch_interface_lost_total", "counter",
+           "Times the interface went away under the agent (deleted, renamed, moved to another namespace)");
+  m.sample("minewatch_interface_lost_total", static_cast<double>(counters_.interface_lost));
   m.family("minewatch_start_time_seconds", "gauge", "When the agent started, Unix time");
   m.sample("minewatch_start_time_seconds", static_cast<double>(started_wall_ns_ / kNsPerSec));
 

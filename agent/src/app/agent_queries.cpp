@@ -34,6 +34,10 @@ nlohmann::json Agent::status(std::uint64_t now_ns) const {
   counters["flows_evicted"] = created > flows_deleted_ + map_entries_ ? created - flows_deleted_ - map_entries_ : 0;
 
   auto *skel = sensor_.skel();
+  auto notes = info_.notes;
+  if (!info_.attached)
+    notes.push_back("detached from " + info_.interface + ": " + info_.detached_reason +
+                    "; the block rules stay pinned and are enforced again when it returns");
   return {
       {"interfaces",
        {{{"name", info_.interface},
@@ -45,7 +49,11 @@ nlohmann::json Agent::status(std::uint64_t now_ns) const {
          {"tap", info_.tap},
          {"xdp_prog_id", info_.xdp_prog_id},
          {"tc_prog_id", info_.tc_prog_id},
-         {"pin_dir", info_.pin_dir}}}},
+         {"pin_dir", info_.pin_dir},
+         {"ifindex", info_.ifindex},
+         {"attached", info_.attached},
+         {"detached_reason", info_.detached_reason},
+         {"detached_since", info_.attached ? "" : util::rfc3339(info_.detached_since_wall_ns)}}}},
       {"counters", counters},
       {"agent",
        {{"ticks", counters_.ticks},
@@ -66,7 +74,8 @@ nlohmann::json Agent::status(std::uint64_t now_ns) const {
         {"kernel_sweeps", counters_.kernel_sweeps},
         {"kernel_sweep_overflows", counters_.kernel_sweep_overflows},
         {"flows_read", counters_.flows_read},
-        {"dns_cache", dns_.size()}}},
+        {"dns_cache", dns_.size()},
+        {"interface_lost", counters_.interface_lost}}},
       {"maps",
        {{"flows", {{"entries", map_entries_}, {"max", sensor_.flows().capacity()}}},
         {"block_rules", {{"entries", rules_.blockCount()}, {"max", bpf_map__max_entries(skel->maps.minewatch_block_endpoint)}}},
@@ -78,7 +87,7 @@ nlohmann::json Agent::status(std::uint64_t now_ns) const {
       {"autoblock", config::toString(config_.autoblock)},
       {"uptime_s", (util::wallNowNs() - started_wall_ns_) / kNsPerSec},
       {"now", util::rfc3339(time_base_.toWall(now_ns))},
-      {"notes", info_.notes}};
+      {"notes", notes}};
 }
 
 nlohmann::json Agent::flows(std::size_t top, const std::string &sort, std::uint64_t now_ns) const {

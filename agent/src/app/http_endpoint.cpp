@@ -43,9 +43,14 @@ HttpEndpoint::HttpEndpoint(const config::ListenAddress &listen, std::uint32_t ti
     res.set_content(ok ? "ok\n" : "stale: the event loop has not ticked lately\n", "text/plain");
   });
   server_->Get("/readyz", [this](const httplib::Request &, httplib::Response &res) {
-    bool ok = ready_ && alive();
+    bool ready = ready_;
+    bool ok = ready && alive();
     res.status = ok ? 200 : 503;
-    res.set_content(ok ? "ready\n" : "not ready: attaching, or the first drain is not done\n", "text/plain");
+    std::lock_guard lock(mutex_);
+    res.set_content(ok      ? std::string("ready\n")
+                    : ready ? "not ready: the event loop has not ticked lately\n"
+                            : "not ready: " + why_not_ready_ + "\n",
+                    "text/plain");
   });
   if (!server_->bind_to_port(listen.host, listen.port))
     throw std::runtime_error("cannot listen on " + listen.host + ":" + std::to_string(listen.port) +
@@ -71,6 +76,14 @@ void HttpEndpoint::publish(std::string metrics, std::uint64_t now_ns) {
     metrics_ = std::move(metrics);
   }
   heartbeat_ns_ = now_ns;
+}
+
+void HttpEndpoint::setReady(bool ready, std::string why_not) {
+  if (!ready && !why_not.empty()) {
+    std::lock_guard lock(mutex_);
+    why_not_ready_ = std::move(why_not);
+  }
+  ready_ = ready;
 }
 
 bool HttpEndpoint::alive() const {

@@ -33,8 +33,9 @@ public:
 
   /// After a tick: the new metrics page, and that the loop is alive.
   void publish(std::string metrics, std::uint64_t now_ns);
-  /// Ready once attached, rules applied and the flow map drained once.
-  void setReady(bool ready) { ready_ = ready; }
+  /// Ready once attached, rules applied and the flow map drained once;
+  /// `why_not`, when not ready, is what /readyz answers.
+  void setReady(bool ready, std::string why_not = {});
   [[nodiscard]] std::uint16_t port() const { return port_; }
 
 private:
@@ -48,6 +49,7 @@ private:
   std::atomic<bool> ready_{false};
   mutable std::mutex mutex_;
   std::string metrics_; // guarded by mutex_
+  std::string why_not_ready_ = "attaching, or the first drain is not done"; // guarded by mutex_
 };
 
 } // namespace minewatch::app

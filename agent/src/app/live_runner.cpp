@@ -3,6 +3,7 @@
 
 #include "app/agent.hpp"
 #include "app/http_endpoint.hpp"
+#include "app/interface_keeper.hpp"
 #include "bpf/ring_buffer.hpp"
 #include "control/commands.hpp"
 #include "control/unix_server.hpp"
@@ -100,14 +101,13 @@ int runLive(const config::AgentConfig &config, bool verbose) {
   datapath::Sensor sensor(options, {config.interface, datapath::parseXdpMode(config.xdp_mode),
                                     datapath::parseIngressHook(config.ingress_hook), config.tap, config.pin_root});
   actions::EventLog events(config.events);
-  DatapathInfo info{sensor.interface(), sensor.xdpMode(), sensor.viaDispatcher(), sensor.tcAttached(),
-                    config.tap,         sensor.xdpProgId(), sensor.tcProgId(),     sensor.pinDir(),
-                    sensor.notes(),     datapath::ingressHookName(sensor.ingressHook()), sensor.tcIngressProgId()};
+  auto info = describe(sensor, config.tap);
   for (const auto &note : info.notes)
     fmt::print(stderr, "minewatch-agent: {}\n", note);
   Agent agent(config, sensor.object(), info, util::TimeBase::live(), events);
   lists::PathWatch list_watch(agent.watchedPaths());
   agent.start(datapath::monotonicNs());
+  InterfaceKeeper keeper(sensor, agent, config.tap);
 
   bpf::RingBuffer samples(sensor.object().samplesFd(),
                           [&](std::span<const std::byte> record) { agent.onRecord(record); });
@@ -119,6 +119,7 @@ int runLive(const config::AgentConfig &config, bool verbose) {
   watch(epoll.get(), timer.get());
   watch(epoll.get(), samples.epollFd());
   watch(epoll.get(), server.listenFd());
+  watch(epoll.get(), keeper.fd());
   if (list_watch.fd() >= 0)
     watch(epoll.get(), list_watch.fd());
   fmt::print(stderr, "minewatch-agent: watching {} ({}, {}), control socket {}{}\n", sensor.interface(),
@@ -153,7 +154,7 @@ int runLive(const config::AgentConfig &config, bool verbose) {
         }
         samples.consume();
         if (http)
-          http->setReady(false);
+          http->setReady(false, "shutting down");
         auto removed = agent.shutdown();
         if (config.shutdown == config::ShutdownMode::KeepAttached)
           sensor.keepAttached();
@@ -177,11 +178,18 @@ int runLive(const config::AgentConfig &config, bool verbose) {
           lists_dirty = false;
           last_list_check = now;
         }
+        keeper.onTick(now);
         agent.tick(now);
         if (http) {
           http->publish(agent.metricsText(now), datapath::monotonicNs());
-          http->setReady(true);
+          // Detached is not ready: nothing is enforced. The loop is
+          // fine, so /healthz stays green and nothing restarts us.
+          http->setReady(keeper.attached(), keeper.whyDetached());
         }
+      } else if (fd == keeper.fd()) {
+        keeper.onLinkEvents(datapath::monotonicNs());
+        if (http && !keeper.attached())
+          http->setReady(false, keeper.whyDetached());
       } else if (fd == list_watch.fd()) {
         lists_dirty |= list_watch.drain();
       } else if (fd == samples.epollFd()) {

@@ -84,7 +84,7 @@ SensorOptions forIngress(SensorOptions options, IngressHook hook) {
 } // namespace
 
 Sensor::Sensor(const SensorOptions &options, const AttachRequest &request)
-    : object_(forIngress(options, request.ingress)), interface_(request.interface) {
+    : object_(forIngress(options, request.ingress)), request_(request), interface_(request.interface) {
   checkPrivileges();
   ifindex_ = static_cast<int>(::if_nametoindex(request.interface.c_str()));
   if (ifindex_ == 0)
@@ -96,16 +96,12 @@ Sensor::Sensor(const SensorOptions &options, const AttachRequest &request)
   }
   bpf::UniqueFd previous = pinning_ ? pinning_->pinnedProgram(kXdpPin) : bpf::UniqueFd{};
   try {
-    if (request.ingress == IngressHook::Xdp) {
-      // A previous agent on TC ingress (keep-attached) would count twice.
-      TcAttachment::removeLeftover(ifindex_, TcDirection::Ingress);
-      // libxdp loads the object as part of the attach (it needs to, to put
-      // the program behind its dispatcher).
-      xdp_ = std::make_unique<XdpAttachment>(object_.skel()->obj, "minewatch_xdp", ifindex_, request.mode,
-                                             previous.get());
-    } else {
+    // libxdp loads the object as part of the attach (it needs to, to put
+    // the program behind its dispatcher).
+    if (request.ingress == IngressHook::Xdp)
+      attachIngress(previous.get());
+    else
       object_.load();
-    }
   } catch (const std::system_error &e) {
     explainLoadFailure(e);
   }
@@ -113,15 +109,8 @@ Sensor::Sensor(const SensorOptions &options, const AttachRequest &request)
     object_.adoptLoadedObject();
   if (auto why = object_.calibrateClock(); !why.empty())
     notes_.push_back(why);
-  if (request.ingress == IngressHook::Tc) {
-    // Attached before a previous agent's XDP copy goes, so no packet passes
-    // unseen (for a moment, a few are counted twice).
-    tc_ingress_ = std::make_unique<TcAttachment>(bpf_program__fd(object_.skel()->progs.minewatch_tc_ingress),
-                                                 ifindex_, TcDirection::Ingress);
-    if (removePreviousXdp(ifindex_, previous.get()))
-      notes_.push_back("took the XDP program a previous agent left on " + request.interface +
-                       " off it: ingress is on TC now");
-  }
+  if (request.ingress == IngressHook::Tc)
+    attachIngress(previous.get());
   if (pinning_) {
     // So the next agent can tell our program from anyone else's. On TC
     // there is no XDP program to recognise: the pin would only keep a
@@ -137,8 +126,62 @@ Sensor::Sensor(const SensorOptions &options, const AttachRequest &request)
   if (xdp_ && !xdp_->viaDispatcher())
     notes_.push_back("XDP attached directly, not through libxdp's dispatcher (the kernel refused freplace "
                      "programs): other XDP programs cannot share " + request.interface);
-  if (!request.tap)
+  attachEgress();
+}
+
+void Sensor::attachIngress(int previous_fd) {
+  if (request_.ingress == IngressHook::Xdp) {
+    // A previous agent on TC ingress (keep-attached) would count twice.
+    TcAttachment::removeLeftover(ifindex_, TcDirection::Ingress);
+    xdp_ = std::make_unique<XdpAttachment>(object_.skel()->obj, "minewatch_xdp", ifindex_, request_.mode,
+                                           previous_fd);
+    return;
+  }
+  // Attached before a previous agent's XDP copy goes, so no packet passes
+  // unseen (for a moment, a few are counted twice).
+  tc_ingress_ = std::make_unique<TcAttachment>(bpf_program__fd(object_.skel()->progs.minewatch_tc_ingress), ifindex_,
+                                               TcDirection::Ingress);
+  if (removePreviousXdp(ifindex_, previous_fd))
+    notes_.push_back("took the XDP program a previous agent left on " + request_.interface +
+                     " off it: ingress is on TC now");
+}
+
+void Sensor::attachEgress() {
+  if (!request_.tap)
     tc_ = std::make_unique<TcAttachment>(bpf_program__fd(object_.tcProgram()), ifindex_, TcDirection::Egress);
+}
+
+void Sensor::detach() {
+  // The ifindex may be gone (deleted, moved away) or still there under
+  // another name (renamed): only in the second case is there anything to
+  // take off. Even if the number was taken by another interface, the
+  // detach touches only what is ours (XDP by expected fd, TC by our handle).
+  char name[IF_NAMESIZE] = {};
+  if (::if_indextoname(static_cast<unsigned>(ifindex_), name) == nullptr) {
+    for (auto *tc : {tc_.get(), tc_ingress_.get()})
+      if (tc)
+        tc->forgetInterface();
+    if (xdp_)
+      xdp_->forgetInterface();
+  }
+  tc_.reset();
+  tc_ingress_.reset();
+  xdp_.reset();
+}
+
+void Sensor::reattach(int ifindex) {
+  detach();
+  ifindex_ = ifindex;
+  // Our own program may still be on it (the same interface, moved back):
+  // the pin names it, so the attach takes it over instead of failing.
+  bpf::UniqueFd previous = pinning_ ? pinning_->pinnedProgram(kXdpPin) : bpf::UniqueFd{};
+  try {
+    attachIngress(previous.get());
+    attachEgress();
+  } catch (...) {
+    detach();
+    throw;
+  }
 }
 
 unsigned Sensor::xdpProgId() const {

@@ -48,6 +48,18 @@ public:
   [[nodiscard]] unsigned tcIngressProgId() const { return tc_ingress_ ? tc_ingress_->progId() : 0; }
   [[nodiscard]] const std::vector<std::string> &notes() const { return notes_; }
   [[nodiscard]] std::string pinDir() const { return pinning_ ? pinning_->dir() : ""; }
+  /// True while the programs are on the interface (false after detach()).
+  [[nodiscard]] bool attached() const { return xdp_ || tc_ingress_; }
+  /// The interface went away (deleted, moved to another namespace, renamed):
+  /// drops the attachments. On an ifindex that no longer exists they are
+  /// only forgotten: the kernel took the programs off with the interface,
+  /// and the number may come back as someone else's. The loaded object,
+  /// its maps and the pins stay, so a reattach() enforces the same rules.
+  void detach();
+  /// Attaches the loaded programs to the interface now at `ifindex` under
+  /// the same name, as at start (ingress hook, mode, tap). Throws
+  /// std::system_error and then leaves nothing attached.
+  void reattach(int ifindex);
   /// Leaves XDP and TC attached on destruction (shutdown: keep-attached).
   void keepAttached() {
     if (xdp_)
@@ -59,7 +71,11 @@ public:
   }
 
 private:
+  void attachIngress(int previous_fd);
+  void attachEgress();
+
   SensorObject object_;
+  AttachRequest request_;
   std::string interface_;
   int ifindex_ = 0;
   std::unique_ptr<MapPinning> pinning_;

@@ -21,6 +21,9 @@ public:
   /// Leaves the filter in place when this object goes; the next agent's
   /// attach replaces it (same handle and priority).
   void keepAttached() { keep_ = true; }
+  /// The interface is gone and took the filter with it: the destructor
+  /// leaves the ifindex alone (it may be reused by another interface).
+  void forgetInterface() { keep_ = true; }
 
   /// Removes a filter of ours a previous agent left on this hook (after
   /// shutdown: keep-attached), if there is one. True when it did.

@@ -56,7 +56,9 @@ bool removePinnedCopy(int ifindex, int previous_fd) {
 /// that is not ours stays. The swap leaves a gap of microseconds.
 void removeStaleCopy(int ifindex, const char *prog_name, int previous_fd) {
   if (removePinnedCopy(ifindex, previous_fd)) {
-    std::fprintf(stderr, "minewatch: taking over the %s a previous agent left on ifindex %d\n", prog_name, ifindex);
+    // Also our own copy, when the interface comes back from another
+    // namespace still carrying it (the kernel keeps XDP across a move).
+    std::fprintf(stderr, "minewatch: taking over the %s left attached to ifindex %d\n", prog_name, ifindex);
     return;
   }
   xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);

@@ -38,6 +38,9 @@ public:
   /// Leaves the program attached when this object goes (shutdown:
   /// keep-attached); the next agent replaces it.
   void keepAttached() { keep_ = true; }
+  /// The interface is gone and took the program with it: the destructor
+  /// leaves the ifindex alone (it may be reused) and only lets go.
+  void forgetInterface() { keep_ = true; }
   [[nodiscard]] int progFd() const;
 
 private:
