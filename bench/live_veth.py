@@ -59,7 +59,7 @@ class Agent:
         self.args, self.tmp = args, tmp
         config = os.path.join(tmp, "agent.yaml")
         with open(config, "w") as f:
-            f.write(f"pin_root: /sys/fs/bpf/{TAG}\nsocket: {tmp}/sock\nevents: /dev/null\n"
+            f.write(f"pin_root: /sys/fs/bpf/{TAG}\nstate_dir: {tmp}/state\nsocket: {tmp}/sock\nevents: /dev/null\n"
                     f"ingress_hook: {ingress}\n")
         self.proc = subprocess.Popen(["nsenter", f"--net=/var/run/netns/{NODE}", args.agent, "--iface", "n0",
                                       "--config", config], stdout=subprocess.DEVNULL,

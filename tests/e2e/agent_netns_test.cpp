@@ -70,8 +70,10 @@ BOOST_AUTO_TEST_CASE(plaintext_stratum_is_detected_blocked_and_stays_blocked) {
   auto socket = "/tmp/minewatch-test-" + tag + ".sock";
   auto events = "/tmp/minewatch-test-" + tag + "-events.jsonl";
   auto config = "/tmp/minewatch-test-" + tag + ".yaml";
-  RemovedAtEnd cleanup{{pins, socket, events, config}};
-  std::ofstream(config) << "pin_root: " << pins << "\nsocket: " << socket << "\nevents: " << events
+  auto state = "/tmp/minewatch-test-" + tag + "-state";
+  RemovedAtEnd cleanup{{pins, socket, events, config, state}};
+  std::ofstream(config) << "pin_root: " << pins << "\nstate_dir: " << state << "\nsocket: " << socket
+                        << "\nevents: " << events
                         << "\nagent:\n  tick_ms: 100\n"
                         << "actions:\n  autoblock: on\n  block_ttl_s: 600\n";
 
@@ -133,12 +135,14 @@ BOOST_AUTO_TEST_CASE(plaintext_stratum_is_detected_blocked_and_stays_blocked) {
   }
   BOOST_TEST(sh("ip -n " + lab.node + " link show " + lab.nodeIf).find("xdp") == std::string::npos);
 
-  // A restarted agent finds the rule in the pinned map and keeps enforcing it.
+  // A restarted agent finds the rule in the pinned map and keeps enforcing
+  // it, still the detector's, for the reason it gave (the saved rule book).
   AgentRun again(lab, config, socket);
   auto rules = again.ask({{"cmd", "block_list"}});
   BOOST_REQUIRE(rules.size() == 1u);
   BOOST_TEST(rules[0]["target"] == std::string(VethLab::kPeerAddr) + ":3333/tcp");
-  BOOST_TEST(rules[0]["source"] == "restored");
+  BOOST_TEST(rules[0]["source"] == "auto");
+  BOOST_TEST(rules[0]["reason"] != "kept in the pinned blocklist across an agent restart");
   BOOST_TEST(WEXITSTATUS(std::system((miner + " >/dev/null 2>&1").c_str())) == 3);
   BOOST_TEST(again.counter("blocked_tc") >= 1u);
 
@@ -159,8 +163,10 @@ BOOST_AUTO_TEST_CASE(ingress_on_tc_counts_and_drops_without_xdp) {
   auto socket = "/tmp/minewatch-test-" + tag + ".sock";
   auto xdp_config = "/tmp/minewatch-test-" + tag + "-xdp.yaml";
   auto tc_config = "/tmp/minewatch-test-" + tag + ".yaml";
-  RemovedAtEnd cleanup{{pins, socket, xdp_config, tc_config}};
-  auto common = "pin_root: " + pins + "\nsocket: " + socket + "\nevents: /dev/null\nagent:\n  tick_ms: 100\n";
+  auto state = "/tmp/minewatch-test-" + tag + "-state";
+  RemovedAtEnd cleanup{{pins, socket, xdp_config, tc_config, state}};
+  auto common = "pin_root: " + pins + "\nstate_dir: " + state + "\nsocket: " + socket +
+                "\nevents: /dev/null\nagent:\n  tick_ms: 100\n";
   std::ofstream(xdp_config) << common;
   std::ofstream(tc_config) << common << "ingress_hook: tc\n";
   auto link = [&] { return sh("ip -n " + lab.node + " link show " + lab.nodeIf); };

@@ -101,6 +101,7 @@ class Ops:
   listen: 127.0.0.1:{PORT}
 shutdown: {shutdown}
 pin_root: {self.pin_root}
+state_dir: {self.tmp}/state
 socket: {self.socket}
 events: {self.tmp}/events.jsonl
 agent:

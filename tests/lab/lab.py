@@ -101,7 +101,8 @@ class Lab:
     def agent(self):
         config = os.path.join(self.tmp, "agent.yaml")
         with open(config, "w") as f:
-            f.write(f"pin_root: {self.pins}\nsocket: {self.socket}\nevents: {self.tmp}/events.jsonl\n"
+            f.write(f"pin_root: {self.pins}\nstate_dir: {self.tmp}/state\nsocket: {self.socket}\n"
+                    f"events: {self.tmp}/events.jsonl\n"
                     f"agent:\n  tick_ms: 250\n"
                     f"detection:\n  min_duration_s: {self.args.min_duration}\n"
                     f"actions:\n  autoblock: on\n  block_ttl_s: 3600\n")

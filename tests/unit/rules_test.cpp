@@ -15,11 +15,12 @@ rules::RuleTarget target(const char *text) { return parseRuleTarget(text).value(
 /// BlockMaps in memory, as the BPF maps would hold them.
 class FakeBlockMaps final : public actions::BlockMaps {
 public:
-  void install(const rules::RuleTarget &t, std::uint32_t id, std::uint64_t expires) override {
+  bool install(const rules::RuleTarget &t, std::uint32_t id, std::uint64_t expires) override {
     minewatch_block_rule rule{};
     rule.rule_id = id;
     rule.expires_ns = expires;
     rules_[rules::toString(t)] = {t, rule};
+    return true;
   }
   bool remove(const rules::RuleTarget &t) override { return rules_.erase(rules::toString(t)) > 0; }
   std::vector<actions::InstalledRule> installed() const override {
@@ -140,7 +141,7 @@ BOOST_AUTO_TEST_CASE(allowlist_always_wins) {
   BOOST_TEST(maps.rules_.empty());
   auto refused = book.block(target("198.51.100.0/24"), 0, 0, 0, "auto", "");
   BOOST_REQUIRE(refused);
-  BOOST_TEST(refused->find("allowlisted 198.51.100.7:443/tcp") != std::string::npos);
+  BOOST_TEST(refused->message.find("allowlisted 198.51.100.7:443/tcp") != std::string::npos);
   BOOST_TEST(!book.block(target("198.51.100.8:3333"), 0, 0, 0, "auto", "")); // a neighbour is fine
   BOOST_TEST(book.isAllowed(net::Address::parse("198.51.100.7").value(), 443, 6));
   BOOST_TEST(book.disallow(target("198.51.100.7:443")));
@@ -149,7 +150,7 @@ BOOST_AUTO_TEST_CASE(allowlist_always_wins) {
 
 BOOST_AUTO_TEST_CASE(restore_adopts_pinned_rules_and_keeps_ids_unique) {
   FakeBlockMaps maps;
-  maps.install(target("198.51.100.7:3333"), 41, 0);
+  BOOST_TEST(maps.install(target("198.51.100.7:3333"), 41, 0));
   actions::RuleBook book(maps);
   book.restore(123);
   auto blocks = book.blocks();

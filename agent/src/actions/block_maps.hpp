@@ -18,7 +18,10 @@ struct InstalledRule {
 class BlockMaps {
 public:
   virtual ~BlockMaps() = default;
-  virtual void install(const rules::RuleTarget &target, std::uint32_t rule_id, std::uint64_t expires_ns) = 0;
+  /// False when the map is full (the rule is not in force); other failures
+  /// throw.
+  [[nodiscard]] virtual bool install(const rules::RuleTarget &target, std::uint32_t rule_id,
+                                     std::uint64_t expires_ns) = 0;
   virtual bool remove(const rules::RuleTarget &target) = 0;
   [[nodiscard]] virtual std::vector<InstalledRule> installed() const = 0;
 };

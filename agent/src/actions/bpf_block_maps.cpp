@@ -9,15 +9,22 @@
 
 namespace minewatch::actions {
 
-void BpfBlockMaps::install(const rules::RuleTarget &target, std::uint32_t rule_id, std::uint64_t expires_ns) {
+bool BpfBlockMaps::install(const rules::RuleTarget &target, std::uint32_t rule_id, std::uint64_t expires_ns) {
   datapath::Blocklist blocklist(sensor_);
   datapath::RuleSpec spec{rule_id, expires_ns};
-  if (auto *cidr = std::get_if<net::Cidr>(&target))
-    blocklist.addCidr(*cidr, spec);
-  else {
-    const auto &e = std::get<rules::EndpointTarget>(target);
-    blocklist.addEndpoint(e.address, e.port, e.proto, spec);
+  try {
+    if (auto *cidr = std::get_if<net::Cidr>(&target)) {
+      blocklist.addCidr(*cidr, spec);
+    } else {
+      const auto &e = std::get<rules::EndpointTarget>(target);
+      blocklist.addEndpoint(e.address, e.port, e.proto, spec);
+    }
+  } catch (const std::system_error &e) {
+    if (datapath::isMapFull(e))
+      return false;
+    throw;
   }
+  return true;
 }
 
 bool BpfBlockMaps::remove(const rules::RuleTarget &target) {

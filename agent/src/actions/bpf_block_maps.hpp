@@ -11,7 +11,7 @@ class BpfBlockMaps final : public BlockMaps {
 public:
   explicit BpfBlockMaps(const datapath::SensorObject &sensor) : sensor_(sensor) {}
 
-  void install(const rules::RuleTarget &target, std::uint32_t rule_id, std::uint64_t expires_ns) override;
+  [[nodiscard]] bool install(const rules::RuleTarget &target, std::uint32_t rule_id, std::uint64_t expires_ns) override;
   bool remove(const rules::RuleTarget &target) override;
   [[nodiscard]] std::vector<InstalledRule> installed() const override;
 

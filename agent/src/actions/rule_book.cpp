@@ -5,33 +5,55 @@
 
 namespace minewatch::actions {
 
-void RuleBook::restore(std::uint64_t wall_ns) {
+void RuleBook::restore(std::uint64_t wall_ns, const RuleBookState *saved) {
+  std::map<Key, const BlockRule *> story;
+  if (saved)
+    for (const auto &rule : saved->blocks)
+      story[rules::toString(rule.target)] = &rule;
   for (const auto &installed : maps_.installed()) {
     BlockRule rule;
     rule.id = installed.rule.rule_id;
     rule.target = installed.target;
     rule.source = "restored";
     rule.reason = "kept in the pinned blocklist across an agent restart";
-    rule.expires_ns = installed.rule.expires_ns;
+    rule.expires_ns = installed.rule.expires_ns; // the deadline BPF enforces wins over the saved one
     rule.created_ns = wall_ns;
+    if (auto it = story.find(rules::toString(rule.target)); it != story.end()) {
+      rule.source = it->second->source;
+      rule.reason = it->second->reason;
+      rule.created_ns = it->second->created_ns;
+    }
     next_id_ = std::max(next_id_, rule.id + 1);
     blocks_[rules::toString(rule.target)] = rule;
   }
+  if (saved)
+    for (const auto &allowed : saved->allows)
+      if (allowed.source == "manual")
+        allow(allowed.target, allowed.source, allowed.reason, allowed.created_ns);
+  ++generation_;
 }
 
-std::optional<std::string> RuleBook::block(const rules::RuleTarget &target, std::uint64_t ttl_ns,
-                                           std::uint64_t now_ns, std::uint64_t wall_ns, std::string source,
-                                           std::string reason) {
+std::optional<BlockRefusal> RuleBook::block(const rules::RuleTarget &target, std::uint64_t ttl_ns,
+                                            std::uint64_t now_ns, std::uint64_t wall_ns, std::string source,
+                                            std::string reason) {
   if (auto allowed = allowing(target))
-    return "refused: " + rules::toString(target) + " overlaps allowlisted " + rules::toString(*allowed);
+    return BlockRefusal{BlockRefusal::Why::Allowlisted, "refused: " + rules::toString(target) +
+                                                            " overlaps allowlisted " + rules::toString(*allowed)};
   auto key = rules::toString(target);
   auto it = blocks_.find(key);
-  BlockRule rule = it != blocks_.end() ? it->second : BlockRule{next_id_++, target, "", "", wall_ns, 0, 0, 0, 0};
+  BlockRule rule = it != blocks_.end() ? it->second : BlockRule{next_id_, target, "", "", wall_ns, 0, 0, 0, 0};
+  rule.expires_ns = ttl_ns ? now_ns + ttl_ns : 0;
+  if (!maps_.install(target, rule.id, rule.expires_ns)) {
+    ++refused_full_[source];
+    return BlockRefusal{BlockRefusal::Why::MapFull,
+                        "refused: " + key + ": the block map is full (datapath.max_block_rules)"};
+  }
+  if (it == blocks_.end())
+    ++next_id_;
   rule.source = std::move(source);
   rule.reason = std::move(reason);
-  rule.expires_ns = ttl_ns ? now_ns + ttl_ns : 0;
-  maps_.install(target, rule.id, rule.expires_ns);
   blocks_[key] = rule;
+  ++generation_;
   return std::nullopt;
 }
 
@@ -39,18 +61,23 @@ bool RuleBook::unblock(const rules::RuleTarget &target) {
   auto key = rules::toString(target);
   bool known = blocks_.erase(key) > 0;
   bool removed = maps_.remove(target);
+  generation_ += known || removed;
   return known || removed;
 }
 
-std::vector<BlockRule> RuleBook::allow(const rules::RuleTarget &target) {
-  if (std::find(allows_.begin(), allows_.end(), target) == allows_.end())
-    allows_.push_back(target);
+std::vector<BlockRule> RuleBook::allow(const rules::RuleTarget &target, std::string source, std::string reason,
+                                       std::uint64_t wall_ns) {
+  if (std::none_of(allows_.begin(), allows_.end(), [&](const AllowRule &a) { return a.target == target; })) {
+    allows_.push_back({target, std::move(source), std::move(reason), wall_ns});
+    ++generation_;
+  }
   std::vector<BlockRule> lifted;
   for (auto it = blocks_.begin(); it != blocks_.end();) {
     if (rules::overlaps(it->second.target, target)) {
       maps_.remove(it->second.target);
       lifted.push_back(it->second);
       it = blocks_.erase(it);
+      ++generation_;
     } else {
       ++it;
     }
@@ -59,22 +86,23 @@ std::vector<BlockRule> RuleBook::allow(const rules::RuleTarget &target) {
 }
 
 bool RuleBook::disallow(const rules::RuleTarget &target) {
-  auto it = std::find(allows_.begin(), allows_.end(), target);
+  auto it = std::find_if(allows_.begin(), allows_.end(), [&](const AllowRule &a) { return a.target == target; });
   if (it == allows_.end())
     return false;
   allows_.erase(it);
+  ++generation_;
   return true;
 }
 
 bool RuleBook::isAllowed(const net::Address &address, std::uint16_t port, std::uint8_t proto) const {
   return std::any_of(allows_.begin(), allows_.end(),
-                     [&](const auto &allow) { return rules::covers(allow, address, port, proto); });
+                     [&](const AllowRule &allow) { return rules::covers(allow.target, address, port, proto); });
 }
 
 std::optional<rules::RuleTarget> RuleBook::allowing(const rules::RuleTarget &target) const {
   for (const auto &allow : allows_)
-    if (rules::overlaps(allow, target))
-      return allow;
+    if (rules::overlaps(allow.target, target))
+      return allow.target;
   return std::nullopt;
 }
 
@@ -103,6 +131,14 @@ std::map<std::string, std::size_t> RuleBook::countBySource() const {
   return out;
 }
 
+RuleBookState RuleBook::state() const {
+  RuleBookState out;
+  for (const auto &[key, rule] : blocks_)
+    out.blocks.push_back(rule);
+  out.allows = allows_;
+  return out;
+}
+
 const BlockRule *RuleBook::find(const rules::RuleTarget &target) const {
   auto it = blocks_.find(rules::toString(target));
   return it == blocks_.end() ? nullptr : &it->second;
@@ -115,6 +151,7 @@ std::vector<BlockRule> RuleBook::sweepExpired(std::uint64_t now_ns) {
       maps_.remove(it->second.target);
       expired.push_back(it->second);
       it = blocks_.erase(it);
+      ++generation_;
     } else {
       ++it;
     }

@@ -24,23 +24,48 @@ struct BlockRule {
   std::uint64_t last_hit_ns = 0;
 };
 
+struct AllowRule {
+  rules::RuleTarget target;
+  std::string source; // manual | config | file
+  std::string reason;
+  std::uint64_t created_ns = 0; // wall clock
+};
+
+/// Everything the book knows, as saved between agent runs (rule_store.hpp).
+struct RuleBookState {
+  std::vector<BlockRule> blocks;
+  std::vector<AllowRule> allows;
+};
+
+/// Why a block was not added.
+struct BlockRefusal {
+  enum class Why { Allowlisted, MapFull } why;
+  std::string message;
+};
+
 /// Block and allow rules with their story (who added them, why, until when).
 /// The allowlist always wins: a block that would touch an allowed endpoint is
-/// refused, and allowing something lifts the blocks that touch it.
+/// refused, and allowing something lifts the blocks that touch it. A full
+/// block map refuses a new rule too; the refusal is counted, never fatal.
 class RuleBook {
 public:
   explicit RuleBook(BlockMaps &maps) : maps_(maps) {}
 
-  /// Adopts rules already in the (pinned) maps after a restart.
-  void restore(std::uint64_t wall_ns);
+  /// Adopts rules already in the (pinned) maps after a restart. `saved`, the
+  /// book as the last agent left it, gives them back their source, reason
+  /// and creation time, and brings back the operator's allows (allows from
+  /// the config and from files come back from there). Saved blocks the maps
+  /// no longer hold stay gone: the maps are what enforces.
+  void restore(std::uint64_t wall_ns, const RuleBookState *saved = nullptr);
 
-  /// Adds or refreshes a block. Returns the error in words when refused.
-  std::optional<std::string> block(const rules::RuleTarget &target, std::uint64_t ttl_ns, std::uint64_t now_ns,
-                                   std::uint64_t wall_ns, std::string source, std::string reason);
+  /// Adds or refreshes a block. Returns why when refused.
+  std::optional<BlockRefusal> block(const rules::RuleTarget &target, std::uint64_t ttl_ns, std::uint64_t now_ns,
+                                    std::uint64_t wall_ns, std::string source, std::string reason);
   bool unblock(const rules::RuleTarget &target);
 
   /// Allows a target; returns the blocks this lifted.
-  std::vector<BlockRule> allow(const rules::RuleTarget &target);
+  std::vector<BlockRule> allow(const rules::RuleTarget &target, std::string source = "manual",
+                               std::string reason = {}, std::uint64_t wall_ns = 0);
   bool disallow(const rules::RuleTarget &target);
 
   [[nodiscard]] bool isAllowed(const net::Address &address, std::uint16_t port, std::uint8_t proto) const;
@@ -48,12 +73,18 @@ public:
   [[nodiscard]] std::size_t blockCount() const { return blocks_.size(); }
   /// Blocks by who added them (manual, auto, config, file, restored).
   [[nodiscard]] std::map<std::string, std::size_t> countBySource() const;
+  /// Blocks refused because the map was full, by who asked.
+  [[nodiscard]] const std::map<std::string, std::uint64_t> &refusedFull() const { return refused_full_; }
   /// The rule for exactly this target, if any.
   [[nodiscard]] const BlockRule *find(const rules::RuleTarget &target) const;
 
   /// Current blocks with hit counters read from the data path.
   [[nodiscard]] std::vector<BlockRule> blocks() const;
-  [[nodiscard]] const std::vector<rules::RuleTarget> &allows() const { return allows_; }
+  [[nodiscard]] const std::vector<AllowRule> &allows() const { return allows_; }
+  /// Blocks and allows as they stand (no hit counters), for saving.
+  [[nodiscard]] RuleBookState state() const;
+  /// Changes with every rule added, changed or removed: when to save.
+  [[nodiscard]] std::uint64_t generation() const { return generation_; }
 
   /// Removes blocks whose deadline passed (BPF already ignores them).
   std::vector<BlockRule> sweepExpired(std::uint64_t now_ns);
@@ -62,8 +93,10 @@ private:
   using Key = std::string; // canonical text of the target
   BlockMaps &maps_;
   std::map<Key, BlockRule> blocks_;
-  std::vector<rules::RuleTarget> allows_;
+  std::vector<AllowRule> allows_;
+  std::map<std::string, std::uint64_t> refused_full_;
   std::uint32_t next_id_ = 1;
+  std::uint64_t generation_ = 0;
 };
 
 } // namespace minewatch::actions

@@ -31,14 +31,24 @@ Agent::Agent(const config::AgentConfig &config, datapath::SensorObject &sensor, 
       dirty_(sensor.dirtyFd(), [this](std::span<const std::byte> record) { onDirty(record); }) {}
 
 void Agent::start(std::uint64_t now_ns) {
-  rules_.restore(util::wallNowNs());
+  auto wall_ns = util::wallNowNs();
+  restoreRules(wall_ns);
   for (const auto &text : config_.allowlist)
-    rules_.allow(*rules::parseRuleTarget(text)); // validated with the config
+    rules_.allow(*rules::parseRuleTarget(text), "config", "listed in the config's allowlist", wall_ns); // validated
+  std::set<std::string> in_config;
   for (const auto &text : config_.blocklist) {
-    if (auto refused = rules_.block(*rules::parseRuleTarget(text), 0, now_ns, util::wallNowNs(), "config",
-                                    "listed in the config's blocklist"))
-      events_.write({{"event", "warning"}, {"message", *refused}});
+    auto target = *rules::parseRuleTarget(text);
+    in_config.insert(rules::toString(target));
+    if (auto refused = rules_.block(target, 0, now_ns, wall_ns, "config", "listed in the config's blocklist")) {
+      reportRefused(target, "config", *refused);
+      events_.write({{"event", "warning"}, {"message", refused->message}});
+    }
   }
+  // A block the last config listed and this one does not goes, as a line
+  // gone from a list file does.
+  for (const auto &rule : rules_.state().blocks)
+    if (rule.source == "config" && !in_config.count(rules::toString(rule.target)))
+      rules_.unblock(rule.target);
   // A rule file that is not there at start is a config mistake; later, the
   // same is a reload error that keeps the agent running.
   if (auto missing = lists::expandPaths(watchedPaths()).errors; !missing.empty())
@@ -51,7 +61,9 @@ void Agent::start(std::uint64_t now_ns) {
                  {"xdp_mode", info_.xdp_mode},
                  {"tap", info_.tap},
                  {"rules", rules_.blockCount()},
+                 {"allows", rules_.allows().size()},
                  {"notes", info_.notes}});
+  saveRules();
 }
 
 void Agent::onDetached(const std::string &why) {
@@ -75,6 +87,9 @@ void Agent::onDetached(const std::string &why) {
 }
 
 void Agent::onAttached(DatapathInfo info) {
+  // What an attachment cannot describe stays as the agent started with it.
+  info.rules_file = info_.rules_file;
+  info.previous_block_map_id = info_.previous_block_map_id;
   info_ = std::move(info);
   events_.write({{"event", "interface_reattached"},
                  {"interface", info_.interface},
@@ -153,8 +168,10 @@ std::string Agent::act(const std::string &flow_id, const FlowRoles &roles, const
   rules::RuleTarget target = rules::EndpointTarget{roles.server.address, roles.server.port, roles.proto};
   std::string reason = assessment.evidence.empty() ? "mining" : assessment.evidence.front().reason;
   if (auto refused = rules_.block(target, std::uint64_t{config_.block_ttl_s} * kNsPerSec, now_ns, util::wallNowNs(),
-                                  "auto", reason))
+                                  "auto", reason)) {
+    reportRefused(target, "auto", *refused);
     return "block-refused";
+  }
   ++counters_.blocks_added;
   events_.write({{"event", "block_added"},
                  {"target", rules::toString(target)},

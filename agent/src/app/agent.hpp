@@ -12,6 +12,7 @@
 #include "config/agent_config.hpp"
 #include "datapath/sensor_object.hpp"
 #include "flows/flow_table.hpp"
+#include "lists/last_good_rules.hpp"
 #include "lists/rule_files.hpp"
 #include "util/time_format.hpp"
 
@@ -19,6 +20,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <span>
 #include <string>
@@ -46,6 +48,8 @@ struct DatapathInfo {
   bool attached = true;
   std::string detached_reason{};
   std::uint64_t detached_since_wall_ns = 0;
+  std::string rules_file{};               // the saved rule book; empty: not kept (replay)
+  std::uint32_t previous_block_map_id = 0; // the block map pinned at start (MapPinning)
 };
 
 /// Counters of the agent's own work (the BPF ones live in the stats map).
@@ -71,6 +75,10 @@ struct AgentCounters {
   std::uint64_t reloads_error = 0;   // a reload that met an unreadable path or a bad line
   std::uint64_t last_reload_wall_ns = 0;
   std::uint64_t interface_lost = 0;  // times the interface went away under the agent
+  std::uint64_t repins = 0;          // sweeps that found pins removed and pinned them again
+  std::uint64_t last_repin_wall_ns = 0;
+  std::uint64_t rule_book_saves = 0;
+  std::uint64_t rule_book_save_errors = 0;
 };
 
 /// Drain times, as a Prometheus histogram: bucket bounds in seconds, counts
@@ -87,6 +95,7 @@ struct DrainHistogram {
 struct ListReload {
   bool changed = false; // false: same content as last time, nothing done
   std::size_t blocks_added = 0, blocks_removed = 0, allows_added = 0, allows_removed = 0;
+  std::size_t blocks_refused = 0; // the block map was full
   std::size_t block_rules = 0, allow_rules = 0, intel_entries = 0;
   std::vector<std::string> errors; // "FILE:LINE: why", unreadable paths, refused blocks
 };
@@ -122,6 +131,12 @@ public:
   /// Writes an interface_reattached event.
   void onAttached(DatapathInfo info);
   [[nodiscard]] const DatapathInfo &datapath() const { return info_; }
+  /// Called at every sweep: pins again whatever was unpinned under the
+  /// agent and names it (live_runner hands in Sensor::repinLost).
+  void setPinCheck(std::function<std::vector<std::string>()> check) { pin_check_ = std::move(check); }
+  /// Writes the rule book to DatapathInfo::rules_file when it changed since
+  /// the last write. A failure is reported and retried at the next change.
+  void saveRules();
   /// Every path whose change means a reload.
   [[nodiscard]] std::vector<std::string> watchedPaths() const;
   /// The Prometheus page (see metrics in agent_metrics.cpp).
@@ -163,6 +178,12 @@ private:
                   const detect::Assessment &assessment, std::uint64_t now_ns);
   void deleteFlows(const std::vector<minewatch_flow_key> &keys);
   void expireRules(std::uint64_t now_ns);
+  void restoreRules(std::uint64_t wall_ns);
+  void checkPins();
+  void warn(const std::string &message);
+  /// Reports a block the map had no room for (event, counted by the book).
+  void reportRefused(const rules::RuleTarget &target, const std::string &source, const actions::BlockRefusal &why);
+  [[nodiscard]] std::vector<std::string> warnings() const;
   void applyFileAllows(const std::vector<lists::RuleLine> &lines, ListReload &out);
   void applyFileBlocks(const std::vector<lists::RuleLine> &lines, std::uint64_t now_ns, ListReload &out);
 
@@ -191,6 +212,12 @@ private:
   // What the watched files put in the rule book, to undo what they drop.
   std::uint64_t lists_fingerprint_ = 0;
   std::map<std::string, rules::RuleTarget> file_blocks_, file_allows_; // by canonical text
+  // Each configured list path's last good rules: an unreadable one keeps them.
+  lists::LastGoodRules allow_sources_, block_sources_;
+  // The saved rule book and the pins behind it (agent_rule_state.cpp).
+  std::uint64_t saved_generation_ = ~0ull;
+  std::string save_error_;
+  std::function<std::vector<std::string>()> pin_check_;
   std::size_t intel_entries_ = 0;
   // The drain (agent_drain.cpp): reports of flows with news, flows to read
   // again next tick, and when the table was last swept.

@@ -78,6 +78,7 @@ void Agent::tick(std::uint64_t now_ns) {
     sweepAll(pass);
     last_sweep_ns_ = now_ns;
     ++counters_.sweeps;
+    checkPins();
   } else {
     readNews(pass);
   }
@@ -91,6 +92,7 @@ void Agent::tick(std::uint64_t now_ns) {
   counters_.last_drain_ns = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - began).count());
   drain_histogram_.observe(static_cast<double>(counters_.last_drain_ns) / 1e9);
+  saveRules(); // whatever this tick, or the reload before it, changed
 }
 
 void Agent::onDirty(std::span<const std::byte> record) {

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <set>
 
 namespace minewatch::app {
 
@@ -24,8 +25,17 @@ ListReload Agent::reloadLists(std::uint64_t now_ns, bool force) {
   lists_fingerprint_ = print;
   out.changed = true;
 
-  auto allows = lists::loadRuleFiles(config_.allowlist_files);
-  auto blocks = lists::loadRuleFiles(config_.blocklist_files);
+  // A path that cannot be read keeps its last good rules (LastGoodRules).
+  auto staleNow = [&] {
+    auto stale = block_sources_.stale(), stale_allows = allow_sources_.stale();
+    stale.insert(stale.end(), stale_allows.begin(), stale_allows.end());
+    return stale;
+  };
+  std::set<std::string> stale_before;
+  for (const auto &source : staleNow())
+    stale_before.insert(source.path);
+  auto allows = allow_sources_.load(config_.allowlist_files, util::wallNowNs());
+  auto blocks = block_sources_.load(config_.blocklist_files, util::wallNowNs());
   out.errors = allows.errors;
   out.errors.insert(out.errors.end(), blocks.errors.begin(), blocks.errors.end());
   // Allows first: a block the new allowlist covers is refused, not added
@@ -39,6 +49,15 @@ ListReload Agent::reloadLists(std::uint64_t now_ns, bool force) {
     intel_entries_ = feed.size();
     engine_.replaceIntel(std::move(feed));
   }
+  auto stale = staleNow();
+  for (const auto &source : stale)
+    if (!stale_before.erase(source.path))
+      events_.write({{"event", "list_source_stale"},
+                     {"path", source.path},
+                     {"error", source.error},
+                     {"rules_kept", source.rules_kept}});
+  for (const auto &path : stale_before) // readable again: its rules are what it says now
+    events_.write({{"event", "list_source_recovered"}, {"path", path}});
   out.block_rules = file_blocks_.size();
   out.allow_rules = file_allows_.size();
   out.intel_entries = intel_entries_;
@@ -53,6 +72,8 @@ ListReload Agent::reloadLists(std::uint64_t now_ns, bool force) {
                  {"block_rules", out.block_rules},
                  {"allow_rules", out.allow_rules},
                  {"intel_entries", out.intel_entries},
+                 {"blocks_refused", out.blocks_refused},
+                 {"stale_sources", stale.size()},
                  {"errors", out.errors}});
   return out;
 }
@@ -73,7 +94,7 @@ void Agent::applyFileAllows(const std::vector<lists::RuleLine> &lines, ListReloa
     if (file_allows_.count(key))
       continue;
     ++out.allows_added;
-    for (const auto &lifted : rules_.allow(target))
+    for (const auto &lifted : rules_.allow(target, "file", "listed in a list file", util::wallNowNs()))
       events_.write({{"event", "block_lifted"},
                      {"target", rules::toString(lifted.target)},
                      {"reason", "allowlisted by file: " + key}});
@@ -96,7 +117,10 @@ void Agent::applyFileBlocks(const std::vector<lists::RuleLine> &lines, std::uint
     }
     auto reason = "listed in " + line.origin + (line.comment.empty() ? "" : ": " + line.comment);
     if (auto refused = rules_.block(line.target, 0, now_ns, util::wallNowNs(), "file", reason)) {
-      out.errors.push_back(line.origin + ": " + *refused);
+      // A full map refuses every line past it: one error for all of them.
+      if (refused->why == actions::BlockRefusal::Why::MapFull && out.blocks_refused++)
+        continue;
+      out.errors.push_back(line.origin + ": " + refused->message);
       continue;
     }
     if (!existing || existing->source == "restored")
@@ -111,6 +135,11 @@ void Agent::applyFileBlocks(const std::vector<lists::RuleLine> &lines, std::uint
       ++out.blocks_removed;
   }
   file_blocks_ = std::move(wanted);
+  if (out.blocks_refused)
+    events_.write({{"event", "block_refused"},
+                   {"source", "file"},
+                   {"count", out.blocks_refused},
+                   {"reason", "the block map is full"}});
 }
 
 std::size_t Agent::shutdown() {
@@ -123,6 +152,7 @@ std::size_t Agent::shutdown() {
   std::size_t removed = 0;
   for (const auto &rule : rules_.blocks())
     removed += rules_.unblock(rule.target) ? 1 : 0;
+  saveRules();
   events_.write({{"event", "agent_stopped"}, {"shutdown", "fail-open"}, {"rules_removed", removed}});
   return removed;
 }

@@ -111,6 +111,13 @@ std::string Agent::metricsText(std::uint64_t now_ns) const {
     m.sample("minewatch_block_rules", it == sources.end() ? 0 : static_cast<double>(it->second),
              {{"source", source}});
   }
+  m.family("minewatch_block_rules_refused_total", "counter",
+           "Block rules refused because the kernel map was full, by who asked");
+  for (auto source : kSources) {
+    auto it = rules_.refusedFull().find(std::string(source));
+    m.sample("minewatch_block_rules_refused_total",
+             it == rules_.refusedFull().end() ? 0 : static_cast<double>(it->second), {{"source", source}});
+  }
   m.family("minewatch_block_rules_capacity", "gauge", "Block rules each kernel map holds");
   m.sample("minewatch_block_rules_capacity", bpf_map__max_entries(skel->maps.minewatch_block_endpoint));
   m.family("minewatch_allow_rules", "gauge", "Allow rules in force");
@@ -146,6 +153,18 @@ std::string Agent::metricsText(std::uint64_t now_ns) const {
   m.sample("minewatch_reloads_total", static_cast<double>(counters_.reloads_error), {{"result", "error"}});
   m.family("minewatch_last_reload_timestamp_seconds", "gauge", "When the watched files were last loaded, Unix time");
   m.sample("minewatch_last_reload_timestamp_seconds", static_cast<double>(counters_.last_reload_wall_ns / kNsPerSec));
+  m.family("minewatch_list_source_stale", "gauge",
+           "1 while a configured list path cannot be read and its last good rules stand in for it");
+  for (const auto *paths : {&config_.blocklist_files, &config_.allowlist_files})
+    for (const auto &path : *paths) {
+      bool stale = (paths == &config_.blocklist_files ? block_sources_ : allow_sources_).isStale(path);
+      m.sample("minewatch_list_source_stale", stale ? 1 : 0, {{"path", path}});
+    }
+  m.family("minewatch_pins_restored_total", "counter",
+           "Sweeps that found pinned maps removed under the agent and pinned them again");
+  m.sample("minewatch_pins_restored_total", static_cast<double>(counters_.repins));
+  m.family("minewatch_rule_book_save_errors_total", "counter", "Failed writes of the saved rule book");
+  m.sample("minewatch_rule_book_save_errors_total", static_cast<double>(counters_.rule_book_save_errors));
   m.family("minewatch_intel_entries", "gauge", "Domains and networks in the loaded intel feeds");
   m.sample("minewatch_intel_entries", static_cast<double>(engine_.intel().size()));
   return m.text();

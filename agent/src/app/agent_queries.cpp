@@ -34,10 +34,22 @@ nlohmann::json Agent::status(std::uint64_t now_ns) const {
   counters["flows_evicted"] = created > flows_deleted_ + map_entries_ ? created - flows_deleted_ - map_entries_ : 0;
 
   auto *skel = sensor_.skel();
+  std::uint64_t refused = 0;
+  for (const auto &[source, n] : rules_.refusedFull())
+    refused += n;
+  nlohmann::json stale = nlohmann::json::array();
+  for (const auto *sources : {&block_sources_, &allow_sources_})
+    for (const auto &source : sources->stale())
+      stale.push_back({{"path", source.path},
+                       {"since", util::rfc3339(source.since_wall_ns)},
+                       {"error", source.error},
+                       {"rules_kept", source.rules_kept}});
   auto notes = info_.notes;
   if (!info_.attached)
     notes.push_back("detached from " + info_.interface + ": " + info_.detached_reason +
                     "; the block rules stay pinned and are enforced again when it returns");
+  for (auto &warning : warnings())
+    notes.push_back(std::move(warning));
   return {
       {"interfaces",
        {{{"name", info_.interface},
@@ -78,7 +90,11 @@ nlohmann::json Agent::status(std::uint64_t now_ns) const {
         {"interface_lost", counters_.interface_lost}}},
       {"maps",
        {{"flows", {{"entries", map_entries_}, {"max", sensor_.flows().capacity()}}},
-        {"block_rules", {{"entries", rules_.blockCount()}, {"max", bpf_map__max_entries(skel->maps.minewatch_block_endpoint)}}},
+        {"block_rules",
+         {{"entries", rules_.blockCount()},
+          {"max", bpf_map__max_entries(skel->maps.minewatch_block_endpoint)},
+          {"refused", refused},
+          {"refused_by_source", rules_.refusedFull()}}},
         {"allow_rules", rules_.allows().size()}}},
       {"traffic",
        {{"bytes", live_bytes_ + ended_bytes_},
@@ -87,6 +103,13 @@ nlohmann::json Agent::status(std::uint64_t now_ns) const {
       {"autoblock", config::toString(config_.autoblock)},
       {"uptime_s", (util::wallNowNs() - started_wall_ns_) / kNsPerSec},
       {"now", util::rfc3339(time_base_.toWall(now_ns))},
+      {"lists", {{"stale", stale}}},
+      {"rule_book",
+       {{"file", info_.rules_file},
+        {"saves", counters_.rule_book_saves},
+        {"save_errors", counters_.rule_book_save_errors},
+        {"last_error", save_error_}}},
+      {"pins", {{"repinned", counters_.repins}}},
       {"notes", notes}};
 }
 
@@ -200,10 +223,14 @@ nlohmann::json Agent::explain(const std::string &flow) const {
 
 nlohmann::json Agent::blockAdd(const std::string &text, std::uint64_t ttl_s, std::uint64_t now_ns, bool everything) {
   auto target = parseTarget(text, everything);
-  if (auto refused = rules_.block(target, ttl_s * kNsPerSec, now_ns, util::wallNowNs(), "manual", "added by an operator"))
-    throw std::invalid_argument(*refused);
+  if (auto refused =
+          rules_.block(target, ttl_s * kNsPerSec, now_ns, util::wallNowNs(), "manual", "added by an operator")) {
+    reportRefused(target, "manual", *refused);
+    throw std::invalid_argument(refused->message);
+  }
   ++counters_.blocks_added;
   events_.write({{"event", "block_added"}, {"target", rules::toString(target)}, {"source", "manual"}, {"ttl_s", ttl_s}});
+  saveRules();
   return {{"added", rules::toString(target)}};
 }
 
@@ -212,6 +239,7 @@ nlohmann::json Agent::blockDel(const std::string &text) {
   if (!rules_.unblock(target))
     throw std::invalid_argument("no block rule for " + rules::toString(target));
   events_.write({{"event", "block_removed"}, {"target", rules::toString(target)}});
+  saveRules();
   return {{"removed", rules::toString(target)}};
 }
 
@@ -224,11 +252,12 @@ nlohmann::json Agent::blockList(std::uint64_t now_ns) const {
 
 nlohmann::json Agent::allowAdd(const std::string &text, bool everything) {
   auto target = parseTarget(text, everything);
-  auto lifted = rules_.allow(target);
+  auto lifted = rules_.allow(target, "manual", "added by an operator", util::wallNowNs());
   nlohmann::json removed = nlohmann::json::array();
   for (const auto &rule : lifted)
     removed.push_back(rules::toString(rule.target));
   events_.write({{"event", "allow_added"}, {"target", rules::toString(target)}, {"lifted_blocks", removed}});
+  saveRules();
   return {{"added", rules::toString(target)}, {"lifted_blocks", removed}};
 }
 
@@ -236,13 +265,14 @@ nlohmann::json Agent::allowDel(const std::string &text) {
   auto target = parseTarget(text, true);
   if (!rules_.disallow(target))
     throw std::invalid_argument("no allow rule for " + rules::toString(target));
+  saveRules();
   return {{"removed", rules::toString(target)}};
 }
 
 nlohmann::json Agent::allowList() const {
   nlohmann::json out = nlohmann::json::array();
-  for (const auto &target : rules_.allows())
-    out.push_back({{"target", rules::toString(target)}});
+  for (const auto &rule : rules_.allows())
+    out.push_back({{"target", rules::toString(rule.target)}, {"source", rule.source}});
   return out;
 }
 

@@ -102,9 +102,12 @@ int runLive(const config::AgentConfig &config, bool verbose) {
                                     datapath::parseIngressHook(config.ingress_hook), config.tap, config.pin_root});
   actions::EventLog events(config.events);
   auto info = describe(sensor, config.tap);
+  info.rules_file = config.state_dir.empty() ? "" : config.state_dir + "/" + sensor.interface() + "/rules.json";
+  info.previous_block_map_id = sensor.previousBlockMapId();
   for (const auto &note : info.notes)
     fmt::print(stderr, "minewatch-agent: {}\n", note);
   Agent agent(config, sensor.object(), info, util::TimeBase::live(), events);
+  agent.setPinCheck([&sensor] { return sensor.repinLost(); });
   lists::PathWatch list_watch(agent.watchedPaths());
   agent.start(datapath::monotonicNs());
   InterfaceKeeper keeper(sensor, agent, config.tap);

@@ -55,7 +55,9 @@ nlohmann::json requirements(const config::AgentConfig &config, const std::string
       {"host_network", true}, // the interface watched is the node's
       {"host_paths",
        {{{"path", "/sys/fs/bpf"}, {"why", "pinned maps: block rules and flows survive a restart"}},
-        {{"path", "/sys/kernel/btf"}, {"why", "kernel BTF for CO-RE relocations (read-only)"}}}},
+        {{"path", "/sys/kernel/btf"}, {"why", "kernel BTF for CO-RE relocations (read-only)"}},
+        {{"path", config.state_dir},
+         {"why", "the rule book: sources, reasons and allow rules survive a restart (writable)"}}}},
       {"pin_root", config.pin_root},
       {"http", http},
       {"watched_paths", watched},

@@ -136,6 +136,7 @@ const std::map<std::string, Setter> &setters() {
       {"ingress_hook", [](L v, C c) { c.ingress_hook = v.oneOf({"xdp", "tc"}); }},
       {"tap", [](L v, C c) { c.tap = v.boolean(); }},
       {"pin_root", [](L v, C c) { c.pin_root = v.scalar(); }},
+      {"state_dir", [](L v, C c) { c.state_dir = v.scalar(); }},
       {"socket", [](L v, C c) { c.socket_path = v.scalar(); }},
       {"events", [](L v, C c) { c.events = v.scalar(); }},
       {"http.listen",

@@ -31,6 +31,10 @@ struct AgentConfig {
   std::string ingress_hook = "xdp";  // xdp | tc (see datapath::IngressHook)
   bool tap = false;                  // mirror port: alert only, never drop
   std::string pin_root = "/sys/fs/bpf/minewatch";
+  // The rule book (sources, reasons, allow rules) beside the pins, as
+  // <state_dir>/<interface>/rules.json: bpffs holds no regular files.
+  // Empty: not kept (a restart brings blocks back as "restored", no allows).
+  std::string state_dir = "/var/lib/minewatch";
   std::string socket_path = "/run/minewatch/minewatch.sock";
   std::string events = "-";          // "-" = stdout, else a file appended to
   std::string http_listen;           // "ADDR:PORT" for /metrics, /healthz, /readyz; empty = off

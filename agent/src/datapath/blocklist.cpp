@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 
+#include <cerrno>
 #include <cstring>
 
 namespace minewatch::datapath {
@@ -56,6 +57,11 @@ bool Blocklist::removeEndpoint(const net::Address &address, std::uint16_t port, 
   bool removed = sensor_.endpointRules().erase(endpointKey(address, port, proto));
   sensor_.bumpRulesGeneration();
   return removed;
+}
+
+bool isMapFull(const std::system_error &error) {
+  return error.code().category() == std::generic_category() &&
+         (error.code().value() == E2BIG || error.code().value() == ENOSPC);
 }
 
 } // namespace minewatch::datapath

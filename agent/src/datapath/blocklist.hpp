@@ -5,6 +5,7 @@
 #include "net/address.hpp"
 
 #include <cstdint>
+#include <system_error>
 
 namespace minewatch::datapath {
 
@@ -14,7 +15,8 @@ struct RuleSpec {
 };
 
 /// Writes block rules into the BPF maps. Every change bumps the rules
-/// generation so flows already cleared are checked again.
+/// generation so flows already cleared are checked again. A map that is
+/// full makes add* throw an error isMapFull() recognises.
 class Blocklist {
 public:
   explicit Blocklist(const SensorObject &sensor) : sensor_(sensor) {}
@@ -31,5 +33,10 @@ public:
 private:
   const SensorObject &sensor_;
 };
+
+/// Whether a map update failed only because the map is full: E2BIG from
+/// the endpoint hash, ENOSPC from the CIDR trie. The caller refuses that one
+/// rule and goes on; anything else is a real fault.
+bool isMapFull(const std::system_error &error);
 
 } // namespace minewatch::datapath

@@ -2,6 +2,7 @@
 #include "datapath/map_pinning.hpp"
 
 #include "bpf/unique_fd.hpp"
+#include "datapath/blocklist.hpp"
 
 #include <bpf/bpf.h>
 #include <linux/magic.h>
@@ -32,6 +33,31 @@ bool compatible(int pinned_fd, bpf_map *wanted) {
   return info.type == bpf_map__type(wanted) && info.key_size == bpf_map__key_size(wanted) &&
          info.value_size == bpf_map__value_size(wanted) && info.max_entries == bpf_map__max_entries(wanted) &&
          info.map_flags == bpf_map__map_flags(wanted);
+}
+
+/// The kernel's id of a map or program (type and id lead both info structs).
+std::uint32_t objectId(int fd) {
+  bpf_map_info info{};
+  __u32 len = sizeof info;
+  return fd >= 0 && bpf_obj_get_info_by_fd(fd, &info, &len) == 0 ? info.id : 0;
+}
+
+/// Carries rules into a new map; one that does not fit is left out and
+/// counted rather than ending the agent (the map is smaller now).
+template <typename K, typename V>
+std::size_t carry(const bpf::MapView<K, V> &map, const std::vector<std::pair<K, V>> &rules, std::size_t &dropped) {
+  std::size_t carried = 0;
+  for (const auto &[key, rule] : rules) {
+    try {
+      map.update(key, rule);
+      ++carried;
+    } catch (const std::system_error &e) {
+      if (!isMapFull(e))
+        throw;
+      ++dropped;
+    }
+  }
+  return carried;
 }
 
 template <typename K, typename V> std::vector<std::pair<K, V>> readAll(int fd) {
@@ -79,6 +105,8 @@ void MapPinning::prepare() {
                        skel->maps.minewatch_block_endpoint, skel->maps.minewatch_stats}) {
     std::string path = dir_ + "/" + bpf_map__name(map);
     bpf::UniqueFd pinned(bpf_obj_get(path.c_str()));
+    if (pinned.valid() && map == skel->maps.minewatch_block_endpoint)
+      previous_block_map_id_ = objectId(pinned.get());
     if (pinned.valid()) {
       if (compatible(pinned.get(), map)) {
         notes_.push_back(std::string("reusing pinned ") + bpf_map__name(map));
@@ -113,20 +141,44 @@ void MapPinning::pinProgram(int prog_fd, const std::string &name) const {
 }
 
 void MapPinning::restore() {
-  auto cidr = sensor_.cidrRules();
-  for (auto [key, rule] : carried_cidr_) {
+  for (auto &[key, rule] : carried_cidr_)
     rule.prefixlen = key.prefixlen; // unset by agents before it was kept
-    cidr.update(key, rule);
-  }
-  auto endpoint = sensor_.endpointRules();
-  for (const auto &[key, rule] : carried_endpoint_)
-    endpoint.update(key, rule);
-  if (!carried_cidr_.empty() || !carried_endpoint_.empty())
-    notes_.push_back("carried " + std::to_string(carried_cidr_.size() + carried_endpoint_.size()) +
-                     " block rules into the new maps");
+  std::size_t dropped = 0;
+  auto carried = carry(sensor_.cidrRules(), carried_cidr_, dropped) +
+                 carry(sensor_.endpointRules(), carried_endpoint_, dropped);
+  if (carried)
+    notes_.push_back("carried " + std::to_string(carried) + " block rules into the new maps");
+  if (dropped)
+    notes_.push_back(std::to_string(dropped) + " block rules did not fit the new, smaller maps "
+                     "(datapath.max_block_rules) and were dropped");
   carried_cidr_.clear();
   carried_endpoint_.clear();
   sensor_.bumpRulesGeneration();
+}
+
+bool MapPinning::pinnedIs(const std::string &name, int fd) const {
+  bpf::UniqueFd pinned(bpf_obj_get((dir_ + "/" + name).c_str()));
+  auto id = objectId(fd);
+  return pinned.valid() && id != 0 && objectId(pinned.get()) == id;
+}
+
+std::vector<std::string> MapPinning::repinLost() const {
+  std::vector<std::string> repinned;
+  auto *skel = sensor_.skel();
+  for (bpf_map *map : {skel->maps.minewatch_flows, skel->maps.minewatch_flows4, skel->maps.minewatch_block_cidr,
+                       skel->maps.minewatch_block_endpoint, skel->maps.minewatch_stats}) {
+    std::string name = bpf_map__name(map);
+    if (pinnedIs(name, bpf_map__fd(map)))
+      continue;
+    std::error_code ec;
+    std::filesystem::create_directories(dir_, ec);
+    auto path = dir_ + "/" + name;
+    ::unlink(path.c_str()); // whatever else is pinned there is not ours
+    if (bpf_obj_pin(bpf_map__fd(map), path.c_str()) != 0)
+      throw std::system_error(errno, std::generic_category(), "pin " + path + " again");
+    repinned.push_back(name);
+  }
+  return repinned;
 }
 
 } // namespace minewatch::datapath

@@ -4,6 +4,7 @@
 #include "bpf/unique_fd.hpp"
 #include "datapath/sensor_object.hpp"
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,17 @@ public:
   /// Removes the pin `name` from dir(), if there is one.
   void unpin(const std::string &name) const;
 
+  /// Pins again every map whose pin is gone or names another object (say
+  /// someone ran `rm -r` on the pin directory): without its pins, the next
+  /// agent would start with no block rules. Returns the names re-pinned.
+  std::vector<std::string> repinLost() const;
+  /// Whether `name` in dir() is pinned and is the object behind `fd`.
+  [[nodiscard]] bool pinnedIs(const std::string &name, int fd) const;
+
+  /// Id of the endpoint block map pinned when prepare() ran (reused or
+  /// replaced); 0 when there was none.
+  [[nodiscard]] std::uint32_t previousBlockMapId() const { return previous_block_map_id_; }
+
   [[nodiscard]] const std::string &dir() const { return dir_; }
   /// Human notes about what was reused, replaced or migrated.
   [[nodiscard]] const std::vector<std::string> &notes() const { return notes_; }
@@ -40,6 +52,7 @@ private:
   const SensorObject &sensor_;
   std::string dir_;
   std::vector<std::string> notes_;
+  std::uint32_t previous_block_map_id_ = 0;
   std::vector<std::pair<minewatch_lpm_key, minewatch_block_rule>> carried_cidr_;
   std::vector<std::pair<minewatch_endpoint_key, minewatch_block_rule>> carried_endpoint_;
 };

@@ -192,6 +192,17 @@ unsigned Sensor::xdpProgId() const {
   return bpf_obj_get_info_by_fd(bpf_program__fd(object_.xdpProgram()), &info, &len) == 0 ? info.id : 0;
 }
 
+std::vector<std::string> Sensor::repinLost() const {
+  if (!pinning_)
+    return {};
+  auto repinned = pinning_->repinLost();
+  if (xdp_ && !pinning_->pinnedIs(kXdpPin, xdp_->progFd())) {
+    pinning_->pinProgram(xdp_->progFd(), kXdpPin);
+    repinned.push_back(kXdpPin);
+  }
+  return repinned;
+}
+
 unsigned Sensor::tcProgId() const { return tc_ ? tc_->progId() : 0; }
 
 } // namespace minewatch::datapath

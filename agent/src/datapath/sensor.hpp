@@ -60,6 +60,11 @@ public:
   /// the same name, as at start (ingress hook, mode, tap). Throws
   /// std::system_error and then leaves nothing attached.
   void reattach(int ifindex);
+  /// Pins again maps (and the XDP program) whose pins were removed under
+  /// us; returns their names. Nothing when not pinning.
+  std::vector<std::string> repinLost() const;
+  /// See MapPinning::previousBlockMapId.
+  [[nodiscard]] std::uint32_t previousBlockMapId() const { return pinning_ ? pinning_->previousBlockMapId() : 0; }
   /// Leaves XDP and TC attached on destruction (shutdown: keep-attached).
   void keepAttached() {
     if (xdp_)

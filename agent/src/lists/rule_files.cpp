@@ -42,10 +42,12 @@ RuleFileSet loadRuleFiles(const std::vector<std::string> &paths) {
   RuleFileSet out;
   auto expanded = expandPaths(paths);
   out.errors = expanded.errors;
+  out.unreadable = expanded.errors;
   for (const auto &file : expanded.files) {
     std::string text, error;
     if (!readText(file, text, error)) {
       out.errors.push_back(error);
+      out.unreadable.push_back(error);
       continue;
     }
     auto one = parseRules(text, file);

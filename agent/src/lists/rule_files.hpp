@@ -23,6 +23,7 @@ struct RuleLine {
 struct RuleFileSet {
   std::vector<RuleLine> rules;
   std::vector<std::string> errors; // "FILE:LINE: why"
+  std::vector<std::string> unreadable; // the errors that are a path or file that could not be read
   std::size_t files = 0;
 };
 
