@@ -8,7 +8,9 @@
 
 #include <fmt/format.h>
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 
 namespace minewatch::cli {
 
@@ -18,6 +20,12 @@ using nlohmann::json;
 struct RuleArgs {
   std::string target;
   std::string ttl;
+  bool everything = false;
+};
+
+struct PageArgs {
+  std::optional<std::uint64_t> limit;
+  std::optional<std::uint64_t> offset;
 };
 
 /// Checks the target here so a typo gets its answer without an agent.
@@ -49,8 +57,12 @@ void setupKind(CLI::App &app, const GlobalOptions &o, const std::string &kind) {
       ->required();
   if (block)
     add->add_option("--ttl", args->ttl, "expire after this long: 90s, 15m, 1h, 2d (default: never)");
+  add->add_flag("--everything", args->everything,
+                "a prefix covering every IPv4 address (0.0.0.0/0, ::/0) is meant: without it, refused");
   add->callback([&o, args, kind, block] {
-    json req = {{"cmd", kind + "_add"}, {"target", checkedTarget(args->target, false)}};
+    json req = {{"cmd", kind + "_add"}, {"target", checkedTarget(args->target, args->everything)}};
+    if (args->everything)
+      req["everything"] = true;
     if (block && !args->ttl.empty()) {
       std::string why;
       auto ttl = parseDuration(args->ttl, &why);
@@ -72,9 +84,22 @@ void setupKind(CLI::App &app, const GlobalOptions &o, const std::string &kind) {
     say(o, data, fmt::format("{} rule removed: {}", kind, data["removed"].get<std::string>()));
   });
 
-  auto *list = group->add_subcommand("list", fmt::format("show the {} rules\n  example: minewatch {} list --json", kind, kind));
-  list->callback([&o, kind, block] {
-    auto data = control::request(o.socket, {{"cmd", kind + "_list"}});
+  auto *list = group->add_subcommand(
+      "list", fmt::format("show the {} rules\n  example: minewatch {} list --json --limit 1000 --offset 2000", kind,
+                          kind));
+  auto page = std::make_shared<PageArgs>();
+  list->add_option("--limit", page->limit, "show at most N rules (a page; default: all)")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40));
+  list->add_option("--offset", page->offset, "skip the first K rules (with --limit: the page's start)")
+      ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{1} << 40));
+  list->callback([&o, kind, block, page] {
+    json req = {{"cmd", kind + "_list"}};
+    // Only when asked: a request without them is answered as it always was.
+    if (page->limit)
+      req["limit"] = *page->limit;
+    if (page->offset)
+      req["offset"] = *page->offset;
+    auto data = control::request(o.socket, req);
     if (o.json)
       fmt::print("{}\n", data.dump(2));
     else

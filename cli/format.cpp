@@ -43,9 +43,10 @@ std::string humanDuration(std::uint64_t s) {
 }
 
 std::optional<std::uint64_t> parseDuration(std::string_view text, std::string *why) {
+  const auto original = text;
   auto fail = [&]() -> std::optional<std::uint64_t> {
     if (why)
-      *why = "duration '" + std::string(text) + "' must be a number with an optional unit s, m, h or d (e.g. 90s, 15m, 1h)";
+      *why = "duration '" + std::string(original) + "' must be a number with an optional unit s, m, h or d (e.g. 90s, 15m, 1h)";
     return std::nullopt;
   };
   if (text.empty())
@@ -60,8 +61,15 @@ std::optional<std::uint64_t> parseDuration(std::string_view text, std::string *w
   }
   std::uint64_t value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value > 10ull * 365 * 86400 / scale)
+  if (text.empty() || end != text.data() + text.size() || (ec != std::errc() && ec != std::errc::result_out_of_range))
     return fail();
+  // A number, just too big (even for uint64): say so, not "not a number".
+  constexpr std::uint64_t kMax = 10ull * 365 * 86400;
+  if (ec == std::errc::result_out_of_range || value > kMax / scale) {
+    if (why)
+      *why = "duration '" + std::string(original) + "' is too large (at most 3650d)";
+    return std::nullopt;
+  }
   return value * scale;
 }
 

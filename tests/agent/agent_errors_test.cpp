@@ -83,7 +83,9 @@ BOOST_AUTO_TEST_CASE(a_second_agent_stops_before_it_touches_the_interface) {
   auto config = temp("second.yaml", "pin_root: " + pins + "\nsocket: " + socket + "\n");
   minewatch::test::RemovedAtEnd cleanup{{pins, config}};
   // The running agent, as far as the socket shows: something serves it.
-  minewatch::control::UnixServer running(socket, [](const std::string &) { return std::string("{}\n"); });
+  minewatch::control::UnixServer running(socket, [](std::string_view, const minewatch::control::Peer &) {
+    return std::string("{}");
+  });
 
   auto r = run(lab.in(lab.node) + kAgent + " --iface " + lab.nodeIf + " --config " + config);
   refused(r, 1, "another agent already serves " + socket);

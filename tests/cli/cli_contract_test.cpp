@@ -10,6 +10,7 @@
 #include "app/agent.hpp"
 #include "app/replay_runner.hpp"
 #include "control/commands.hpp"
+#include "control/control_client.hpp"
 #include "control/unix_server.hpp"
 #include "datapath/libbpf_log.hpp"
 #include "process_util.hpp"
@@ -58,8 +59,9 @@ struct ServedAgent {
                                          util::TimeBase::identity(), events);
     replay::PcapReader reader(kPcaps + "/ndpi_mining.pcapng");
     app::feedCapture(reader, sensor, *agent, config.tick_ms);
-    server = std::make_unique<control::UnixServer>(
-        socket, [this](const std::string &line) { return control::handleRequest(*agent, line, 0); });
+    server = std::make_unique<control::UnixServer>(socket, [this](std::string_view line, const control::Peer &peer) {
+      return control::handleRequest(*agent, line, peer, 0);
+    });
     thread = std::thread([this] { serve(); });
   }
   ~ServedAgent() {
@@ -68,21 +70,11 @@ struct ServedAgent {
   }
 
   void serve() {
-    std::vector<pollfd> fds{{server->listenFd(), POLLIN, 0}};
+    pollfd p{server->fd(), POLLIN, 0};
     while (!stop) {
-      if (::poll(fds.data(), fds.size(), 50) <= 0)
-        continue;
-      std::vector<pollfd> next{fds.front()};
-      if (fds.front().revents & POLLIN)
-        for (int fd : server->acceptAll())
-          next.push_back({fd, POLLIN, 0});
-      for (std::size_t i = 1; i < fds.size(); ++i) {
-        if (!(fds[i].revents & (POLLIN | POLLHUP)) || server->serve(fds[i].fd))
-          next.push_back(fds[i]);
-      }
-      for (auto &p : next)
-        p.revents = 0;
-      fds = std::move(next);
+      if (::poll(&p, 1, 50) > 0)
+        server->poll();
+      server->sweep();
     }
   }
 
@@ -237,6 +229,54 @@ BOOST_AUTO_TEST_CASE(bad_input_gets_one_line_and_a_status) {
   checkRefusal(cli("frobnicate"), 2, "frobnicate");
   checkRefusal(cli(""), 2, "command");
   checkRefusal(run("--socket /tmp/minewatch-no-such.sock status"), 1, "the agent is not running");
+  // Bytes that are not UTF-8: the agent's one line, not the JSON library's exception.
+  checkRefusal(cli("explain \"$(printf '\\377')\""), 1, "unknown flow");
+  checkRefusal(cli("block add 198.51.100.7:3333 --ttl 99999999999h"), 2, "too large");
+  checkRefusal(cli("block list --limit 0"), 2, "--limit");
+}
+
+// Every rule that can be made can be deleted (port 0 included); a rule over
+// all of IPv4 needs --everything, from the CLI and over the socket alike.
+BOOST_AUTO_TEST_CASE(port_zero_and_everything) {
+  BOOST_TEST(cli("block add 198.51.100.7:0").status == 0);
+  BOOST_TEST(cli("block del 198.51.100.7:0/tcp").status == 0);
+  for (const char *all : {"0.0.0.0/0", "::/0"}) {
+    checkRefusal(cli(std::string("block add ") + all), 2, "covers every IPv4 address");
+    checkRefusal(cli(std::string("allow add ") + all), 2, "covers every IPv4 address");
+  }
+  BOOST_CHECK_EXCEPTION(control::request(socket, {{"cmd", "block_add"}, {"target", "::/0"}}), control::ControlError,
+                        [](const control::ControlError &e) {
+                          return std::string(e.what()).find("covers every IPv4 address") != std::string::npos;
+                        });
+  BOOST_TEST(cli("block add ::/0 --everything --ttl 60s").status == 0);
+  BOOST_TEST(cli("block list").out.find("::/0") != std::string::npos);
+  BOOST_TEST(cli("block del ::/0").status == 0); // deleting never needs asking
+  BOOST_TEST(json::parse(cli("block list --json").out).empty());
+}
+
+BOOST_AUTO_TEST_CASE(rule_lists_page) {
+  for (int i = 1; i <= 5; ++i)
+    BOOST_REQUIRE(cli("block add 198.51.100." + std::to_string(i) + ":3333").status == 0);
+  for (int i = 1; i <= 3; ++i)
+    BOOST_REQUIRE(cli("allow add 192.0." + std::to_string(i) + ".0/24").status == 0);
+  auto targets = [](const json &list) {
+    std::vector<std::string> out;
+    for (const auto &rule : list)
+      out.push_back(rule.at("target").get<std::string>());
+    return out;
+  };
+  auto blocks = targets(json::parse(cli("block list --json").out));
+  BOOST_REQUIRE(blocks.size() == 5u);
+  auto page = json::parse(cli("block list --json --limit 2 --offset 1").out);
+  BOOST_TEST((targets(page) == std::vector<std::string>{blocks[1], blocks[2]}));
+  BOOST_TEST((keys(page.at(0)) == keys(json::parse(cli("block list --json").out).at(0)))); // same rows, fewer
+  BOOST_TEST(targets(json::parse(cli("block list --json --limit 10 --offset 3").out)).size() == 2u);
+  BOOST_TEST(json::parse(cli("block list --json --limit 2 --offset 99").out).empty());
+  BOOST_TEST(cli("block list --limit 1").out.find(blocks[0]) != std::string::npos);
+  auto allows = targets(json::parse(cli("allow list --json").out));
+  BOOST_REQUIRE(allows.size() == 3u);
+  BOOST_TEST((targets(json::parse(cli("allow list --json --limit 1 --offset 2").out)) ==
+              std::vector<std::string>{allows[2]}));
 }
 
 BOOST_AUTO_TEST_CASE(socket_permission_denied) {

@@ -108,6 +108,14 @@ BOOST_AUTO_TEST_CASE(units_and_durations) {
   BOOST_TEST(!parseDuration("m", &why));
   BOOST_TEST(!parseDuration("-5s", &why));
   BOOST_TEST(!parseDuration("999999999999d", &why));
+  // Too big is not "not a number": within uint64 and beyond it.
+  BOOST_TEST(!parseDuration("99999999999h", &why));
+  BOOST_TEST(why.find("too large") != std::string::npos, why);
+  BOOST_TEST(!parseDuration("99999999999999999999999999h", &why));
+  BOOST_TEST(why.find("too large") != std::string::npos, why);
+  BOOST_TEST(parseDuration("3650d").value() == 3650u * 86400u);
+  BOOST_TEST(!parseDuration("5x", &why));
+  BOOST_TEST(why.find("must be a number") != std::string::npos, why);
   BOOST_TEST(sizeBucketLabel(0) == "0 B");
   BOOST_TEST(sizeBucketLabel(8) == "128-255 B");
   BOOST_TEST(gapBucketLabel(0) == "< 2µs");

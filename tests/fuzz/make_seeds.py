@@ -14,7 +14,7 @@ that reach deep into its parser:
                 (micro- and nanosecond) and pcapng, from the public captures
   config        the shipped configs, and one with every key
   rule_lines    rule lines of every syntax, and the shipped intel feed
-  control       one request line per command
+  control_request  one request line per command
 
 Deterministic: rerunning writes the same files. Run from anywhere:
   python3 tests/fuzz/make_seeds.py
@@ -224,11 +224,11 @@ def text_seeds():
                 b'{"cmd":"block_del","target":"10.0.0.0/8"}', b'{"cmd":"block_list"}',
                 b'{"cmd":"allow_add","target":"[2001:db8::1]:443"}', b'{"cmd":"allow_list"}']
     for i, line in enumerate(requests):
-        write("control", f"request-{i}", line)
+        write("control_request", f"request-{i}", line)
 
 
 def main():
-    for target in ("classify", "dns", "pcap", "config", "rule_lines", "control"):
+    for target in ("classify", "dns", "pcap", "config", "rule_lines", "control_request"):
         shutil.rmtree(os.path.join(OUT, target), ignore_errors=True)
     tls_seeds()  # before classify: its hellos also seed the classifier
     classify_seeds()

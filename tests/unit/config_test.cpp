@@ -136,4 +136,14 @@ BOOST_AUTO_TEST_CASE(missing_file_is_a_clear_error) {
                         [](const ConfigError &e) { return std::string(e.what()).find("cannot read") != std::string::npos; });
 }
 
+BOOST_AUTO_TEST_CASE(socket_group_by_name_or_gid) {
+  BOOST_TEST(!parseConfig("", "agent.yaml").socket_gid.has_value());
+  BOOST_TEST(!parseConfig("socket_group: \"\"\n", "agent.yaml").socket_gid.has_value());
+  BOOST_TEST(parseConfig("socket_group: root\n", "agent.yaml").socket_gid.value() == 0u);
+  BOOST_TEST(parseConfig("socket_group: 4242\n", "agent.yaml").socket_gid.value() == 4242u);
+  auto why = refusal("socket: /tmp/x.sock\nsocket_group: no-such-group-mw\n");
+  BOOST_TEST(why.find("agent.yaml:2: socket_group: unknown group 'no-such-group-mw'") != std::string::npos, why);
+  BOOST_TEST(refusal("socket_group: [a, b]\n").find("socket_group") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

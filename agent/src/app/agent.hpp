@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
@@ -152,6 +153,12 @@ public:
                           bool everything = false);
   nlohmann::json blockDel(const std::string &target);
   nlohmann::json blockList(std::uint64_t now_ns) const;
+  /// The rules one at a time, in list order, skipping `offset` and giving at
+  /// most `limit`: a long list is answered without building it whole.
+  using JsonSink = std::function<void(const nlohmann::json &)>;
+  void forEachBlock(std::uint64_t now_ns, std::uint64_t offset, std::optional<std::uint64_t> limit,
+                    const JsonSink &sink) const;
+  void forEachAllow(std::uint64_t offset, std::optional<std::uint64_t> limit, const JsonSink &sink) const;
   nlohmann::json allowAdd(const std::string &target, bool everything = false);
   nlohmann::json allowDel(const std::string &target);
   nlohmann::json allowList() const;

@@ -245,9 +245,20 @@ nlohmann::json Agent::blockDel(const std::string &text) {
 
 nlohmann::json Agent::blockList(std::uint64_t now_ns) const {
   nlohmann::json out = nlohmann::json::array();
-  for (const auto &rule : rules_.blocks())
-    out.push_back(ruleJson(rule, now_ns, time_base_));
+  forEachBlock(now_ns, 0, std::nullopt, [&](const nlohmann::json &rule) { out.push_back(rule); });
   return out;
+}
+
+void Agent::forEachBlock(std::uint64_t now_ns, std::uint64_t offset, std::optional<std::uint64_t> limit,
+                         const JsonSink &sink) const {
+  auto rules = rules_.blocks();
+  auto end = rules.size();
+  if (offset >= end)
+    return;
+  if (limit && *limit < end - offset)
+    end = offset + *limit;
+  for (auto i = offset; i < end; ++i)
+    sink(ruleJson(rules[i], now_ns, time_base_));
 }
 
 nlohmann::json Agent::allowAdd(const std::string &text, bool everything) {
@@ -271,9 +282,19 @@ nlohmann::json Agent::allowDel(const std::string &text) {
 
 nlohmann::json Agent::allowList() const {
   nlohmann::json out = nlohmann::json::array();
-  for (const auto &rule : rules_.allows())
-    out.push_back({{"target", rules::toString(rule.target)}, {"source", rule.source}});
+  forEachAllow(0, std::nullopt, [&](const nlohmann::json &rule) { out.push_back(rule); });
   return out;
+}
+
+void Agent::forEachAllow(std::uint64_t offset, std::optional<std::uint64_t> limit, const JsonSink &sink) const {
+  const auto &allows = rules_.allows();
+  auto end = allows.size();
+  if (offset >= end)
+    return;
+  if (limit && *limit < end - offset)
+    end = offset + *limit;
+  for (auto i = offset; i < end; ++i)
+    sink({{"target", rules::toString(allows[i].target)}, {"source", allows[i].source}});
 }
 
 } // namespace minewatch::app

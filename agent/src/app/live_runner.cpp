@@ -4,6 +4,7 @@
 #include "app/agent.hpp"
 #include "app/http_endpoint.hpp"
 #include "app/interface_keeper.hpp"
+#include "app/metrics_text.hpp"
 #include "bpf/ring_buffer.hpp"
 #include "control/commands.hpp"
 #include "control/unix_server.hpp"
@@ -66,6 +67,21 @@ std::unique_ptr<HttpEndpoint> makeHttpEndpoint(const config::AgentConfig &config
   return std::make_unique<HttpEndpoint>(*config::parseListen(config.http_listen), config.tick_ms);
 }
 
+/// The control socket's share of /metrics: what it turned away and dropped
+/// is otherwise only in `status --json`.
+std::string controlMetrics(const control::ServerStats &stats) {
+  MetricsText m;
+  m.family("minewatch_control_clients", "gauge", "Control socket connections open now");
+  m.sample("minewatch_control_clients", static_cast<double>(stats.clients));
+  m.family("minewatch_control_refused_total", "counter",
+           "Control connections turned away at the connection cap or the fd limit");
+  m.sample("minewatch_control_refused_total", static_cast<double>(stats.refused));
+  m.family("minewatch_control_dropped_total", "counter",
+           "Control clients closed by the agent: not reading, too much output waiting, idle at the cap");
+  m.sample("minewatch_control_dropped_total", static_cast<double>(stats.dropped));
+  return m.text();
+}
+
 void reportReload(const ListReload &reload) {
   if (!reload.changed)
     return;
@@ -93,9 +109,18 @@ int runLive(const config::AgentConfig &config, bool verbose) {
   // thing to complain about.)
   datapath::checkPrivileges();
   Agent *serving = nullptr;
-  control::UnixServer server(config.socket_path, [&](const std::string &line) {
-    return control::handleRequest(*serving, line, datapath::monotonicNs());
-  });
+  control::UnixServer *self = nullptr;
+  control::ServerOptions control_options;
+  control_options.path = config.socket_path;
+  control_options.group = config.socket_gid;
+  control::UnixServer server(
+      control_options,
+      [&](std::string_view line, const control::Peer &peer) {
+        auto stats = self->stats();
+        return control::handleRequest(*serving, line, peer, datapath::monotonicNs(), &stats);
+      },
+      [](const std::string &note) { fmt::print(stderr, "minewatch-agent: {}\n", note); });
+  self = &server;
   auto options = config.sensor;
   options.enforce = !config.tap;
   datapath::Sensor sensor(options, {config.interface, datapath::parseXdpMode(config.xdp_mode),
@@ -121,7 +146,7 @@ int runLive(const config::AgentConfig &config, bool verbose) {
   watch(epoll.get(), signals.get());
   watch(epoll.get(), timer.get());
   watch(epoll.get(), samples.epollFd());
-  watch(epoll.get(), server.listenFd());
+  watch(epoll.get(), server.fd());
   watch(epoll.get(), keeper.fd());
   if (list_watch.fd() >= 0)
     watch(epoll.get(), list_watch.fd());
@@ -183,8 +208,9 @@ int runLive(const config::AgentConfig &config, bool verbose) {
         }
         keeper.onTick(now);
         agent.tick(now);
+        server.sweep();
         if (http) {
-          http->publish(agent.metricsText(now), datapath::monotonicNs());
+          http->publish(agent.metricsText(now) + controlMetrics(server.stats()), datapath::monotonicNs());
           // Detached is not ready: nothing is enforced. The loop is
           // fine, so /healthz stays green and nothing restarts us.
           http->setReady(keeper.attached(), keeper.whyDetached());
@@ -197,11 +223,8 @@ int runLive(const config::AgentConfig &config, bool verbose) {
         lists_dirty |= list_watch.drain();
       } else if (fd == samples.epollFd()) {
         samples.consume();
-      } else if (fd == server.listenFd()) {
-        for (int client : server.acceptAll())
-          watch(epoll.get(), client);
-      } else if (!server.serve(fd)) {
-        epoll_ctl(epoll.get(), EPOLL_CTL_DEL, fd, nullptr); // closed by serve()
+      } else if (fd == server.fd()) {
+        server.poll(); // never waits for a client
       }
     }
   }

@@ -5,6 +5,7 @@
 
 #include "rules/rule_target.hpp"
 
+#include <grp.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -86,6 +87,20 @@ struct Located {
     fail("'" + text + "' must be one of " + list);
   }
 
+  /// A group name or a numeric gid, looked up now: a typo must stop the
+  /// agent here, not leave the socket to the wrong group.
+  gid_t group() const {
+    auto text = scalar();
+    if (!text.empty() && std::all_of(text.begin(), text.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
+      return integer<gid_t>(0, 0x7fffffff);
+    struct group buffer {};
+    struct group *found = nullptr;
+    std::vector<char> scratch(16384);
+    if (::getgrnam_r(text.c_str(), &buffer, scratch.data(), scratch.size(), &found) != 0 || !found)
+      fail("unknown group '" + text + "' (a group name or a numeric gid)");
+    return found->gr_gid;
+  }
+
   std::vector<std::string> strings() const {
     if (!node.IsSequence())
       fail("expected a list");
@@ -138,6 +153,11 @@ const std::map<std::string, Setter> &setters() {
       {"pin_root", [](L v, C c) { c.pin_root = v.scalar(); }},
       {"state_dir", [](L v, C c) { c.state_dir = v.scalar(); }},
       {"socket", [](L v, C c) { c.socket_path = v.scalar(); }},
+      {"socket_group",
+       [](L v, C c) {
+         c.socket_group = v.scalar();
+         c.socket_gid = c.socket_group.empty() ? std::nullopt : std::optional<gid_t>(v.group());
+       }},
       {"events", [](L v, C c) { c.events = v.scalar(); }},
       {"http.listen",
        [](L v, C c) {

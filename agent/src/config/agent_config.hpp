@@ -3,6 +3,8 @@
 
 #include "datapath/sensor_options.hpp"
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
@@ -36,6 +38,8 @@ struct AgentConfig {
   // Empty: not kept (a restart brings blocks back as "restored", no allows).
   std::string state_dir = "/var/lib/minewatch";
   std::string socket_path = "/run/minewatch/minewatch.sock";
+  std::string socket_group;          // as written: a group name or gid; empty = the agent's group
+  std::optional<gid_t> socket_gid;   // socket_group resolved when the config was read
   std::string events = "-";          // "-" = stdout, else a file appended to
   std::string http_listen;           // "ADDR:PORT" for /metrics, /healthz, /readyz; empty = off
   ShutdownMode shutdown = ShutdownMode::FailSafe;

@@ -2,69 +2,81 @@
 #include "control/commands.hpp"
 
 #include "app/agent.hpp"
+#include "control/request.hpp"
 
 #include <nlohmann/json.hpp>
+#include <unistd.h>
 
 namespace minewatch::control {
 
 namespace {
 using nlohmann::json;
 
-std::string str(const json &request, const char *field) {
-  if (!request.contains(field) || !request[field].is_string())
-    throw std::invalid_argument(std::string("'") + field + "' is required and must be a string");
-  return request[field].get<std::string>();
+/// A list answer dumped item by item: a million rules never exist as one
+/// JSON tree beside their text. Same bytes as answerOk(array).
+template <typename ForEach> std::string listAnswer(ForEach &&forEach) {
+  std::string out = R"({"data":[)";
+  bool first = true;
+  forEach([&](const json &item) {
+    if (!first)
+      out += ',';
+    first = false;
+    out += dumpJson(item);
+  });
+  out += R"(],"ok":true})";
+  return out;
 }
 
-std::uint64_t num(const json &request, const char *field, std::uint64_t fallback, std::uint64_t max) {
-  if (!request.contains(field) || request[field].is_null())
-    return fallback;
-  if (!request[field].is_number_unsigned())
-    throw std::invalid_argument(std::string("'") + field + "' must be a non-negative whole number");
-  auto value = request[field].get<std::uint64_t>();
-  if (value > max)
-    throw std::invalid_argument(std::string("'") + field + "' must be at most " + std::to_string(max));
-  return value;
+json statusOf(const app::Agent &agent, std::uint64_t now_ns, const ServerStats *server) {
+  auto out = agent.status(now_ns);
+  if (server)
+    out["control"] = {{"clients", server->clients},   {"max_clients", server->max_clients},
+                      {"accepted", server->accepted}, {"refused", server->refused},
+                      {"dropped", server->dropped}};
+  return out;
 }
 
-json dispatch(app::Agent &agent, const json &request, std::uint64_t now_ns) {
-  auto cmd = str(request, "cmd");
-  if (cmd == "status")
-    return agent.status(now_ns);
-  if (cmd == "flows")
-    return agent.flows(num(request, "top", 0, 1u << 24), request.value("sort", std::string("bytes")), now_ns);
-  if (cmd == "detections")
-    return agent.detections();
-  if (cmd == "explain")
-    return agent.explain(str(request, "flow"));
-  if (cmd == "block_add")
-    return agent.blockAdd(str(request, "target"), num(request, "ttl", 0, 10ull * 365 * 86400), now_ns);
-  if (cmd == "block_del")
-    return agent.blockDel(str(request, "target"));
-  if (cmd == "block_list")
-    return agent.blockList(now_ns);
-  if (cmd == "allow_add")
-    return agent.allowAdd(str(request, "target"));
-  if (cmd == "allow_del")
-    return agent.allowDel(str(request, "target"));
-  if (cmd == "allow_list")
-    return agent.allowList();
-  throw std::invalid_argument("unknown command '" + cmd + "'");
+std::string dispatch(app::Agent &agent, const Request &r, std::uint64_t now_ns, const ServerStats *server) {
+  switch (r.command) {
+  case Command::Status:
+    return answerOk(statusOf(agent, now_ns, server));
+  case Command::Flows:
+    return answerOk(agent.flows(r.top, r.sort, now_ns));
+  case Command::Detections:
+    return answerOk(agent.detections());
+  case Command::Explain:
+    return answerOk(agent.explain(r.flow));
+  case Command::BlockAdd:
+    return answerOk(agent.blockAdd(r.target, r.ttl_s, now_ns, r.everything));
+  case Command::BlockDel:
+    return answerOk(agent.blockDel(r.target));
+  case Command::BlockList:
+    return listAnswer([&](auto &&emit) { agent.forEachBlock(now_ns, r.offset, r.limit, emit); });
+  case Command::AllowAdd:
+    return answerOk(agent.allowAdd(r.target, r.everything));
+  case Command::AllowDel:
+    return answerOk(agent.allowDel(r.target));
+  case Command::AllowList:
+    return listAnswer([&](auto &&emit) { agent.forEachAllow(r.offset, r.limit, emit); });
+  }
+  return answerError("unknown command");
 }
 } // namespace
 
-std::string handleRequest(app::Agent &agent, const std::string &line, std::uint64_t now_ns) {
+bool mayChangeRules(const Peer &peer) { return peer.uid == 0 || peer.uid == ::geteuid(); }
+
+std::string handleRequest(app::Agent &agent, std::string_view line, const Peer &peer, std::uint64_t now_ns,
+                          const ServerStats *server) {
   try {
-    auto request = json::parse(line);
-    if (!request.is_object())
-      throw std::invalid_argument("a request is a JSON object");
-    return json{{"ok", true}, {"data", dispatch(agent, request, now_ns)}}.dump();
-  } catch (const json::exception &e) {
-    return json{{"ok", false}, {"error", std::string("bad request: ") + e.what()}}.dump();
+    auto request = parseRequest(line);
+    if (changesRules(request.command) && !mayChangeRules(peer))
+      return answerError("permission denied: uid " + std::to_string(peer.uid) +
+                         " may read but not change rules (root or the agent's user only)");
+    return dispatch(agent, request, now_ns, server);
   } catch (const std::invalid_argument &e) {
-    return json{{"ok", false}, {"error", e.what()}}.dump();
+    return answerError(e.what());
   } catch (const std::exception &e) {
-    return json{{"ok", false}, {"error", std::string("agent error: ") + e.what()}}.dump();
+    return answerError(std::string("agent error: ") + e.what());
   }
 }
 

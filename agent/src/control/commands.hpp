@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #pragma once
 
+#include "control/unix_server.hpp"
+
 #include <cstdint>
-#include <functional>
 #include <string>
+#include <string_view>
 
 namespace minewatch::app {
 class Agent;
@@ -17,10 +19,19 @@ namespace minewatch::control {
 ///   {"cmd":"detections"}
 ///   {"cmd":"explain","flow":"<id>"}
 ///   {"cmd":"block_add","target":"CIDR|ADDR:PORT[/proto]","ttl":3600}
-///   {"cmd":"block_del","target":"..."}   {"cmd":"block_list"}
+///   {"cmd":"block_del","target":"..."}   {"cmd":"block_list","offset":0,"limit":100}
 ///   {"cmd":"allow_add","target":"..."}   {"cmd":"allow_del","target":"..."}
-///   {"cmd":"allow_list"}
+///   {"cmd":"allow_list","offset":0,"limit":100}
+/// (offset and limit are optional: without them a list is whole.)
 /// Answers: {"ok":true,"data":...} or {"ok":false,"error":"one sentence"}.
-std::string handleRequest(app::Agent &agent, const std::string &line, std::uint64_t now_ns);
+/// Anyone who can connect may read; the *_add and *_del commands need the
+/// caller to be root or the agent's own user (see mayChangeRules).
+/// `server`, when given, is reported under "control" in status.
+std::string handleRequest(app::Agent &agent, std::string_view line, const Peer &peer, std::uint64_t now_ns,
+                          const ServerStats *server = nullptr);
+
+/// Rule changes can lift blocks, so group access to the socket is not
+/// enough: only root and the agent's own uid may make them.
+bool mayChangeRules(const Peer &peer);
 
 } // namespace minewatch::control

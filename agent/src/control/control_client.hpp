@@ -15,7 +15,9 @@ struct ControlError : std::runtime_error {
 
 /// Sends one request line to the agent's socket and returns the answer's
 /// "data". Throws ControlError when the agent is not running, the socket is
-/// not ours to use, the answer times out, or the agent says no.
-nlohmann::json request(const std::string &socket_path, const nlohmann::json &req, int timeout_ms = 5000);
+/// not ours to use, the agent goes quiet, or the agent says no.
+/// `idle_timeout_ms` bounds each wait for bytes, not the whole answer: a
+/// long answer that keeps coming is read to its end.
+nlohmann::json request(const std::string &socket_path, const nlohmann::json &req, int idle_timeout_ms = 5000);
 
 } // namespace minewatch::control
