@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 namespace {
@@ -69,6 +70,52 @@ BOOST_AUTO_TEST_CASE(replay_of_something_that_is_not_a_capture) {
   auto path = temp("not.pcap", "this is not a capture\n");
   refused(run(kAgent + " --replay " + path), 1, "cannot read capture");
   ::unlink(path.c_str());
+}
+
+std::string readBytes(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+/// A pcapng block: type, length, body padded to 32 bits, length again.
+std::string pcapngBlock(std::uint32_t type, std::string body) {
+  body.resize((body.size() + 3) / 4 * 4, '\0');
+  auto length = static_cast<std::uint32_t>(body.size() + 12);
+  std::string out(reinterpret_cast<const char *>(&type), 4);
+  out.append(reinterpret_cast<const char *>(&length), 4);
+  out += body;
+  out.append(reinterpret_cast<const char *>(&length), 4);
+  return out;
+}
+
+// A capture that stops making sense part way (cut short by a full disk or a
+// killed tcpdump; or a pcapng whose second interface has another link type,
+// as mergecap makes) is reported for what was read, then warned about, with
+// exit status 3, where it used to be exit 1 with nothing.
+BOOST_AUTO_TEST_CASE(a_capture_read_only_in_part_reports_what_was_read_then_warns) {
+  auto whole = readBytes(std::string(MINEWATCH_PCAP_DIR) + "/ndpi_mining.pcapng");
+  BOOST_REQUIRE(whole.size() > 1000);
+  std::uint16_t raw_ip = 101;
+  std::string second_interface(reinterpret_cast<const char *>(&raw_ip), 2);
+  second_interface += std::string(6, '\0'); // reserved, snap length 0 (none)
+  struct Case {
+    const char *what, *file;
+    std::string bytes;
+  };
+  const Case cases[] = {
+      {"cut short by 5 bytes", "cut.pcapng", whole.substr(0, whole.size() - 5)},
+      {"a second interface of another link type", "merged.pcapng", whole + pcapngBlock(1, second_interface)},
+  };
+  for (const auto &c : cases) {
+    auto path = temp(c.file, c.bytes);
+    auto r = run(kAgent + " --replay " + path);
+    BOOST_TEST(r.status == 3, c.what << ": " << r.out);
+    BOOST_TEST(r.out.find("mining") != std::string::npos, c.what << ": " << r.out); // the report came first
+    BOOST_TEST(r.out.find("minewatch-agent: warning: capture " + path + " stops making sense after") !=
+                   std::string::npos,
+               c.what << ": " << r.out);
+    std::filesystem::remove(path);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(a_second_agent_stops_before_it_touches_the_interface) {

@@ -16,6 +16,7 @@
 #include <array>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 namespace fs = std::filesystem;
 using minewatch::config::parseConfig;
@@ -126,6 +127,27 @@ BOOST_AUTO_TEST_CASE(a_configmap_volume_reads_as_its_keys) {
   BOOST_TEST(set.errors.empty());
   BOOST_TEST(set.files == 2u); // ..data and ..2026_* are not read as keys
   BOOST_TEST(set.rules.size() == 2u);
+}
+
+// Entries of a list directory that cannot be lists were skipped in silence:
+// each is reported by name and why, and the good files still apply.
+BOOST_AUTO_TEST_CASE(dangling_links_loops_and_subdirectories_are_reported_not_silent) {
+  TempDir dir;
+  dir.write("good", "198.51.100.7:3333\n");
+  fs::create_symlink("nowhere", dir.path / "dangling");
+  fs::create_symlink("loop-b", dir.path / "loop-a");
+  fs::create_symlink("loop-a", dir.path / "loop-b");
+  fs::create_directory(dir.path / "sub");
+  auto set = minewatch::lists::loadRuleFiles({dir.path.string()});
+  BOOST_TEST(set.rules.size() == 1u);
+  BOOST_TEST(set.unreadable.empty()); // the directory itself is fine
+  std::set<std::string> errors(set.errors.begin(), set.errors.end());
+  auto at = [&](const char *name) { return (dir.path / name).string() + ": skipped: "; };
+  BOOST_TEST(errors.count(at("dangling") + "a dangling link"), set.errors.size());
+  BOOST_TEST(errors.count(at("loop-a") + "a link loop"));
+  BOOST_TEST(errors.count(at("loop-b") + "a link loop"));
+  BOOST_TEST(errors.count(at("sub") + "a directory (lists are not read recursively)"));
+  BOOST_TEST(set.errors.size() == 4u);
 }
 
 BOOST_AUTO_TEST_CASE(an_unreadable_path_is_an_error_not_an_empty_list) {

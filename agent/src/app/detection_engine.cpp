@@ -34,6 +34,7 @@ detect::IntelFeed reloadIntel(const config::AgentConfig &config, std::vector<std
   detect::IntelFeed feed;
   auto expanded = lists::expandPaths(config.intel_feeds);
   errors.insert(errors.end(), expanded.errors.begin(), expanded.errors.end());
+  errors.insert(errors.end(), expanded.skipped.begin(), expanded.skipped.end());
   for (const auto &path : expanded.files) {
     detect::IntelFeed::LoadReport r;
     try {

@@ -89,8 +89,9 @@ int main(int argc, char **argv) {
       return 0;
     }
     if (!replay_file.empty()) {
-      minewatch::app::runReplay(config, {replay_file, json});
-      return 0;
+      // 0: the whole capture was read; 3: only part of it (the report
+      // covers that part, stderr says where and why it stopped).
+      return minewatch::app::runReplay(config, {replay_file, json}).cut_short.empty() ? 0 : 3;
     }
     if (config.interface.empty()) {
       fmt::print(stderr, "minewatch-agent: no interface: give --iface IF (or `interface:` in the config), "

@@ -72,6 +72,7 @@ ReplaySummary feedCapture(replay::PcapReader &reader, datapath::SensorObject &se
   if (started)
     agent.tick(last_ts);
   summary.skipped = reader.skipped();
+  summary.cut_short = reader.cutShort();
   return summary;
 }
 
@@ -97,18 +98,23 @@ ReplaySummary runReplay(const config::AgentConfig &config, const ReplayOptions &
     summary.mining += d["verdict"] == "mining" ? 1 : 0;
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
   if (options.json) {
-    fmt::print("{}\n", nlohmann::json{{"capture", options.capture},
-                                     {"packets", summary.packets},
-                                     {"padded", summary.padded},
-                                     {"skipped", summary.skipped},
-                                     {"detections", detections}}
-                           .dump());
+    nlohmann::json out{{"capture", options.capture},
+                       {"packets", summary.packets},
+                       {"padded", summary.padded},
+                       {"skipped", summary.skipped},
+                       {"detections", detections}};
+    if (!summary.cut_short.empty())
+      out["cut_short"] = summary.cut_short;
+    fmt::print("{}\n", out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   } else {
     fmt::print("{}: {} packets ({} padded, {} skipped), {} detections\n", options.capture, summary.packets,
                summary.padded, summary.skipped, summary.detections);
     if (!detections.empty())
       printTable(detections);
   }
+  // After what was read: the report stands, the warning says it is partial.
+  if (!summary.cut_short.empty())
+    fmt::print(stderr, "minewatch-agent: warning: {}; the report covers what came before\n", summary.cut_short);
   return summary;
 }
 

@@ -29,6 +29,7 @@ struct ReplaySummary {
   std::uint64_t detections = 0;
   std::uint64_t mining = 0;
   double seconds = 0; // wall time spent
+  std::string cut_short; // why the capture was read only in part ("" when whole)
 };
 
 /// Feeds every packet of a capture through the sensor's XDP program on the

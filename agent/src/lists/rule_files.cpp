@@ -42,6 +42,7 @@ RuleFileSet loadRuleFiles(const std::vector<std::string> &paths) {
   RuleFileSet out;
   auto expanded = expandPaths(paths);
   out.errors = expanded.errors;
+  out.errors.insert(out.errors.end(), expanded.skipped.begin(), expanded.skipped.end());
   out.unreadable = expanded.errors;
   for (const auto &file : expanded.files) {
     std::string text, error;

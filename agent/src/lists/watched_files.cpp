@@ -30,8 +30,19 @@ ExpandedPaths expandPaths(const std::vector<std::string> &paths) {
       if (name.empty() || name[0] == '.')
         continue;
       std::error_code file_ec;
-      if (fs::is_regular_file(it->path(), file_ec))
+      auto entry = fs::status(it->path(), file_ec); // follows links, as the reader will
+      if (!file_ec && fs::is_regular_file(entry)) {
         inside.push_back(it->path().string());
+        continue;
+      }
+      std::error_code link_ec;
+      bool link = fs::is_symlink(fs::symlink_status(it->path(), link_ec));
+      std::string why = file_ec == std::errc::too_many_symbolic_link_levels ? "a link loop"
+                        : link && (file_ec || !fs::exists(entry)) ? "a dangling link"
+                        : file_ec                                   ? file_ec.message()
+                        : fs::is_directory(entry)                   ? "a directory (lists are not read recursively)"
+                                                                    : "not a regular file";
+      out.skipped.push_back(it->path().string() + ": skipped: " + why);
     }
     if (ec)
       out.errors.push_back(path + ": cannot list (" + ec.message() + ")");
@@ -65,6 +76,8 @@ std::uint64_t fingerprint(const std::vector<std::string> &paths) {
   auto expanded = expandPaths(paths);
   for (const auto &error : expanded.errors)
     mix(error);
+  for (const auto &skipped : expanded.skipped)
+    mix(skipped);
   for (const auto &file : expanded.files) {
     std::string text, error;
     mix(file);

@@ -14,6 +14,11 @@ namespace minewatch::lists {
 struct ExpandedPaths {
   std::vector<std::string> files;
   std::vector<std::string> errors; // "PATH: cannot read (No such file or directory)"
+  /// Entries of a listed directory that look like list files but cannot be
+  /// one: a dangling link, a link loop, something not a regular file.
+  /// Skipped and reported ("DIR/NAME: skipped: a dangling link"); the rest
+  /// of the directory still counts, so these never make it unreadable.
+  std::vector<std::string> skipped;
 };
 ExpandedPaths expandPaths(const std::vector<std::string> &paths);
 

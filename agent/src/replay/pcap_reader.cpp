@@ -65,10 +65,14 @@ bool PcapReader::next(Frame &frame) {
     pcap_pkthdr *hdr = nullptr;
     const u_char *data = nullptr;
     int rc = pcap_next_ex(pcap_, &hdr, &data);
-    if (rc == PCAP_ERROR_BREAK)
+    if (rc == PCAP_ERROR_BREAK || !cut_short_.empty())
       return false;
-    if (rc != 1)
-      throw std::runtime_error("capture " + path_ + " is corrupt: " + pcap_geterr(pcap_));
+    if (rc != 1) {
+      cut_short_ = "capture " + path_ + " stops making sense after " + std::to_string(records_) +
+                   " records: " + pcap_geterr(pcap_);
+      return false;
+    }
+    ++records_;
 
     frame.ts_ns = static_cast<std::uint64_t>(hdr->ts.tv_sec) * 1'000'000'000ull +
                   static_cast<std::uint64_t>(hdr->ts.tv_usec); // nanosecond precision was requested

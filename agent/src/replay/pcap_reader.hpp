@@ -30,10 +30,15 @@ public:
   PcapReader(const PcapReader &) = delete;
   PcapReader &operator=(const PcapReader &) = delete;
 
-  /// Next frame; false at the end of the file. Throws on a corrupt file.
+  /// Next frame; false at the end of the file, or where it stops making
+  /// sense (cut short, a corrupt record, an interface of another link type
+  /// in a pcapng): what came before is still good evidence, so that is not
+  /// an exception but a note in cutShort().
   bool next(Frame &frame);
 
   [[nodiscard]] std::uint64_t skipped() const { return skipped_; } // unusable records
+  /// Why reading stopped before the end of the file ("" when it did not).
+  [[nodiscard]] const std::string &cutShort() const { return cut_short_; }
   [[nodiscard]] const std::string &path() const { return path_; }
 
 private:
@@ -41,6 +46,8 @@ private:
   pcap_t *pcap_ = nullptr;
   int link_type_ = 0;
   std::uint64_t skipped_ = 0;
+  std::uint64_t records_ = 0;
+  std::string cut_short_;
 };
 
 } // namespace minewatch::replay
