@@ -37,8 +37,7 @@ std::pair<std::string, std::string> fromDetection(const GlobalOptions &o, const 
     if (proto != "tcp" && proto != "udp")
       throw UsageError(fmt::format("flow {} is {}: only TCP and UDP endpoints can be blocked by port", flow, proto));
     auto address = f["dst"].get<std::string>();
-    auto endpoint = fmt::format("{}:{}/{}", address.find(':') != std::string::npos ? "[" + address + "]" : address,
-                                f["dport"].get<int>(), proto);
+    auto endpoint = net::endpointText(address, f["dport"].get<unsigned>()) + "/" + proto;
     std::string why;
     auto target = rules::parseRuleTarget(endpoint, &why);
     if (!target) // never a patch for something else than the flow's server

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include "net/address.hpp"
 #include "render.hpp"
 
 #include "minewatch_abi.h"
@@ -11,9 +12,7 @@ namespace {
 using nlohmann::json;
 
 std::string endpoint(const json &address, const json &port) {
-  auto a = address.get<std::string>();
-  bool v6 = a.find(':') != std::string::npos;
-  return v6 ? fmt::format("[{}]:{}", a, port.get<int>()) : fmt::format("{}:{}", a, port.get<int>());
+  return net::endpointText(address.get<std::string>(), port.get<unsigned>());
 }
 
 std::uint64_t u64(const json &j, const char *key) { return j.contains(key) && j[key].is_number() ? j[key].get<std::uint64_t>() : 0; }

@@ -36,6 +36,13 @@ struct Agent::DrainPass {
   std::vector<minewatch_flow_key> over;   // to delete
   std::vector<minewatch_flow_key> recheck; // read again next tick (see remember)
   std::uint64_t read = 0;
+  // A sweep meets flows in the kernel's hash order, which a random seed per
+  // map makes different every run: judged as met, the same capture gave
+  // other detections (and other reasons, through taints) run to run. So a
+  // sweep judges after reading, in key order, as the news path already
+  // does (news_ is sorted).
+  bool judge_later = false;
+  std::vector<std::pair<minewatch_flow_key, minewatch_flow_value>> to_judge;
 };
 
 void Agent::tick(std::uint64_t now_ns) {
@@ -68,7 +75,9 @@ void Agent::tick(std::uint64_t now_ns) {
                  std::uint64_t{config_.judge_quiet_every_s} * kNsPerSec,
                  {},
                  {},
-                 0};
+                 0,
+                 sweep,
+                 {}};
   if (sweep) {
     // The programs' clock is jiffies scaled by a measured tick; if that ever
     // stops agreeing with the kernel's own coarse clock, fall back to it.
@@ -76,6 +85,11 @@ void Agent::tick(std::uint64_t now_ns) {
       info_.notes.push_back("the data path's jiffies clock drifted from CLOCK_MONOTONIC; it reads the "
                             "coarse clock through a helper call from now on");
     sweepAll(pass);
+    std::sort(pass.to_judge.begin(), pass.to_judge.end(),
+              [](const auto &a, const auto &b) { return keyLess(a.first, b.first); });
+    for (const auto &[key, value] : pass.to_judge)
+      if (auto *record = table_.find(key))
+        evaluate(key, value, *record, now_ns);
     last_sweep_ns_ = now_ns;
     ++counters_.sweeps;
     checkPins();
@@ -219,7 +233,9 @@ bool Agent::visit(const minewatch_flow_key &key, const minewatch_flow_value &val
     // host's flows are such flows.
     bool news = last != record.evaluated_seen_ns || record.notes_changed;
     bool due = record.notes || record.evaluated_seen_ns == 0 || last - record.evaluated_seen_ns >= pass.judge_every_ns;
-    if (news && due)
+    if (news && due && pass.judge_later)
+      pass.to_judge.emplace_back(key, value);
+    else if (news && due)
       evaluate(key, value, record, pass.now_ns);
     record.last_seen_ns = last;
     // Totals move by what changed since this flow was last read (a sweep

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include "net/address.hpp"
 #include "app/detection_engine.hpp"
 
 #include "lists/watched_files.hpp"
@@ -18,7 +19,7 @@ detect::BehaviourSettings behaviourSettings(const config::AgentConfig &config) {
 }
 
 std::string serverText(const FlowRoles &roles) {
-  return fmt::format("{}:{}", roles.server.address.toString(), roles.server.port);
+  return net::endpointText(roles.server.address, roles.server.port);
 }
 
 /// Which flow of its (client, server) pair this is: ports and protocol,

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include "net/address.hpp"
 #include "app/replay_runner.hpp"
 
 #include "app/agent.hpp"
@@ -23,8 +24,9 @@ void printTable(const nlohmann::json &detections) {
   fmt::print("{:<12} {:<10} {:>5}  {:<46} {}\n", "ID", "VERDICT", "CONF", "FLOW", "REASONS");
   for (const auto &d : detections) {
     const auto &f = d["flow"];
-    auto flow = fmt::format("{} {}:{} -> {}:{}", f["proto"].get<std::string>(), f["src"].get<std::string>(),
-                            f["sport"].get<int>(), f["dst"].get<std::string>(), f["dport"].get<int>());
+    auto flow = fmt::format("{} {} -> {}", f["proto"].get<std::string>(),
+                            net::endpointText(f["src"].get<std::string>(), f["sport"].get<unsigned>()),
+                            net::endpointText(f["dst"].get<std::string>(), f["dport"].get<unsigned>()));
     std::string reasons;
     for (const auto &r : d["reasons"])
       reasons += (reasons.empty() ? "" : "; ") + r.get<std::string>();

@@ -73,4 +73,9 @@ std::string Cidr::toString() const {
   return address.toString() + "/" + std::to_string(len);
 }
 
+std::string endpointText(std::string_view address, unsigned port) {
+  bool v6 = address.find(':') != std::string_view::npos;
+  return (v6 ? "[" + std::string(address) + "]" : std::string(address)) + ":" + std::to_string(port);
+}
+
 } // namespace minewatch::net

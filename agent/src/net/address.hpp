@@ -33,4 +33,11 @@ struct Cidr {
   bool operator==(const Cidr &) const = default;
 };
 
+/// "ADDR:PORT", with an IPv6 address in brackets ("[2001:db8::7]:443") as
+/// everyone writes it: without them, where does the port start?
+std::string endpointText(std::string_view address, unsigned port);
+inline std::string endpointText(const Address &address, unsigned port) {
+  return endpointText(address.toString(), port);
+}
+
 } // namespace minewatch::net
