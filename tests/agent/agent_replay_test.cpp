@@ -187,3 +187,61 @@ BOOST_AUTO_TEST_CASE(intel_feed_names_the_pool) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// The fleet gauge's input (minewatch_suspect_server_clients): the agent's
+// detections by server endpoint, capped, counted while tracked or within
+// the window after detection.
+BOOST_AUTO_TEST_SUITE(fleet_gauge)
+
+namespace {
+std::set<std::string> endpoints(const app::SuspectServers &s) {
+  std::set<std::string> out;
+  for (const auto &e : s.top)
+    out.insert(e.server.toString() + ":" + std::to_string(e.port) + "=" + std::to_string(e.clients));
+  return out;
+}
+} // namespace
+
+BOOST_AUTO_TEST_CASE(every_recent_mining_server_one_client_each_capped_to_top) {
+  // The capture joins sessions of 2017 and 2018: the 2017 one (185.71.66.39,
+  // long over) is past the window at the capture's end, the rest count.
+  Replayed all("ndpi_mining.pcapng", {});
+  auto s = all.agent->suspectServers(all.lastTs());
+  BOOST_TEST((endpoints(s) == std::set<std::string>{"178.32.196.217:9050=1", "94.23.199.191:3333=1",
+                                                    "116.211.167.195:3333=1"}));
+  BOOST_TEST(s.dropped == 0u);
+  config::AgentConfig c;
+  c.suspect_servers_top = 2;
+  Replayed capped("ndpi_mining.pcapng", c);
+  s = capped.agent->suspectServers(capped.lastTs());
+  BOOST_TEST(s.top.size() == 2u);
+  BOOST_TEST(s.dropped == 1u);
+  auto page = capped.agent->metricsText(capped.lastTs());
+  BOOST_TEST(page.find("minewatch_suspect_servers_dropped 1\n") != std::string::npos);
+  BOOST_TEST(page.find("minewatch_suspect_server_clients{server=\"116.211.167.195\",port=\"3333\",proto=\"tcp\","
+                       "sni=\"\"} 1\n") != std::string::npos, page);
+}
+
+BOOST_AUTO_TEST_CASE(counted_while_tracked_then_for_the_window) {
+  constexpr std::uint64_t kSec = 1'000'000'000ull;
+  config::AgentConfig c;
+  c.idle_timeout_s = 60;
+  c.suspect_servers_window_s = 86400;
+  Replayed r("nicehash_dwarf_s.pcapng", c);
+  auto end = r.lastTs();
+  BOOST_REQUIRE(!r.agent->detectionLog().all().empty());
+  auto detected = r.agent->detectionLog().all().front().detected_at_ns;
+  auto window_end = detected + 86400 * kSec;
+  const std::set<std::string> pool = {"87.98.182.61:8008=1"};
+  BOOST_TEST(endpoints(r.agent->suspectServers(end)) == pool);
+  // Past the window, yet the flow is still tracked: it counts.
+  BOOST_TEST(endpoints(r.agent->suspectServers(window_end + kSec)) == pool);
+  // Idle for longer than idle_timeout_s: the flow is gone; the detection
+  // still counts within the window, not after it.
+  r.agent->tick(end + 120 * kSec);
+  BOOST_REQUIRE(r.agent->trackedFlows() == 0u);
+  BOOST_TEST(endpoints(r.agent->suspectServers(window_end - kSec)) == pool);
+  BOOST_TEST(r.agent->suspectServers(window_end + kSec).top.empty());
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -14,7 +14,8 @@
    must fail there;
 4. the ConfigMaps' config, rules and feeds pass `minewatch-agent
    --check-config` laid out as the pod sees them;
-5. the PrometheusRule passes `promtool check rules`.
+5. the PrometheusRule passes `promtool check rules`, and its fleet alert
+   `promtool test rules` on synthetic series (fleet_pattern_test.yaml).
 No root needed; nothing leaves loopback."""
 
 import argparse
@@ -22,6 +23,7 @@ import copy
 import http.server
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -270,6 +272,11 @@ def main():
         promtool = run(["promtool", "check", "rules", rules_path])
         check("promtool check rules passes the PrometheusRule", promtool.returncode == 0,
               promtool.stdout + promtool.stderr)
+        # The test file names rules.yaml beside itself.
+        shutil.copy(os.path.join(HERE, "fleet_pattern_test.yaml"), tmp)
+        unit = run(["promtool", "test", "rules", "fleet_pattern_test.yaml"], cwd=tmp)
+        check("MinewatchFleetPattern fires at 3 clients on 2 nodes, not at 2 or on 1 node, and resolves",
+              unit.returncode == 0, unit.stdout + unit.stderr)
 
     print(f"\n{'PASS' if not FAILURES else 'FAIL: ' + '; '.join(FAILURES)}")
     return 1 if FAILURES else 0

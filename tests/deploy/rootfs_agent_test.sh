@@ -49,6 +49,10 @@ check "no compiler and no -dev package in the image" test -z "$(dev_packages)"
 runs() { chroot "$root" "$@" >/dev/null; }
 check "the image's agent finds every library it links" runs /usr/local/bin/minewatch-agent --help
 check "the image's CLI finds every library it links" runs /usr/local/bin/minewatch --help
+# Carried, not run there (no kubectl, no Python in the image): copied out as is.
+check "the image carries kubectl-minewatch as in the repository" \
+  cmp -s "$repo/cli/kubectl-minewatch" "$root/usr/local/bin/kubectl-minewatch"
+check "... and executable" test -x "$root/usr/local/bin/kubectl-minewatch"
 mapfile -t caps < <(chroot "$root" /usr/local/bin/minewatch-agent --requirements | python3 -c \
   'import json, sys; print("\n".join(c.lower() for c in json.load(sys.stdin)["capabilities"]))')
 check "the agent names the capabilities it needs" test "${#caps[@]}" -ge 2

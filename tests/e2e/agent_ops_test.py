@@ -4,8 +4,10 @@
 promtool), rule files reloaded when a ConfigMap-style volume swaps its
 ..data link (the block reaching BPF: pings stop, then pass again), a
 fleet-patch value that the agent reads back, SIGHUP, a port already taken,
-each shutdown mode's effect on the kernel, and the interface lost under a
-running agent (deleted, moved to another namespace, renamed) and back.
+each shutdown mode's effect on the kernel, the interface lost under a
+running agent (deleted, moved to another namespace, renamed) and back, and a
+miner's login on the wire reaching the fleet gauge
+(minewatch_suspect_server_clients) on a page promtool accepts.
 
 Needs root: it makes two network namespaces joined by a veth pair (10.201.0.0/24,
 inside them only) and deletes them, and every process it started, on exit.
@@ -204,6 +206,47 @@ class ConfigMapDir:
                 os.unlink(link)
 
 
+# A pool that answers a login, and a miner that logs in and stays: the
+# signature detector makes the flow mining (the agent's autoblock is off).
+POOL_PY = """
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], 3333)); s.listen(1)
+c, _ = s.accept(); c.recv(4096)
+c.sendall(b'{"id":1,"jsonrpc":"2.0","error":null,"result":{"id":"1","status":"OK"}}\\n')
+c.recv(4096)
+"""
+MINER_PY = """
+import socket, sys, time
+for _ in range(50):
+    try:
+        c = socket.create_connection((sys.argv[1], 3333), timeout=1); c.settimeout(30); break
+    except OSError: time.sleep(0.1)
+c.sendall(b'{"id":1,"jsonrpc":"2.0","method":"login","params":{"login":"x","pass":"x","agent":"XMRig/6.16.4"}}\\n')
+c.recv(4096)
+c.recv(4096)
+"""
+
+
+def fleet_gauge(ops):
+    """A real detection shows in minewatch_suspect_server_clients."""
+    labels = f'{{server="{PEER_IP}",port="3333",proto="tcp",sni=""}}'
+    check("no suspect server before any mining", ops.metric("minewatch_suspect_server_clients", labels) is None)
+    pool = subprocess.Popen(["ip", "netns", "exec", PEER, "python3", "-c", POOL_PY, PEER_IP])
+    miner = subprocess.Popen(["ip", "netns", "exec", NODE, "python3", "-c", MINER_PY, PEER_IP])
+    try:
+        value = wait_for("gauge", lambda: ops.metric("minewatch_suspect_server_clients", labels), 15)
+        check("a miner's login makes its pool a suspect server with 1 client", value == 1, str(value))
+        _, page = ops.http("/metrics")
+        promtool = run(["promtool", "check", "metrics"], check=False, input=page)
+        check("... on a page promtool accepts", promtool.returncode == 0, promtool.stdout + promtool.stderr)
+        check("... and none cut by the cap", ops.metric("minewatch_suspect_servers_dropped") == 0)
+    finally:
+        for proc in (miner, pool):
+            proc.kill()
+            proc.wait()
+
+
 def interface_comes_and_goes(ops, hook, how="delete"):
     """The uplink deleted under a running agent and created again with the
     same name (or moved to another namespace and back, or renamed and back):
@@ -323,6 +366,7 @@ def main():
                        "minewatch_reloads_total"):
             check(f"metrics has {family}", re.search(rf"^{family}[{{ ]", page, re.M) is not None)
         check("/nothing is 404", ops.http("/nothing")[0] == 404)
+        fleet_gauge(ops)
 
         # -- a second agent on the same port refuses, before attaching -------
         second = ops.start(config, iface="n1")

@@ -8,6 +8,7 @@
 #include "app/detection_log.hpp"
 #include "app/dns_cache.hpp"
 #include "app/flow_notes.hpp"
+#include "app/suspect_servers.hpp"
 #include "bpf/ring_buffer.hpp"
 #include "config/agent_config.hpp"
 #include "datapath/sensor_object.hpp"
@@ -142,6 +143,9 @@ public:
   [[nodiscard]] std::vector<std::string> watchedPaths() const;
   /// The Prometheus page (see metrics in agent_metrics.cpp).
   [[nodiscard]] std::string metricsText(std::uint64_t now_ns) const;
+  /// Server endpoints with suspicious or mining flows, capped (the fleet
+  /// alert's input; see topSuspectServers).
+  [[nodiscard]] SuspectServers suspectServers(std::uint64_t now_ns) const;
 
   // Control API, each answering JSON (see docs in control/commands.cpp).
   nlohmann::json status(std::uint64_t now_ns) const;

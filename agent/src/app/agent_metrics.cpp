@@ -4,6 +4,7 @@
 #include "app/agent.hpp"
 
 #include "app/metrics_text.hpp"
+#include "app/suspect_servers.hpp"
 
 #include <bpf/libbpf.h>
 
@@ -35,8 +36,26 @@ void DrainHistogram::observe(double seconds) {
   sum_s += seconds;
 }
 
+SuspectServers Agent::suspectServers(std::uint64_t now_ns) const {
+  // From the detection log, which outlives the flows: a miner blocked at
+  // once still counts for the window, so a scrape every 30 s sees it. A flow
+  // still tracked counts by its current verdict (it may have cleared since).
+  std::vector<SuspectFlow> flows;
+  auto window_ns = std::uint64_t{config_.suspect_servers_window_s} * kNsPerSec;
+  for (const auto &d : detections_.all()) {
+    if (const auto *record = table_.find(d.key)) {
+      if (!record->notes || record->notes->assessment.verdict == detect::Verdict::Clean)
+        continue;
+    } else if (now_ns > d.detected_at_ns && now_ns - d.detected_at_ns > window_ns) {
+      continue;
+    }
+    flows.push_back({d.roles.client.address, d.roles.server.address, d.roles.server.port, d.roles.proto,
+                     d.server_name});
+  }
+  return topSuspectServers(flows, config_.suspect_servers_top);
+}
+
 std::string Agent::metricsText(std::uint64_t now_ns) const {
-  (void)now_ns;
   auto bpf = sensor_.stats();
   auto stat = [&](minewatch_stat s) { return static_cast<double>(bpf[static_cast<std::size_t>(s)]); };
   MetricsText m;
@@ -57,6 +76,8 @@ std::string Agent::metricsText(std::uint64_t now_ns) const {
       m.sample("minewatch_detections_total", it == detections_by_.end() ? 0 : static_cast<double>(it->second),
                {{"verdict", verdict}, {"detector", detector}});
     }
+
+  renderSuspectServers(m, suspectServers(now_ns));
 
   m.family("minewatch_packets_total", "counter", "Packets the sensor accounted, by hook");
   m.sample("minewatch_packets_total", stat(MINEWATCH_STAT_XDP_PACKETS), {{"hook", "xdp"}});

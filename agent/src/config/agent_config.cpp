@@ -196,6 +196,10 @@ const std::map<std::string, Setter> &setters() {
       {"detection.mining_threshold", [](L v, C c) { c.mining_threshold = v.fraction(); }},
       {"detection.suspicious_threshold", [](L v, C c) { c.suspicious_threshold = v.fraction(); }},
       {"detection.min_duration_s", [](L v, C c) { c.min_duration_s = v.integer<std::uint32_t>(0, kU32); }},
+      {"metrics.suspect_servers_top",
+       [](L v, C c) { c.suspect_servers_top = v.integer<std::uint32_t>(0, 1000); }},
+      {"metrics.suspect_servers_window_s",
+       [](L v, C c) { c.suspect_servers_window_s = v.integer<std::uint32_t>(0, 7u * 86400u); }},
       {"detection.correlation_clients", [](L v, C c) { c.correlation_clients = v.integer<std::uint32_t>(2, 100000); }},
       {"actions.autoblock",
        [](L v, C c) {

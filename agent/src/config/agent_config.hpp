@@ -60,6 +60,13 @@ struct AgentConfig {
   std::uint32_t min_duration_s = 120; // behaviour needs this much history
   std::uint32_t correlation_clients = 3; // clients on one server for correlation
 
+  // Metrics: minewatch_suspect_server_clients, one series per server endpoint
+  // with suspicious or mining flows, the `top` with the most clients (0: none;
+  // at most 1000, so a node under attack cannot flood Prometheus). A flow
+  // counts while it is tracked, or `window_s` after its detection.
+  std::uint32_t suspect_servers_top = 20;
+  std::uint32_t suspect_servers_window_s = 900;
+
   // Actions
   AutoBlockMode autoblock = AutoBlockMode::Off;
   std::uint32_t block_ttl_s = 3600;
