@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // fleet-patch: turns what this node found into a rule for every node.
 #include "commands.hpp"
-#include "fleet_patch.hpp"
+#include "fleet/fleet_patch.hpp"
 
 #include "control/control_client.hpp"
 #include "rules/rule_target.hpp"
@@ -12,6 +12,8 @@
 #include <memory>
 
 namespace minewatch::cli {
+using fleet::FleetTarget;
+using fleet::fleetPatch;
 
 namespace {
 struct FleetArgs {

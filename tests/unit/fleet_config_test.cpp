@@ -4,7 +4,7 @@
 // fleet-patch values the agent reads back.
 #include "app/metrics_text.hpp"
 #include "config/agent_config.hpp"
-#include "fleet_patch.hpp"
+#include "fleet/fleet_patch.hpp"
 #include "lists/path_watch.hpp"
 #include "lists/rule_files.hpp"
 #include "lists/watched_files.hpp"
@@ -212,7 +212,7 @@ BOOST_AUTO_TEST_CASE(metrics_text_is_the_exposition_format) {
 
 BOOST_AUTO_TEST_CASE(fleet_patch_values_read_back_as_the_same_rule) {
   for (std::string rule : {"198.51.100.7:3333/tcp", "[2001:db8::7]:443/udp", "203.0.113.0/24"}) {
-    auto patch = minewatch::cli::fleetPatch(rule, "mining 0.99 on node-a: it's \"XMRig\"\nlogin", {});
+    auto patch = minewatch::fleet::fleetPatch(rule, "mining 0.99 on node-a: it's \"XMRig\"\nlogin", {});
     auto key = patch["key"].get<std::string>();
     BOOST_TEST(key.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._") ==
                std::string::npos);
@@ -222,7 +222,7 @@ BOOST_AUTO_TEST_CASE(fleet_patch_values_read_back_as_the_same_rule) {
     BOOST_TEST(set.errors.empty());
     BOOST_TEST(minewatch::rules::toString(set.rules[0].target) == rule);
   }
-  auto patch = minewatch::cli::fleetPatch("198.51.100.7:3333/tcp", "it's", {"mw", "fleet"});
+  auto patch = minewatch::fleet::fleetPatch("198.51.100.7:3333/tcp", "it's", {"mw", "fleet"});
   BOOST_TEST(patch["command"].get<std::string>() ==
              "kubectl -n 'mw' patch configmap 'fleet' --type merge -p "
              "'{\"data\":{\"198.51.100.7_3333_tcp\":\"198.51.100.7:3333/tcp  # it'\\''s\"}}'");

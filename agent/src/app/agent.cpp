@@ -7,6 +7,7 @@
 #include "app/flow_value.hpp"
 #include "app/json_views.hpp"
 #include "detect/flow_features.hpp"
+#include "fleet/fleet_patch.hpp"
 #include "lists/watched_files.hpp"
 #include "net/local_addresses.hpp"
 
@@ -53,6 +54,17 @@ void Agent::start(std::uint64_t now_ns) {
   // same is a reload error that keeps the agent running.
   if (auto missing = lists::expandPaths(watchedPaths()).errors; !missing.empty())
     throw std::runtime_error("rule file " + missing.front());
+  if (config_.fleet_share) {
+    // Missing credentials are a deployment mistake (no token mounted): said
+    // at start. Later they are re-read for every request (token rotation).
+    auto access = fleet::loadApiAccess(config_.fleet_share_api, config_.fleet_share_credentials);
+    fleet_ = std::make_unique<fleet::ConfigMapPatcher>(
+        fleet::PatcherOptions{config_.fleet_share_api, config_.fleet_share_credentials});
+    events_.write({{"event", "fleet_share_on"},
+                   {"api_server", access.host + ":" + std::to_string(access.port)},
+                   {"namespace", access.namespace_name},
+                   {"configmap", fleet::FleetTarget{}.configmap}});
+  }
   auto loaded = reloadLists(now_ns, true);
   for (const auto &error : loaded.errors)
     events_.write({{"event", "warning"}, {"message", error}});
@@ -178,6 +190,7 @@ std::string Agent::act(const std::string &flow_id, const FlowRoles &roles, const
                  {"source", "auto"},
                  {"ttl_s", config_.block_ttl_s},
                  {"reason", reason}});
+  shareBlock(target, reason);
   return "blocked";
 }
 

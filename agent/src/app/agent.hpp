@@ -12,6 +12,7 @@
 #include "bpf/ring_buffer.hpp"
 #include "config/agent_config.hpp"
 #include "datapath/sensor_object.hpp"
+#include "fleet/configmap_patcher.hpp"
 #include "flows/flow_table.hpp"
 #include "lists/last_good_rules.hpp"
 #include "lists/rule_files.hpp"
@@ -23,6 +24,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -187,6 +189,10 @@ private:
               const detect::FlowFeatures &features, FlowNotes &notes, std::uint64_t now_ns);
   std::string act(const std::string &flow_id, const FlowRoles &roles, const minewatch_flow_value &value,
                   const detect::Assessment &assessment, std::uint64_t now_ns);
+  /// fleet_share (agent_fleet.cpp): an auto-block handed to the patcher;
+  /// what the patcher did since last tick, as events and counts.
+  void shareBlock(const rules::RuleTarget &target, const std::string &reason);
+  void collectFleetShare();
   void deleteFlows(const std::vector<minewatch_flow_key> &keys);
   void expireRules(std::uint64_t now_ns);
   void restoreRules(std::uint64_t wall_ns);
@@ -236,6 +242,10 @@ private:
   std::uint64_t last_sweep_ns_ = 0;
   std::uint64_t dirty_drops_seen_ = 0;
   bpf::RingBuffer dirty_;
+  // fleet_share: null when off. Declared last, so it stops (and joins its
+  // thread) before anything else goes.
+  std::map<std::string, std::uint64_t> fleet_share_by_result_;
+  std::unique_ptr<fleet::ConfigMapPatcher> fleet_;
 };
 
 } // namespace minewatch::app

@@ -101,6 +101,7 @@ void Agent::tick(std::uint64_t now_ns) {
     map_entries_ -= std::min<std::uint64_t>(map_entries_, pass.over.size());
   deleteFlows(pass.over);
   expireRules(now_ns);
+  collectFleetShare();
   counters_.last_drain_flows = pass.read;
   counters_.flows_read += pass.read;
   counters_.last_drain_ns = static_cast<std::uint64_t>(

@@ -186,6 +186,18 @@ std::string Agent::metricsText(std::uint64_t now_ns) const {
   m.sample("minewatch_pins_restored_total", static_cast<double>(counters_.repins));
   m.family("minewatch_rule_book_save_errors_total", "counter", "Failed writes of the saved rule book");
   m.sample("minewatch_rule_book_save_errors_total", static_cast<double>(counters_.rule_book_save_errors));
+  if (fleet_) {
+    m.family("minewatch_fleet_share_total", "counter",
+             "Attempts to add an auto-block to the fleet blocklist ConfigMap, by result (queue_full: dropped unsent)");
+    for (const char *result : fleet::kShareResults) {
+      auto it = fleet_share_by_result_.find(result);
+      auto count = it == fleet_share_by_result_.end() ? 0.0 : static_cast<double>(it->second);
+      m.sample("minewatch_fleet_share_total", count, {{"result", result}});
+    }
+    m.family("minewatch_fleet_share_pending", "gauge",
+             "Auto-blocks waiting to be sent or being sent (retries included)");
+    m.sample("minewatch_fleet_share_pending", static_cast<double>(fleet_->pending()));
+  }
   m.family("minewatch_intel_entries", "gauge", "Domains and networks in the loaded intel feeds");
   m.sample("minewatch_intel_entries", static_cast<double>(engine_.intel().size()));
   return m.text();

@@ -91,6 +91,7 @@ ReplaySummary runReplay(const config::AgentConfig &config, const ReplayOptions &
   DatapathInfo info{"replay:" + options.capture, "replay", false, false, true, 0, 0, "", {}};
   auto replay_config = config;
   replay_config.tap = true;
+  replay_config.fleet_share = false; // a capture's pools are evidence, not the fleet's business
   Agent agent(replay_config, sensor, info, util::TimeBase::identity(), events);
   auto summary = feedCapture(reader, sensor, agent, config.tick_ms);
 

@@ -44,6 +44,19 @@ nlohmann::json requirements(const config::AgentConfig &config, const std::string
             {"liveness", "/healthz"},
             {"readiness", "/readyz"}};
   nlohmann::json watched = config::watchedPaths(config);
+  // fleet_share: the one API call the agent makes, and all it may make. Off,
+  // it needs no token at all, so none should be mounted.
+  nlohmann::json api = nullptr;
+  if (config.fleet_share)
+    api = {{"service_account_token", config.fleet_share_credentials},
+           {"server", config.fleet_share_api.empty() ? "KUBERNETES_SERVICE_HOST:KUBERNETES_SERVICE_PORT"
+                                                     : config.fleet_share_api},
+           {"why", "fleet_share: auto-blocks added to the fleet blocklist ConfigMap"},
+           {"rules",
+            {{{"apiGroups", {""}},
+              {"resources", {"configmaps"}},
+              {"resourceNames", {"minewatch-blocklist"}},
+              {"verbs", {"patch"}}}}}};
   return {
       // BPF: load programs, create and pin maps. NET_ADMIN: attach XDP and
       // TC. PERFMON: without it the verifier treats the loader as
@@ -61,6 +74,7 @@ nlohmann::json requirements(const config::AgentConfig &config, const std::string
       {"pin_root", config.pin_root},
       {"http", http},
       {"watched_paths", watched},
+      {"api_access", api},
       {"config", config_path},
       {"socket", config.socket_path},
       {"shutdown", config::toString(config.shutdown)},

@@ -211,6 +211,23 @@ const std::map<std::string, Setter> &setters() {
       {"actions.blocklist", [](L v, C c) { c.blocklist = v.ruleTargets(); }},
       {"actions.blocklist_files", [](L v, C c) { c.blocklist_files = v.paths(); }},
       {"actions.allowlist_files", [](L v, C c) { c.allowlist_files = v.paths(); }},
+      {"actions.fleet_share", [](L v, C c) { c.fleet_share = v.oneOf({"off", "on"}) == "on"; }},
+      {"actions.fleet_share_api",
+       [](L v, C c) {
+         // Checked fully when the agent starts (fleet/patch_request.cpp);
+         // here the mistake that would leak the token: plain http.
+         auto text = v.scalar();
+         if (!text.empty() && text.rfind("https://", 0) != 0)
+           v.fail("'" + text + "' must be https://HOST[:PORT]: the request carries the service-account token");
+         c.fleet_share_api = text;
+       }},
+      {"actions.fleet_share_credentials",
+       [](L v, C c) {
+         auto text = v.scalar();
+         if (text.empty() || text[0] != '/')
+           v.fail("'" + text + "' must be an absolute path");
+         c.fleet_share_credentials = text;
+       }},
       {"intel.feeds", [](L v, C c) { c.intel_feeds = v.paths(); }},
       {"intel.ports",
        [](L v, C c) {

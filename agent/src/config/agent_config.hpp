@@ -75,6 +75,11 @@ struct AgentConfig {
   std::vector<std::string> blocklist_files; // files or directories of rules, watched
   std::vector<std::string> allowlist_files; // the same, for the allowlist
   std::vector<std::string> intel_feeds;   // files or directories: plain lists or hosts format, watched
+  // Auto-blocks sent to the fleet blocklist ConfigMap through the API server
+  // (fleet/configmap_patcher.hpp); needs the service-account token mounted.
+  bool fleet_share = false;
+  std::string fleet_share_api;            // "https://HOST:PORT"; empty: KUBERNETES_SERVICE_HOST/PORT
+  std::string fleet_share_credentials = "/var/run/secrets/kubernetes.io/serviceaccount"; // token, ca.crt, namespace
   // Ports mining pools commonly listen on (Falco's miner_ports, less the
   // ordinary web and mail ports): weak evidence, never enough alone.
   std::vector<std::uint16_t> intel_ports = {3333, 3334, 3335, 3336, 3357, 4444, 5555, 5556, 5588, 5730, 6099,

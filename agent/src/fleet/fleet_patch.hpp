@@ -5,7 +5,7 @@
 
 #include <string>
 
-namespace minewatch::cli {
+namespace minewatch::fleet {
 
 /// Where the cluster-wide blocklist lives: a ConfigMap every node's agent
 /// mounts as a directory (deploy/k8s), one key per rule, so that adding a
@@ -27,4 +27,4 @@ nlohmann::json fleetPatch(const std::string &canonical_rule, const std::string &
 /// `text` quoted for a POSIX shell.
 std::string shellQuote(const std::string &text);
 
-} // namespace minewatch::cli
+} // namespace minewatch::fleet

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-#include "fleet_patch.hpp"
+#include "fleet/fleet_patch.hpp"
 
 #include <fmt/format.h>
 
-namespace minewatch::cli {
+namespace minewatch::fleet {
 
 std::string fleetKey(const std::string &canonical_rule) {
   std::string key;
@@ -40,4 +40,4 @@ nlohmann::json fleetPatch(const std::string &canonical_rule, const std::string &
           {"command", command}};
 }
 
-} // namespace minewatch::cli
+} // namespace minewatch::fleet
