@@ -25,35 +25,14 @@ import tempfile
 import time
 import urllib.request
 
+from e2e_check import FAILURES, check, preflight, run, verdict, wait_for  # noqa: F401 (FAILURES: for importers)
+
 TAG = f"mwops{os.getpid()}"
 NODE, PEER = f"{TAG}n", f"{TAG}p"
 NODE_IP, PEER_IP = "10.201.0.1", "10.201.0.2"
 PORT = 9405
-FAILURES = []
 
 
-def run(cmd, check=True, **kw):
-    r = subprocess.run(cmd, shell=isinstance(cmd, str), capture_output=True, text=True, **kw)
-    if check and r.returncode != 0:
-        raise RuntimeError(f"failed ({r.returncode}): {cmd}\n{r.stdout}{r.stderr}")
-    return r
-
-
-def check(what, ok, detail=""):
-    print(f"{'ok  ' if ok else 'FAIL'} {what}{': ' + detail if detail and not ok else ''}", flush=True)
-    if not ok:
-        FAILURES.append(what)
-    return ok
-
-
-def wait_for(what, predicate, timeout=15.0):
-    """Polls until predicate() is truthy; returns its value or None."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.1)
 
 
 class Ops:
@@ -235,7 +214,7 @@ def fleet_gauge(ops):
     pool = subprocess.Popen(["ip", "netns", "exec", PEER, "python3", "-c", POOL_PY, PEER_IP])
     miner = subprocess.Popen(["ip", "netns", "exec", NODE, "python3", "-c", MINER_PY, PEER_IP])
     try:
-        value = wait_for("gauge", lambda: ops.metric("minewatch_suspect_server_clients", labels), 15)
+        value = wait_for(lambda: ops.metric("minewatch_suspect_server_clients", labels), 15)
         check("a miner's login makes its pool a suspect server with 1 client", value == 1, str(value))
         _, page = ops.http("/metrics")
         promtool = run(["promtool", "check", "metrics"], check=False, input=page)
@@ -256,9 +235,9 @@ def interface_comes_and_goes(ops, hook, how="delete"):
     rules = ConfigMapDir(f"{ops.tmp}/blocklist-{hook}-{how}")
     rules.publish({"example": "198.51.100.7:3333/tcp"})
     ops.agent = ops.start(ops.config("fail-safe", rules.path), extra=["--ingress", hook])
-    check(tag + "the agent is ready", wait_for("ready", lambda: ops.http("/readyz")[0] == 200, 20))
+    check(tag + "the agent is ready", wait_for(lambda: ops.http("/readyz")[0] == 200, 20))
     ops.cli("block", "add", f"{PEER_IP}/32")
-    check(tag + "a block rule drops the peer", wait_for("drop", lambda: not ops.ping_passes(), 10))
+    check(tag + "a block rule drops the peer", wait_for(lambda: not ops.ping_passes(), 10))
     before = ops.cli("status")["interfaces"][0]
     lost_before = ops.metric("minewatch_interface_lost_total") or 0
     count = lambda kind: sum(e.get("event") == kind for e in ops.events())
@@ -272,18 +251,18 @@ def interface_comes_and_goes(ops, hook, how="delete"):
         run(f"ip -n {NODE} link set n0 down")
         run(f"ip -n {NODE} link set n0 name n0x")
     check(tag + "losing the interface makes /readyz 503",
-          wait_for("not ready", lambda: ops.http("/readyz")[0] == 503, 10))
+          wait_for(lambda: ops.http("/readyz")[0] == 503, 10))
     check(tag + "... saying why", "n0" in ops.http("/readyz")[1], ops.http("/readyz")[1])
     check(tag + "... while /healthz stays 200", ops.http("/healthz")[0] == 200)
     check(tag + "... and the agent keeps running", ops.agent.poll() is None)
     gone = ops.cli("status")["interfaces"][0]
     check(tag + "status says detached, and why",
           gone.get("attached") is False and "n0" in gone.get("detached_reason", ""), str(gone))
-    check(tag + "minewatch_up is 0", wait_for("metric", lambda: ops.metric("minewatch_up", f'{{interface="n0",'
+    check(tag + "minewatch_up is 0", wait_for(lambda: ops.metric("minewatch_up", f'{{interface="n0",'
                                                                            f'xdp_mode="{before["xdp_mode"]}"}}')
                                               == 0, 5))
     check(tag + "minewatch_interface_lost_total counts it",
-          wait_for("metric", lambda: ops.metric("minewatch_interface_lost_total") == lost_before + 1, 5))
+          wait_for(lambda: ops.metric("minewatch_interface_lost_total") == lost_before + 1, 5))
     check(tag + "an interface_lost event is written", count("interface_lost") == lost_events + 1)
     check(tag + "the rule stays in the book", f"{PEER_IP}/32" in ops.blocks())
     if how == "rename":
@@ -301,7 +280,7 @@ def interface_comes_and_goes(ops, hook, how="delete"):
         run(f"ip -n {NODE} link set n0x name n0")
         run(f"ip -n {NODE} link set n0 up")
     check(tag + "the interface back under its name makes /readyz 200",
-          wait_for("ready", lambda: ops.http("/readyz")[0] == 200, 15))
+          wait_for(lambda: ops.http("/readyz")[0] == 200, 15))
     back = ops.cli("status")["interfaces"][0]
     new_index = back.get("ifindex", 0) != before.get("ifindex", 0) or how != "delete"
     check(tag + "status says attached, to the interface now named n0",
@@ -322,9 +301,9 @@ def interface_comes_and_goes(ops, hook, how="delete"):
     dropped = ops.metric(*metric) or 0
     check(tag + "the rule from before the loss drops the peer's pings again", not ops.ping_passes())
     check(tag + "... in our program on the new interface",
-          wait_for("counted", lambda: (ops.metric(*metric) or 0) > dropped, 5))
+          wait_for(lambda: (ops.metric(*metric) or 0) > dropped, 5))
     ops.cli("block", "del", f"{PEER_IP}/32")
-    check(tag + "... and only it: lifting the rule lets them through", wait_for("ping", ops.ping_passes, 10))
+    check(tag + "... and only it: lifting the rule lets them through", wait_for(ops.ping_passes, 10))
     check(tag + "the agent stops cleanly", ops.stop(ops.agent) == 0)
     check(tag + "... detaching from the new interface",
           ops.xdp_prog_id() == 0 and back["tc_prog_id"] not in ops.tc_prog_ids("egress"))
@@ -335,25 +314,20 @@ def main():
     parser.add_argument("--agent", required=True)
     parser.add_argument("--cli", required=True)
     args = parser.parse_args()
-    if os.geteuid() != 0:
-        print("agent_ops_test: must run as root (namespaces, BPF); refusing to skip", file=sys.stderr)
+    if preflight("agent_ops_test", ("promtool", "curl", "bpftool", "nsenter", "ping")):
         return 1
-    for tool in ("promtool", "curl", "bpftool", "nsenter", "ping"):
-        if not shutil.which(tool):
-            print(f"agent_ops_test: {tool} is missing (scripts/install-deps.sh installs it)", file=sys.stderr)
-            return 1
 
     ops = Ops(args)
     try:
         ops.up()
-        check("peer reaches the node before any rule", wait_for("ping", ops.ping_passes, 10))
+        check("peer reaches the node before any rule", wait_for(ops.ping_passes, 10))
         blocklist = ConfigMapDir(f"{ops.tmp}/blocklist")
         blocklist.publish({"example": "198.51.100.7:3333/tcp  # an example pool"})
         config = ops.config("keep-attached", blocklist.path)
         ops.agent = ops.start(config)
 
         # -- health and metrics ---------------------------------------------
-        ready = wait_for("readyz", lambda: ops.http("/readyz")[0] == 200, 20)
+        ready = wait_for(lambda: ops.http("/readyz")[0] == 200, 20)
         check("/readyz answers 200 once attached and drained", ready)
         check("/healthz answers 200", ops.http("/healthz")[0] == 200)
         status, page = ops.http("/metrics")
@@ -386,24 +360,24 @@ def main():
         check("the peer still pings", ops.ping_passes())
         blocklist.publish({"example": "198.51.100.7:3333/tcp", "peer": f"{PEER_IP}/32  # the peer, for the test"})
         check("a ..data swap adds the peer's block",
-              wait_for("block", lambda: f"{PEER_IP}/32" in ops.blocks(), 10))
-        check("... and the kernel drops the peer's pings", wait_for("drop", lambda: not ops.ping_passes(), 10))
+              wait_for(lambda: f"{PEER_IP}/32" in ops.blocks(), 10))
+        check("... and the kernel drops the peer's pings", wait_for(lambda: not ops.ping_passes(), 10))
         dropped = ops.metric("minewatch_dropped_packets_total", '{hook="xdp"}')
         check("... counted in minewatch_dropped_packets_total",
-              wait_for("metric", lambda: (ops.metric("minewatch_dropped_packets_total", '{hook="xdp"}') or 0) > 0, 5),
+              wait_for(lambda: (ops.metric("minewatch_dropped_packets_total", '{hook="xdp"}') or 0) > 0, 5),
               str(dropped))
         blocklist.publish({"example": "198.51.100.7:3333/tcp"})
-        check("removing the key lifts the block", wait_for("lift", lambda: f"{PEER_IP}/32" not in ops.blocks(), 10))
-        check("... and the peer pings again", wait_for("ping", ops.ping_passes, 10))
+        check("removing the key lifts the block", wait_for(lambda: f"{PEER_IP}/32" not in ops.blocks(), 10))
+        check("... and the peer pings again", wait_for(ops.ping_passes, 10))
 
         # A bad line: reported and counted, the good lines stay in force.
         errors_before = ops.metric("minewatch_reloads_total", '{result="error"}') or 0
         blocklist.publish({"example": "198.51.100.7:3333/tcp", "typo": "198.51.100.300/32",
                            "other": "203.0.113.0/24"})
         check("a bad line does not stop the good ones",
-              wait_for("good", lambda: "203.0.113.0/24" in ops.blocks(), 10))
+              wait_for(lambda: "203.0.113.0/24" in ops.blocks(), 10))
         check("... and counts as a reload error",
-              wait_for("err", lambda: (ops.metric("minewatch_reloads_total", '{result="error"}') or 0) > errors_before,
+              wait_for(lambda: (ops.metric("minewatch_reloads_total", '{result="error"}') or 0) > errors_before,
                        5))
         events = open(f"{ops.tmp}/events.jsonl").read()
         check("... naming the file and line", re.search(r"typo:1: ", events) is not None)
@@ -412,14 +386,14 @@ def main():
         patch = json.loads(run([args.cli, "fleet-patch", "192.0.2.77:4444/tcp", "--json"]).stdout)
         data = {"example": "198.51.100.7:3333/tcp", **patch["patch"]["data"]}
         blocklist.publish(data)
-        rule = wait_for("fleet", lambda: ops.blocks().get("192.0.2.77:4444/tcp"), 10)
+        rule = wait_for(lambda: ops.blocks().get("192.0.2.77:4444/tcp"), 10)
         check("a fleet-patch entry becomes a block on reload", rule is not None)
         check("... with its comment as the reason", rule is not None and "added by an operator" in rule["reason"])
 
         # SIGHUP rereads even when nothing changed.
         ok_before = ops.metric("minewatch_reloads_total", '{result="ok"}') or 0
         ops.agent.send_signal(signal.SIGHUP)
-        check("SIGHUP reloads", wait_for("hup", lambda: (ops.metric("minewatch_reloads_total", '{result="ok"}') or 0)
+        check("SIGHUP reloads", wait_for(lambda: (ops.metric("minewatch_reloads_total", '{result="ok"}') or 0)
                                          > ok_before, 5))
         check("... and the agent keeps running", ops.agent.poll() is None)
 
@@ -430,14 +404,14 @@ def main():
         blocked_peer = ConfigMapDir(f"{ops.tmp}/blocklist2")
         blocked_peer.publish({"peer": f"{PEER_IP}/32"})
         ops.agent = ops.start(ops.config("fail-safe", blocked_peer.path))
-        check("the next agent takes over", wait_for("ready", lambda: ops.http("/readyz")[0] == 200, 20))
-        check("... and enforces", wait_for("drop", lambda: not ops.ping_passes(), 10))
+        check("the next agent takes over", wait_for(lambda: ops.http("/readyz")[0] == 200, 20))
+        check("... and enforces", wait_for(lambda: not ops.ping_passes(), 10))
         check("fail-safe: exits 0 on SIGTERM", ops.stop(ops.agent) == 0)
         check("... detached", not ops.xdp_attached())
         check("... rules still pinned", (ops.pinned_rules() or 0) >= 1)
-        check("... and nothing drops the peer now", wait_for("ping", ops.ping_passes, 10))
+        check("... and nothing drops the peer now", wait_for(ops.ping_passes, 10))
         ops.agent = ops.start(ops.config("fail-open", blocked_peer.path))
-        check("a fail-open agent starts", wait_for("ready", lambda: ops.http("/readyz")[0] == 200, 20))
+        check("a fail-open agent starts", wait_for(lambda: ops.http("/readyz")[0] == 200, 20))
         check("fail-open: exits 0 on SIGTERM", ops.stop(ops.agent) == 0)
         check("... detached", not ops.xdp_attached())
         check("... and no rule left pinned", ops.pinned_rules() == 0, str(ops.pinned_rules()))
@@ -446,13 +420,10 @@ def main():
         for hook, how in (("xdp", "delete"), ("tc", "delete"), ("xdp", "move"), ("tc", "rename")):
             interface_comes_and_goes(ops, hook, how)
     finally:
-        if FAILURES:
-            log = f"{ops.tmp}/agent.log"
-            if os.path.exists(log):
-                print("--- agent log (tail) ---\n" + open(log).read()[-3000:])
+        log = f"{ops.tmp}/agent.log"
+        agent_log = open(log).read() if FAILURES and os.path.exists(log) else ""
         ops.down()
-    print(f"\n{'PASS' if not FAILURES else 'FAIL: ' + '; '.join(FAILURES)}")
-    return 1 if FAILURES else 0
+    return verdict(agent_log)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,8 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from agent_ops_test import FAILURES, NODE, ConfigMapDir, Ops, check, run, wait_for  # noqa: E402
+from agent_ops_test import NODE, ConfigMapDir, Ops  # noqa: E402
+from e2e_check import FAILURES, check, preflight, run, verdict, wait_for  # noqa: E402
 
 
 class Rules(Ops):
@@ -56,7 +57,7 @@ actions:
         return {r["target"]: r for r in self.cli("allow", "list")}
 
     def ready(self):
-        return wait_for("ready", lambda: self.http("/readyz")[0] == 200, 20)
+        return wait_for(lambda: self.http("/readyz")[0] == 200, 20)
 
     def pins_present(self):
         return all(os.path.exists(f"{self.pin_root}/n0/{name}")
@@ -82,13 +83,8 @@ def main():
     parser.add_argument("--agent", required=True)
     parser.add_argument("--cli", required=True)
     args = parser.parse_args()
-    if os.geteuid() != 0:
-        print("agent_rules_e2e_test: must run as root (namespaces, BPF); refusing to skip", file=sys.stderr)
+    if preflight("agent_rules_e2e_test", ("curl", "bpftool", "nsenter")):
         return 1
-    for tool in ("curl", "bpftool", "nsenter"):
-        if not shutil.which(tool):
-            print(f"agent_rules_e2e_test: {tool} is missing (scripts/install-deps.sh installs it)", file=sys.stderr)
-            return 1
 
     ops = Rules(args)
     try:
@@ -119,27 +115,27 @@ def main():
 
         # -- a list directory that disappears keeps its rules ----------------
         shutil.rmtree(lists.path)
-        stale = wait_for("stale", ops.stale, 10)
+        stale = wait_for(ops.stale, 10)
         check("a removed list dir is reported stale", bool(stale) and stale[0]["path"] == lists.path, str(stale))
         check("... with the rules it keeps", bool(stale) and stale[0]["rules_kept"] == 1, str(stale))
         check("... its block stays in force", "192.0.2.1/32" in ops.blocks(), str(ops.blocks()))
         check("... and in BPF", ops.pinned_v4() == {"192.0.2.1"}, str(ops.pinned_v4()))
         check("... minewatch_list_source_stale says so",
-              wait_for("metric", lambda: ops.metric("minewatch_list_source_stale", f'{{path="{lists.path}"}}') == 1, 5))
-        check("... and an event names it", wait_for("event", lambda: ops.events("list_source_stale"), 5))
+              wait_for(lambda: ops.metric("minewatch_list_source_stale", f'{{path="{lists.path}"}}') == 1, 5))
+        check("... and an event names it", wait_for(lambda: ops.events("list_source_stale"), 5))
         lists = ConfigMapDir(lists.path)
         lists.publish({"pools": "192.0.2.3/32"})
         ops.agent.send_signal(signal.SIGHUP)  # its watch went with it; the 30 s recheck would do the same
-        check("back, the dir is read again", wait_for("back", lambda: "192.0.2.3/32" in ops.blocks(), 10))
+        check("back, the dir is read again", wait_for(lambda: "192.0.2.3/32" in ops.blocks(), 10))
         check("... and reconciled: what it no longer lists is lifted", "192.0.2.1/32" not in ops.blocks())
         check("... and it is no longer stale", ops.stale() == [])
 
         # -- pins removed under the running agent ----------------------------
         run(f"rm -r {ops.pin_root}/n0")
-        check("removed pins are pinned again at the next sweep", wait_for("repin", ops.pins_present, 10))
+        check("removed pins are pinned again at the next sweep", wait_for(ops.pins_present, 10))
         if not ops.pins_present():  # the rest needs the maps: the next agent must not start from nothing
             run(f"rm -rf {ops.pin_root}")
-        check("... with a warning event", wait_for("event", lambda: ops.events("pins_restored"), 5))
+        check("... with a warning event", wait_for(lambda: ops.events("pins_restored"), 5))
         check("... a note in status", any("pinned again" in n for n in ops.notes()), str(ops.notes()))
         check("... and counted", (ops.metric("minewatch_pins_restored_total") or 0) >= 1)
         check("... the same rules are pinned", ops.pinned_v4() == {"192.0.2.3"} and ops.pinned_rules() == 2,
@@ -168,18 +164,15 @@ def main():
         check("block add on a full map fails", r.returncode != 0)
         check("... with a one-line error saying so", "block map is full" in r.stderr and
               len(r.stderr.strip().splitlines()) == 1, r.stderr)
-        check("... and an event", wait_for("event", lambda: [e for e in ops.events("block_refused")
+        check("... and an event", wait_for(lambda: [e for e in ops.events("block_refused")
                                                              if e.get("source") == "manual"], 5))
         check("the agent is still running", ops.agent.poll() is None and ops.http("/healthz")[0] == 200)
         check("fail-safe stop exits 0", ops.stop(ops.agent) == 0)
     finally:
-        if FAILURES:
-            log = f"{ops.tmp}/agent.log"
-            if os.path.exists(log):
-                print("--- agent log (tail) ---\n" + open(log).read()[-3000:])
+        log = f"{ops.tmp}/agent.log"
+        agent_log = open(log).read() if FAILURES and os.path.exists(log) else ""
         ops.down()
-    print(f"\n{'PASS' if not FAILURES else 'FAIL: ' + '; '.join(FAILURES)}")
-    return 1 if FAILURES else 0
+    return verdict(agent_log)
 
 
 if __name__ == "__main__":

@@ -27,37 +27,23 @@ import sys
 import tempfile
 import time
 
+import e2e_check
+from e2e_check import FAILURES, check, preflight, verdict, wait_for
+
+
+def run(cmd, check=True, **kw):
+    """e2e_check.run in bytes: this test sends \xff on purpose."""
+    return e2e_check.run(cmd, check, text=False, **kw)
+
+
 TAG = f"mwctl{os.getpid()}"
 NODE = f"{TAG}n"
 PORT = 9405
 GROUP = "nogroup"       # gid 65534 on Debian; the unprivileged user below is in it
 NOBODY = 65534
 AGENT_FD_LIMIT = 300    # the agent's RLIMIT_NOFILE for the flood: cap = 300 - 128
-FAILURES = []
 
 
-def run(cmd, check=True, **kw):
-    r = subprocess.run(cmd, shell=isinstance(cmd, str), capture_output=True, **kw)
-    if check and r.returncode != 0:
-        raise RuntimeError(f"failed ({r.returncode}): {cmd}\n{r.stdout!r}{r.stderr!r}")
-    return r
-
-
-def check(what, ok, detail=""):
-    print(f"{'ok  ' if ok else 'FAIL'} {what}{': ' + str(detail) if detail and not ok else ''}", flush=True)
-    if not ok:
-        FAILURES.append(what)
-    return ok
-
-
-def wait_for(predicate, timeout):
-    """Polls until predicate() is truthy; returns its value (or the last)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.1)
 
 
 def connect(path, timeout=5.0):
@@ -355,13 +341,8 @@ def main():
     parser.add_argument("--agent", required=True)
     parser.add_argument("--cli", required=True)
     args = parser.parse_args()
-    if os.geteuid() != 0:
-        print("control_hostile_test: must run as root (namespaces, BPF); refusing to skip", file=sys.stderr)
+    if preflight("control_hostile_test", ("nsenter", "setpriv", "curl")):
         return 1
-    for tool in ("nsenter", "setpriv", "curl"):
-        if not shutil.which(tool):
-            print(f"control_hostile_test: {tool} is missing", file=sys.stderr)
-            return 1
     try:
         grp.getgrnam(GROUP)
     except KeyError:
@@ -382,11 +363,9 @@ def main():
         test_flood(lab, agent)
         test_permissions(lab)
     finally:
-        if FAILURES:
-            print("--- agent log (tail) ---\n" + lab.log("agent")[-3000:])
+        agent_log = lab.log("agent") if FAILURES else ""
         lab.down()
-    print(f"\n{'PASS' if not FAILURES else 'FAIL: ' + '; '.join(FAILURES)}")
-    return 1 if FAILURES else 0
+    return verdict(agent_log)
 
 
 if __name__ == "__main__":
