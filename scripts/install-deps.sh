@@ -21,6 +21,8 @@ packages=(
   # deploy: promtool checks the metrics; the image's root filesystem is built
   # without a Docker engine; bench: live throughput
   prometheus debootstrap mmdebstrap iperf3
+  # IPFIX export: a collector (nfcapd, nfdump) and a second decoder (tshark)
+  nfdump tshark
 )
 
 missing=()
@@ -36,6 +38,8 @@ command -v kubectl >/dev/null || missing+=(kubernetes-client)
 if ((${#missing[@]})); then
   echo "installing: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  # tshark's wireshark-common asks whether non-root users may capture: no.
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include "app/requirements.hpp"
 #include "config/agent_config.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -144,6 +145,37 @@ BOOST_AUTO_TEST_CASE(socket_group_by_name_or_gid) {
   auto why = refusal("socket: /tmp/x.sock\nsocket_group: no-such-group-mw\n");
   BOOST_TEST(why.find("agent.yaml:2: socket_group: unknown group 'no-such-group-mw'") != std::string::npos, why);
   BOOST_TEST(refusal("socket_group: [a, b]\n").find("socket_group") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(config_export)
+
+BOOST_AUTO_TEST_CASE(export_keys_are_read_and_checked) {
+  auto c = parseConfig("", "agent.yaml");
+  BOOST_TEST(c.export_ipfix.empty());
+  BOOST_TEST(c.export_active_timeout_s == 60u);
+  BOOST_TEST(c.export_template_refresh_s == 60u);
+  BOOST_TEST(c.export_max_queue == 4096u);
+  c = parseConfig("export:\n  ipfix: 10.0.0.5:4739/tcp\n  active_timeout_s: 30\n  template_refresh_s: 10\n",
+                  "agent.yaml");
+  BOOST_TEST(c.export_ipfix == "10.0.0.5:4739/tcp");
+  BOOST_TEST(c.export_active_timeout_s == 30u);
+  BOOST_TEST(c.export_template_refresh_s == 10u);
+  BOOST_TEST(refusal("export:\n  ipfix: collector:4739\n").find("agent.yaml:2: export.ipfix:") == 0);
+  BOOST_TEST(refusal("export:\n  ipfix: 10.0.0.5:4739/sctp\n").find("export.ipfix") != std::string::npos);
+  BOOST_TEST(refusal("export:\n  active_timeout_s: 0\n").find("out of range") != std::string::npos);
+  BOOST_TEST(refusal("export:\n  template_refresh: 5\n").find("unknown key") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(requirements_name_the_collector_and_count_its_queue) {
+  auto off = parseConfig("", "agent.yaml");
+  auto on = parseConfig("export:\n  ipfix: 10.0.0.5:4739\n  max_queue: 1000\n", "agent.yaml");
+  BOOST_TEST(minewatch::app::requirements(off, "agent.yaml")["outbound"].empty());
+  auto outbound = minewatch::app::requirements(on, "agent.yaml")["outbound"];
+  BOOST_REQUIRE(outbound.size() == 1u);
+  BOOST_TEST(outbound[0]["to"].get<std::string>() == "10.0.0.5:4739");
+  BOOST_TEST(minewatch::app::memoryEstimate(on) > minewatch::app::memoryEstimate(off) + 1000u * 400u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -29,7 +29,21 @@ Agent::Agent(const config::AgentConfig &config, datapath::SensorObject &sensor, 
     : config_(config), sensor_(sensor), info_(std::move(info)), time_base_(time_base), events_(events),
       maps_(sensor), rules_(maps_), engine_(config, loadIntel(config, info_.notes)), table_(config.agent_max_flows),
       started_wall_ns_(util::wallNowNs()),
-      dirty_(sensor.dirtyFd(), [this](std::span<const std::byte> record) { onDirty(record); }) {}
+      dirty_(sensor.dirtyFd(), [this](std::span<const std::byte> record) { onDirty(record); }) {
+  if (!config_.export_ipfix.empty()) {
+    ipfix::FlowExportOptions options;
+    options.exporter.target = *ipfix::parseTarget(config_.export_ipfix); // validated with the config
+    options.exporter.template_refresh_s = config_.export_template_refresh_s;
+    options.exporter.max_queue = config_.export_max_queue;
+    // The observation domain is the interface the flows were metered on.
+    options.exporter.domain_id = static_cast<std::uint32_t>(info_.ifindex);
+    options.active_timeout_s = config_.export_active_timeout_s;
+    options.forget_after_ns = 2 * kNsPerSec *
+                              (std::uint64_t{config_.export_active_timeout_s} + config_.idle_timeout_s +
+                               config_.sweep_every_s);
+    export_ = std::make_unique<ipfix::FlowExport>(options, time_base_);
+  }
+}
 
 void Agent::start(std::uint64_t now_ns) {
   auto wall_ns = util::wallNowNs();

@@ -13,6 +13,7 @@
 #include "config/agent_config.hpp"
 #include "datapath/sensor_object.hpp"
 #include "fleet/configmap_patcher.hpp"
+#include "export/flow_export.hpp"
 #include "flows/flow_table.hpp"
 #include "lists/last_good_rules.hpp"
 #include "lists/rule_files.hpp"
@@ -194,6 +195,9 @@ private:
   void shareBlock(const rules::RuleTarget &target, const std::string &reason);
   void collectFleetShare();
   void deleteFlows(const std::vector<minewatch_flow_key> &keys);
+  /// Hands a flow the drain read to the export (agent_export.cpp).
+  void exportFlow(const minewatch_flow_key &key, const minewatch_flow_value &value,
+                  std::optional<ipfix::EndReason> ended, std::uint64_t now_ns);
   void expireRules(std::uint64_t now_ns);
   void restoreRules(std::uint64_t wall_ns);
   void checkPins();
@@ -242,6 +246,7 @@ private:
   std::uint64_t last_sweep_ns_ = 0;
   std::uint64_t dirty_drops_seen_ = 0;
   bpf::RingBuffer dirty_;
+  std::unique_ptr<ipfix::FlowExport> export_; // null: export off
   // fleet_share: null when off. Declared last, so it stops (and joins its
   // thread) before anything else goes.
   std::map<std::string, std::uint64_t> fleet_share_by_result_;

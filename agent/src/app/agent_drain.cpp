@@ -102,6 +102,8 @@ void Agent::tick(std::uint64_t now_ns) {
   deleteFlows(pass.over);
   expireRules(now_ns);
   collectFleetShare();
+  if (export_)
+    export_->tick(now_ns, util::wallNowNs());
   counters_.last_drain_flows = pass.read;
   counters_.flows_read += pass.read;
   counters_.last_drain_ns = static_cast<std::uint64_t>(
@@ -250,6 +252,13 @@ bool Agent::visit(const minewatch_flow_key &key, const minewatch_flow_value &val
     // flows too, until they are quiet long enough to go.
     if (!is_idle && !is_closed && (stampedWith(value, pass.gen) || closed(value)))
       pass.recheck.push_back(key);
+  }
+  // Export: a record when the flow ends, or when its active timeout is due.
+  if (export_ && (changed || is_idle || is_closed)) {
+    std::optional<ipfix::EndReason> ended;
+    if (is_idle || is_closed)
+      ended = is_closed ? ipfix::EndReason::EndOfFlow : ipfix::EndReason::Idle;
+    exportFlow(key, value, ended, pass.now_ns);
   }
   if (!is_idle && !is_closed)
     return false;

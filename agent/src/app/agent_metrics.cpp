@@ -26,6 +26,27 @@ constexpr std::pair<minewatch_stat, std::string_view> kMalformed[] = {
 constexpr std::string_view kVerdicts[] = {"suspicious", "mining"};
 constexpr std::string_view kDetectors[] = {"signature", "intel", "behaviour", "correlation"};
 constexpr std::string_view kSources[] = {"manual", "auto", "config", "file", "restored"};
+
+/// IPFIX export: only when the config names a collector.
+void exportMetrics(MetricsText &m, const ipfix::FlowExport &flow_export) {
+  const auto &e = flow_export.exporter();
+  const auto &c = e.counters();
+  auto target = ipfix::toString(e.options().target);
+  m.family("minewatch_export_records_total", "counter", "IPFIX flow records handed to the collector's socket");
+  m.sample("minewatch_export_records_total", static_cast<double>(c.records), {{"collector", target}});
+  m.family("minewatch_export_dropped_total", "counter",
+           "IPFIX flow records dropped, by why: queue_full (the collector is away or slow), refused, "
+           "connection_lost, send_error, too_large");
+  for (auto reason : ipfix::kDropReasons) {
+    auto it = c.dropped.find(reason);
+    m.sample("minewatch_export_dropped_total", it == c.dropped.end() ? 0 : static_cast<double>(it->second),
+             {{"collector", target}, {"reason", ipfix::toString(reason)}});
+  }
+  m.family("minewatch_export_queued_records", "gauge", "IPFIX flow records waiting for the collector");
+  m.sample("minewatch_export_queued_records", static_cast<double>(e.queued()), {{"collector", target}});
+  m.family("minewatch_export_connects_total", "counter", "TCP connections made to the IPFIX collector");
+  m.sample("minewatch_export_connects_total", static_cast<double>(c.connects), {{"collector", target}});
+}
 } // namespace
 
 void DrainHistogram::observe(double seconds) {
@@ -200,6 +221,8 @@ std::string Agent::metricsText(std::uint64_t now_ns) const {
   }
   m.family("minewatch_intel_entries", "gauge", "Domains and networks in the loaded intel feeds");
   m.sample("minewatch_intel_entries", static_cast<double>(engine_.intel().size()));
+  if (export_)
+    exportMetrics(m, *export_);
   return m.text();
 }
 

@@ -50,7 +50,7 @@ nlohmann::json Agent::status(std::uint64_t now_ns) const {
                     "; the block rules stay pinned and are enforced again when it returns");
   for (auto &warning : warnings())
     notes.push_back(std::move(warning));
-  return {
+  nlohmann::json out = {
       {"interfaces",
        {{{"name", info_.interface},
          {"xdp_mode", info_.xdp_mode},
@@ -111,6 +111,21 @@ nlohmann::json Agent::status(std::uint64_t now_ns) const {
         {"last_error", save_error_}}},
       {"pins", {{"repinned", counters_.repins}}},
       {"notes", notes}};
+  if (export_) {
+    const auto &e = export_->exporter();
+    nlohmann::json dropped = nlohmann::json::object();
+    for (auto reason : ipfix::kDropReasons) {
+      auto it = e.counters().dropped.find(reason);
+      dropped[ipfix::toString(reason)] = it == e.counters().dropped.end() ? 0 : it->second;
+    }
+    out["export"] = {{"ipfix", ipfix::toString(e.options().target)},
+                     {"records", e.counters().records},
+                     {"messages", e.counters().messages},
+                     {"dropped", dropped},
+                     {"queued", e.queued()},
+                     {"connected", e.connected()}};
+  }
+  return out;
 }
 
 nlohmann::json Agent::flows(std::size_t top, const std::string &sort, std::uint64_t now_ns) const {

@@ -2,6 +2,7 @@
 #include "app/requirements.hpp"
 
 #include "datapath/sensor_options.hpp"
+#include "export/ipfix_encoder.hpp"
 #include "minewatch_abi.h"
 
 #include <initializer_list>
@@ -18,6 +19,8 @@ constexpr std::uint64_t kHashElemOverhead = 64;
 constexpr std::uint64_t kAgentBytesPerFlow = 300;
 // Binary, libraries, intel feeds, JSON answers, the HTTP thread.
 constexpr std::uint64_t kAgentBase = 64ull << 20;
+// A queued IPFIX record: the struct and its strings.
+constexpr std::uint64_t kExportRecordBytes = sizeof(ipfix::FlowRecord) + 3 * 64;
 } // namespace
 
 std::uint64_t memoryEstimate(const config::AgentConfig &config) {
@@ -32,7 +35,10 @@ std::uint64_t memoryEstimate(const config::AgentConfig &config) {
   // the arrays the drain reads through (records out, keys in)
   std::uint64_t sweep = std::uint64_t{datapath::sweepRecordCapacity(s.max_flows)} *
                         (sizeof(minewatch_sweep_record) + sizeof(minewatch_flow_key));
-  return flows + rules + sweep + s.ring_buffer_bytes + s.dirty_ring_bytes + std::uint64_t{config.agent_max_flows} * kAgentBytesPerFlow + kAgentBase;
+  std::uint64_t export_queue =
+      config.export_ipfix.empty() ? 0 : std::uint64_t{config.export_max_queue} * kExportRecordBytes;
+  return flows + rules + sweep + s.ring_buffer_bytes + s.dirty_ring_bytes +
+         std::uint64_t{config.agent_max_flows} * kAgentBytesPerFlow + kAgentBase + export_queue;
 }
 
 nlohmann::json requirements(const config::AgentConfig &config, const std::string &config_path) {
@@ -57,6 +63,10 @@ nlohmann::json requirements(const config::AgentConfig &config, const std::string
               {"resources", {"configmaps"}},
               {"resourceNames", {"minewatch-blocklist"}},
               {"verbs", {"patch"}}}}}};
+  // Connections the agent opens itself (a NetworkPolicy must let them out).
+  nlohmann::json outbound = nlohmann::json::array();
+  if (!config.export_ipfix.empty())
+    outbound.push_back({{"to", config.export_ipfix}, {"why", "IPFIX flow records to the collector (export.ipfix)"}});
   return {
       // BPF: load programs, create and pin maps. NET_ADMIN: attach XDP and
       // TC. PERFMON: without it the verifier treats the loader as
@@ -75,6 +85,7 @@ nlohmann::json requirements(const config::AgentConfig &config, const std::string
       {"http", http},
       {"watched_paths", watched},
       {"api_access", api},
+      {"outbound", outbound},
       {"config", config_path},
       {"socket", config.socket_path},
       {"shutdown", config::toString(config.shutdown)},

@@ -3,6 +3,7 @@
 // value. Errors carry file, line and key so an operator can fix them at once.
 #include "config/agent_config.hpp"
 
+#include "export/ipfix_exporter.hpp"
 #include "rules/rule_target.hpp"
 
 #include <grp.h>
@@ -193,6 +194,18 @@ const std::map<std::string, Setter> &setters() {
       {"agent.sweep_every_s", [](L v, C c) { c.sweep_every_s = v.integer<std::uint32_t>(0, 3600); }},
       {"agent.sweep_in_kernel", [](L v, C c) { c.sweep_in_kernel = v.boolean(); }},
       {"agent.judge_quiet_every_s", [](L v, C c) { c.judge_quiet_every_s = v.integer<std::uint32_t>(0, 3600); }},
+      {"export.ipfix",
+       [](L v, C c) {
+         auto text = v.scalar();
+         std::string why;
+         if (!text.empty() && !ipfix::parseTarget(text, &why))
+           v.fail(why);
+         c.export_ipfix = text;
+       }},
+      {"export.active_timeout_s", [](L v, C c) { c.export_active_timeout_s = v.integer<std::uint32_t>(1, 86400); }},
+      {"export.template_refresh_s",
+       [](L v, C c) { c.export_template_refresh_s = v.integer<std::uint32_t>(1, 86400); }},
+      {"export.max_queue", [](L v, C c) { c.export_max_queue = v.integer<std::uint32_t>(1, 1u << 20); }},
       {"detection.mining_threshold", [](L v, C c) { c.mining_threshold = v.fraction(); }},
       {"detection.suspicious_threshold", [](L v, C c) { c.suspicious_threshold = v.fraction(); }},
       {"detection.min_duration_s", [](L v, C c) { c.min_duration_s = v.integer<std::uint32_t>(0, kU32); }},

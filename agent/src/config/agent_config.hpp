@@ -54,6 +54,12 @@ struct AgentConfig {
   std::uint32_t sweep_every_s = 30;       // full read of the flow table; between, only flows with news
   bool sweep_in_kernel = true;            // walk the table in the kernel; false: copy it all out in batches
 
+  // Export (IPFIX): "HOST:PORT[/tcp|/udp]" of a collector; empty = off
+  std::string export_ipfix;
+  std::uint32_t export_active_timeout_s = 60;    // a record for a flow still going, this often
+  std::uint32_t export_template_refresh_s = 60;  // UDP: the templates again, this often
+  std::uint32_t export_max_queue = 4096;         // records waiting for a slow or absent collector
+
   // Detection
   double mining_threshold = 0.8;     // confidence at which a flow is "mining"
   double suspicious_threshold = 0.4;
