@@ -184,6 +184,8 @@ private:
   /// One flow read by a drain; true when it is over (idle or closed).
   bool visit(const minewatch_flow_key &key, const minewatch_flow_value &value, bool changed, DrainPass &pass);
   void onDirty(std::span<const std::byte> record);
+  /// A sample's text, after the JSON its direction's last sample cut off.
+  std::string joinedText(const minewatch_sample &sample);
   void evaluate(const minewatch_flow_key &key, const minewatch_flow_value &value, FlowRecord &record,
                 std::uint64_t now_ns);
   void report(const minewatch_flow_key &key, const minewatch_flow_value &value, const FlowRoles &roles,

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #pragma once
 
+#include "classify/json_carry.hpp"
 #include "detect/assessment.hpp"
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -31,6 +33,7 @@ struct FlowNotes {
   std::string tls_fingerprint;  // JA3-style
   detect::Assessment assessment;
   bool reported = false;        // a detection entry exists for this flow
+  std::array<classify::JsonCarry, 2> json_carry; // by data-path direction
 };
 
 /// The agent's per-flow record.

@@ -40,6 +40,25 @@ void Agent::onRecord(std::span<const std::byte> record) {
   onSample(sample);
 }
 
+std::string Agent::joinedText(const minewatch_sample &sample) {
+  std::string_view data(reinterpret_cast<const char *>(sample.data), sample.captured_len);
+  if (sample.kind != MINEWATCH_SAMPLE_FLOW_START || sample.key.proto != IPPROTO_TCP)
+    return std::string(data); // a datagram is a message of its own
+  // A JSON message that runs past a packet's end reads on in the next
+  // sample of its direction: a pool's params-first notify names its method
+  // only there. The carry lives in the flow's notes, made only when needed.
+  bool whole = sample.captured_len >= sample.payload_len;
+  unsigned dir = sample.direction & 1u;
+  FlowRecord *record = table_.find(sample.key);
+  if (record && record->notes)
+    return record->notes->json_carry[dir].join(data, whole);
+  classify::JsonCarry carry;
+  auto text = carry.join(data, whole);
+  if (!carry.empty())
+    table_.touch(sample.key).ensureNotes().json_carry[dir] = std::move(carry);
+  return text;
+}
+
 void Agent::onSample(const minewatch_sample &sample) {
   ++counters_.samples;
   if (sample.captured_len == 0 || sample.captured_len > MINEWATCH_SAMPLE_MAX ||
@@ -62,7 +81,9 @@ void Agent::onSample(const minewatch_sample &sample) {
   context.dst_port = dst.port;
   context.direction = from_client ? classify::Direction::ClientToServer : classify::Direction::ServerToClient;
   context.dns_sample = sample.kind == MINEWATCH_SAMPLE_DNS;
-  auto facts = classify::classifyPayload(std::span<const std::uint8_t>(sample.data, sample.captured_len), context);
+  auto text = joinedText(sample);
+  auto facts = classify::classifyPayload(
+      std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t *>(text.data()), text.size()), context);
   if (facts.protocol == classify::Protocol::Unknown)
     return;
   ++counters_.facts;

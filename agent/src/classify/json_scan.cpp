@@ -238,6 +238,7 @@ JsonScan scanJson(std::string_view text) {
     }
     if (collector.ranOut()) {
       scan.truncated = true;
+      scan.cut_at = at;
       break;
     }
     // Bad syntax: resume on the line after the message's start, where a new

@@ -37,6 +37,7 @@ struct JsonMessage {
 struct JsonScan {
   std::vector<JsonMessage> messages;
   bool truncated = false; ///< the last message ran past the end of the text
+  std::size_t cut_at = 0; ///< where that message starts, when truncated
 };
 
 /// Finds the JSON objects of a sample without trusting it to be whole:

@@ -36,6 +36,10 @@ const std::vector<SignatureSample> &miningSamples() {
       {"stratum notify",
        R"({"id":null,"method":"mining.notify","params":["bf","4d16b6f85af6e2198f44ae2a6de67f78487ae5611b77c6c0440b921e00000000","01000000010000000000000000000000000000000000000000000000000000000000000000ffffffff20020862062f503253482f04b8864e5008","072f736c7573682f000000000100f2052a010000001976a914d23fcdf86f7e756a64a7a9688ef9903327048ed988ac00000000",[],"00000002","1c2ac4af","504e86b9",false]})" "\n",
        true, Protocol::StratumV1, true, "mining.notify", ""},
+      // Some pools put "params" first; the method still decides once it is in the sample.
+      {"stratum notify, params first",
+       R"({"params":["5d2a","4d16b6f85af6e2198f44ae2a6de67f78487ae5611b77c6c0440b921e00000000","0100000001","00000000",[],"20000000","1c2ac4af","504e86b9",true],"id":null,"method":"mining.notify"})" "\n",
+       true, Protocol::StratumV1, true, "mining.notify", ""},
       {"stratum set_difficulty", R"({"id":null,"method":"mining.set_difficulty","params":[2]})" "\n", true,
        Protocol::StratumV1, true, "mining.set_difficulty", ""},
       {"stratum set_target",

@@ -12,6 +12,7 @@ minewatch_boost_test(classify_tests unit
   ${_dir}/signature_samples.cpp
   ${_dir}/signature_test.cpp
   ${_dir}/json_scan_test.cpp
+  ${_dir}/json_carry_test.cpp
   ${_dir}/http_websocket_test.cpp
   ${_dir}/tls_hello_test.cpp
   ${_dir}/dns_test.cpp
