@@ -138,10 +138,31 @@ std::string renderDetections(const json &detections, const Style &style) {
   return t.render(style);
 }
 
+namespace {
+// "no sni, alpn h2 http/1.1, ja3 ..., ja4 ..., whole (1800 bytes)"
+std::string helloText(const json &h) {
+  auto sni = h.value("sni", std::string());
+  std::string out = sni.empty() ? (h.value("complete", false) ? "no sni" : "no sni seen") : "sni " + sni;
+  std::string alpn;
+  for (const auto &a : h.value("alpn", json::array()))
+    alpn += (alpn.empty() ? "" : " ") + a.get<std::string>();
+  if (!alpn.empty())
+    out += ", alpn " + alpn;
+  for (const char *fp : {"ja3", "ja4"})
+    if (!h.value(fp, std::string()).empty())
+      out += fmt::format(", {} {}", fp, h[fp].get<std::string>());
+  if (h.value("complete", false))
+    return out + fmt::format(", whole ({} bytes)", u64(h, "bytes_seen"));
+  return out + fmt::format(", cut short ({} of {} bytes seen)", u64(h, "bytes_seen"), u64(h, "bytes_total"));
+}
+} // namespace
+
 std::string renderExplain(const json &e, const Style &style) {
   std::string out = fmt::format("{} {}  {}\n", style.bold("flow"), e["id"].get<std::string>(), flowText(e["flow"]));
   if (!e.value("server_name", std::string()).empty())
     out += fmt::format("server name: {}\n", e["server_name"].get<std::string>());
+  if (e.contains("tls_hello"))
+    out += "tls hello: " + helloText(e["tls_hello"]) + "\n";
   out += fmt::format("verdict: {} (confidence {:.2f}){}\n", style.verdict(e["verdict"].get<std::string>()),
                      e["confidence"].get<double>(), e.value("live", false) ? "" : ", flow has ended");
   if (e.contains("detection"))

@@ -35,6 +35,9 @@
 #define MINEWATCH_IAT_SHIFT 10
 
 #define MINEWATCH_SAMPLE_MAX 256 /* payload bytes carried by one sample */
+/* payload bytes of a TLS ClientHello sample: browsers with post-quantum key
+ * shares send ~1.8 KB, XMRig more than MINEWATCH_SAMPLE_MAX */
+#define MINEWATCH_HELLO_MAX 2048
 #define MINEWATCH_IPV6_EXT_MAX 6 /* extension headers walked before giving up */
 
 /* Addresses are stored as 16 bytes; IPv4 as the v4-mapped form ::ffff:a.b.c.d
@@ -110,6 +113,10 @@ enum minewatch_flow_flags {
 	MINEWATCH_FLOW_INITIATOR_FROM_SYN = 0x1,
 	/* flow holds non-first fragments accounted by address pair */
 	MINEWATCH_FLOW_FRAGMENTS = 0x2,
+	/* a ClientHello began in the last sampled packet of direction A (0x8) or
+	 * B (0x10) and its record goes on: the next one is sampled long too */
+	MINEWATCH_FLOW_HELLO_CONT_A = 0x8,
+	MINEWATCH_FLOW_HELLO_CONT_B = 0x10,
 	/* the packet that named the initiator left through the egress hook:
 	 * this host (or a pod behind it) opened the flow, so the other side is
 	 * the remote server. Auto-block acts only on such flows; a flow opened
@@ -193,6 +200,8 @@ enum minewatch_hook {
 enum minewatch_sample_kind {
 	MINEWATCH_SAMPLE_FLOW_START = 1, /* one of the first payload packets of a direction */
 	MINEWATCH_SAMPLE_DNS = 2,        /* a DNS response, rate-limited */
+	MINEWATCH_SAMPLE_TLS_HELLO = 3,  /* minewatch_hello_sample: a ClientHello's first packet */
+	MINEWATCH_SAMPLE_TLS_HELLO_CONT = 4, /* minewatch_hello_sample: the packet after it */
 };
 
 /* One ring-buffer record. captured_len bytes of data[] are valid. */
@@ -209,6 +218,24 @@ struct minewatch_sample {
 	__u8 data[MINEWATCH_SAMPLE_MAX];
 };
 MINEWATCH_ABI_ASSERT(sizeof(struct minewatch_sample) == 320, "sample layout");
+
+/* A longer ring-buffer record, taken instead of a minewatch_sample for a
+ * client packet that begins a ClientHello and for the packet after it while
+ * the record goes on: once per TLS flow, so only those pay for 2 KB. The
+ * header is minewatch_sample's; the agent tells the two apart by size. */
+struct minewatch_hello_sample {
+	struct minewatch_flow_key key;
+	__u64 ts_ns;
+	__u32 payload_len;
+	__u16 captured_len; /* <= MINEWATCH_HELLO_MAX */
+	__u8 direction;
+	__u8 kind;          /* MINEWATCH_SAMPLE_TLS_HELLO or _TLS_HELLO_CONT */
+	__u8 hook;
+	__u8 tcp_flags;
+	__u8 pad[6];
+	__u8 data[MINEWATCH_HELLO_MAX];
+};
+MINEWATCH_ABI_ASSERT(sizeof(struct minewatch_hello_sample) == 2112, "hello sample layout");
 
 /* Blocklist keys. The LPM trie holds IPv4 and IPv6 prefixes in one 16-byte
  * address space (IPv4 as ::ffff:0:0/96 + prefix), so a /24 is prefixlen 120. */

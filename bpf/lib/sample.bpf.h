@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* Payload samples to the ring buffer: the first payload packets of each flow
  * direction, and DNS responses under a per-CPU rate limit. Payload is copied
- * with the load_bytes helpers so it may sit in non-linear parts of the packet. */
+ * with the load_bytes helpers so it may sit in non-linear parts of the packet.
+ * A ClientHello gets a longer record (minewatch_hello_sample). */
 #ifndef MINEWATCH_SAMPLE_BPF_H
 #define MINEWATCH_SAMPLE_BPF_H
 
@@ -37,6 +38,69 @@ static __always_inline int dns_sample_allowed(__u64 now)
 	return 1;
 }
 
+static __always_inline long load_payload(void *ctx, enum minewatch_hook hook, __u32 off, void *to,
+					 __u32 len)
+{
+	if (hook == MINEWATCH_HOOK_XDP)
+		return bpf_xdp_load_bytes(ctx, off, to, len);
+	return bpf_skb_load_bytes(ctx, off, to, len);
+}
+
+/* 1 when a TCP payload begins a TLS handshake record (type 22, version 3.0
+ * to 3.4) whose first message is a ClientHello; *record_len then counts the
+ * whole record with its 5-byte header. */
+static __always_inline int begins_client_hello(void *ctx, enum minewatch_hook hook,
+					       const struct packet *pkt, __u32 *record_len)
+{
+	__u8 h[6];
+
+	if (pkt->proto != IPPROTO_TCP || pkt->payload_len < sizeof(h))
+		return 0;
+	if (load_payload(ctx, hook, pkt->payload_off, h, sizeof(h)))
+		return 0;
+	if (h[0] != 0x16 || h[1] != 3 || h[2] > 4 || h[5] != 1)
+		return 0;
+	*record_len = 5 + ((__u32)h[3] << 8 | h[4]);
+	return 1;
+}
+
+/* The long record for a ClientHello's packets; see minewatch_hello_sample. */
+static __always_inline void emit_hello_sample(void *ctx, enum minewatch_hook hook,
+					      const struct minewatch_flow_key *key,
+					      enum minewatch_direction dir,
+					      const struct packet *pkt,
+					      enum minewatch_sample_kind kind, __u64 now)
+{
+	struct minewatch_hello_sample *s;
+	__u32 len = pkt->payload_len;
+
+	if (len > MINEWATCH_HELLO_MAX)
+		len = MINEWATCH_HELLO_MAX;
+	if (len == 0)
+		return;
+	s = bpf_ringbuf_reserve(&minewatch_samples, sizeof(*s), 0);
+	if (!s) {
+		count(MINEWATCH_STAT_RINGBUF_DROPS);
+		return;
+	}
+	__builtin_memcpy(&s->key, key, sizeof(*key));
+	s->ts_ns = now;
+	s->payload_len = pkt->payload_len;
+	s->captured_len = len;
+	s->direction = dir;
+	s->kind = kind;
+	s->hook = hook;
+	s->tcp_flags = pkt->tcp_flags;
+	__builtin_memset(s->pad, 0, sizeof(s->pad));
+	if (load_payload(ctx, hook, pkt->payload_off, s->data, len)) {
+		count(MINEWATCH_STAT_SAMPLE_LOAD_FAILED);
+		bpf_ringbuf_discard(s, 0);
+		return;
+	}
+	count(MINEWATCH_STAT_SAMPLES);
+	bpf_ringbuf_submit(s, 0);
+}
+
 static __always_inline void emit_sample(void *ctx, enum minewatch_hook hook,
 					const struct minewatch_flow_key *key,
 					enum minewatch_direction dir, const struct packet *pkt,
@@ -44,7 +108,6 @@ static __always_inline void emit_sample(void *ctx, enum minewatch_hook hook,
 {
 	struct minewatch_sample *s;
 	__u32 len = pkt->payload_len;
-	long err;
 
 	if (len > minewatch_cfg.sample_bytes)
 		len = minewatch_cfg.sample_bytes;
@@ -68,11 +131,7 @@ static __always_inline void emit_sample(void *ctx, enum minewatch_hook hook,
 	s->tcp_flags = pkt->tcp_flags;
 	__builtin_memset(s->pad, 0, sizeof(s->pad));
 
-	if (hook == MINEWATCH_HOOK_XDP)
-		err = bpf_xdp_load_bytes(ctx, pkt->payload_off, s->data, len);
-	else
-		err = bpf_skb_load_bytes(ctx, pkt->payload_off, s->data, len);
-	if (err) {
+	if (load_payload(ctx, hook, pkt->payload_off, s->data, len)) {
 		count(MINEWATCH_STAT_SAMPLE_LOAD_FAILED);
 		bpf_ringbuf_discard(s, 0);
 		return;
@@ -91,6 +150,7 @@ static __always_inline void maybe_sample(void *ctx, enum minewatch_hook hook,
 	struct minewatch_dir_stats *d = &flow->dir[dir & 1];
 	struct minewatch_flow_key wide;
 	struct minewatch_flow_key *key = &wide;
+	__u32 record_len = 0, cont;
 
 	if (!pkt->payload_len || pkt->non_first_fragment)
 		return;
@@ -107,6 +167,20 @@ static __always_inline void maybe_sample(void *ctx, enum minewatch_hook hook,
 	if (__sync_fetch_and_add(&d->samples, 1) >= minewatch_cfg.samples_per_direction)
 		return;
 	make_flow_key(pkt, key);
+	cont = dir & 1 ? MINEWATCH_FLOW_HELLO_CONT_B : MINEWATCH_FLOW_HELLO_CONT_A;
+	/* A ClientHello (XMRig's, a browser's) outgrows the short sample: take
+	 * its packet, and the next one while the record goes on, whole. */
+	if (flow->flags & cont) {
+		__sync_fetch_and_and(&flow->flags, ~cont);
+		emit_hello_sample(ctx, hook, key, dir, pkt, MINEWATCH_SAMPLE_TLS_HELLO_CONT, now);
+		return;
+	}
+	if (begins_client_hello(ctx, hook, pkt, &record_len)) {
+		if (record_len > pkt->payload_len && pkt->payload_len < MINEWATCH_HELLO_MAX)
+			__sync_fetch_and_or(&flow->flags, cont);
+		emit_hello_sample(ctx, hook, key, dir, pkt, MINEWATCH_SAMPLE_TLS_HELLO, now);
+		return;
+	}
 	emit_sample(ctx, hook, key, dir, pkt, MINEWATCH_SAMPLE_FLOW_START, now);
 }
 

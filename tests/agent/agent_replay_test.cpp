@@ -9,9 +9,11 @@
 #include "app/replay_runner.hpp"
 #include "datapath/libbpf_log.hpp"
 #include "replay/pcap_reader.hpp"
+#include "packet_builder.hpp"
 
 #include <unistd.h>
 
+#include <cstdio>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -36,7 +38,7 @@ struct Replayed {
     events = std::make_unique<actions::EventLog>(events_path);
     agent = std::make_unique<app::Agent>(config, sensor, app::DatapathInfo{"replay", "replay", false, false, tap, 0, 0, "", {}},
                                          util::TimeBase::identity(), *events);
-    replay::PcapReader reader(kPcaps + "/" + capture);
+    replay::PcapReader reader(capture.starts_with("/") ? capture : kPcaps + "/" + capture); // a public one, or made here
     app::feedCapture(reader, sensor, *agent, config.tick_ms);
   }
   ~Replayed() { ::unlink(events_path.c_str()); }
@@ -242,6 +244,82 @@ BOOST_AUTO_TEST_CASE(counted_while_tracked_then_for_the_window) {
   BOOST_REQUIRE(r.agent->trackedFlows() == 0u);
   BOOST_TEST(endpoints(r.agent->suspectServers(window_end - kSec)) == pool);
   BOOST_TEST(r.agent->suspectServers(window_end + kSec).top.empty());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// A ClientHello over two TCP segments, through the data path and the agent:
+// joined, read whole, and shown as such (the old 256-byte sample cut it).
+BOOST_AUTO_TEST_SUITE(tls_hello_across_segments)
+
+namespace {
+void put16(std::string &b, std::size_t v) {
+  b.push_back(static_cast<char>(v >> 8));
+  b.push_back(static_cast<char>(v & 0xff));
+}
+
+// A TLS 1.3 hello without SNI whose key share makes it ~1.8 KB.
+std::string bigHelloWithoutSni() {
+  std::string ext;
+  put16(ext, 0x0033); // key_share, 1700 bytes of it
+  put16(ext, 1700);
+  ext.append(1700, '\x42');
+  put16(ext, 0x002b); // supported_versions: TLS 1.3
+  put16(ext, 3);
+  ext += std::string{2, 3, 4};
+  std::string body = {3, 3};
+  body.append(32, '\x5a');
+  body += std::string{0, 0, 4, 0x13, 0x01, 0x13, 0x02, 1, 0}; // no session id, 2 ciphers, null compression
+  put16(body, ext.size());
+  body += ext;
+  std::string hs = {1, 0};
+  put16(hs, body.size());
+  std::string record = {0x16, 3, 1};
+  put16(record, hs.size() + body.size());
+  return record + hs + body;
+}
+
+// Classic pcap (libpcap's own format), Ethernet, one frame per millisecond.
+void writePcap(const std::string &path, const std::vector<test::Bytes> &frames) {
+  std::ofstream out(path, std::ios::binary);
+  const std::uint32_t header[] = {0xa1b2c3d4, 0x00040002, 0, 0, 65535, 1};
+  out.write(reinterpret_cast<const char *>(header), sizeof header);
+  for (std::uint32_t i = 0; i < frames.size(); ++i) {
+    const std::uint32_t rec[] = {1'700'000'000, i * 1000, static_cast<std::uint32_t>(frames[i].size()),
+                                 static_cast<std::uint32_t>(frames[i].size())};
+    out.write(reinterpret_cast<const char *>(rec), sizeof rec);
+    out.write(reinterpret_cast<const char *>(frames[i].data()), static_cast<std::streamsize>(frames[i].size()));
+  }
+}
+} // namespace
+
+BOOST_AUTO_TEST_CASE(a_hello_in_two_segments_is_read_whole) {
+  using test::PacketBuilder;
+  constexpr std::uint8_t kSyn = 0x02, kAck = 0x10, kPshAck = 0x18;
+  const std::string hello = bigHelloWithoutSni();
+  auto up = [](std::uint8_t flags) { return PacketBuilder().ipv4("192.0.2.10", "198.51.100.7").tcp(40000, 443, flags); };
+  auto down = [](std::uint8_t flags) { return PacketBuilder().ipv4("198.51.100.7", "192.0.2.10").tcp(443, 40000, flags); };
+  auto path = "/tmp/minewatch-hello-split-" + std::to_string(::getpid()) + ".pcap";
+  writePcap(path, {up(kSyn).build(), down(kSyn | kAck).build(), up(kAck).build(),
+                             up(kPshAck).payload(hello.substr(0, 1200)).build(),
+                             up(kPshAck).payload(hello.substr(1200)).build(), down(kAck).build()});
+  Replayed r(path, config::AgentConfig{});
+  std::remove(path.c_str());
+
+  auto flows = r.agent->flows(10, "bytes", r.lastTs());
+  BOOST_REQUIRE(flows.size() == 1u);
+  auto e = r.agent->explain(flows[0]["id"].get<std::string>());
+  BOOST_REQUIRE(e.contains("tls_hello"));
+  BOOST_TEST(e["tls_hello"]["complete"].get<bool>());
+  BOOST_TEST(e["tls_hello"]["bytes_seen"].get<std::size_t>() == hello.size());
+  BOOST_TEST(e["tls_hello"]["ja4"].get<std::string>().rfind("t13i0202", 0) == 0u, e["tls_hello"].dump());
+  BOOST_REQUIRE(e["facts"].size() == 1u); // the whole hello replaced its first part
+  BOOST_TEST(e["facts"][0]["summary"].get<std::string>().find("whole (" + std::to_string(hello.size()) + " bytes)") !=
+             std::string::npos, e["facts"].dump());
+  bool no_sni = false;
+  for (const auto &ev : e["evidence"])
+    no_sni = no_sni || ev["reason"].get<std::string>().find("without a server name") != std::string::npos;
+  BOOST_TEST(no_sni, e["evidence"].dump());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstring>
 #include <string>
+#include <vector>
 
 using namespace minewatch::test;
 using namespace minewatch::test::tcp_flags;
@@ -18,6 +19,26 @@ const std::string kLogin =
     "\n";
 
 std::string sampleText(const minewatch_sample &s) { return std::string(reinterpret_cast<const char *>(s.data), s.captured_len); }
+std::string helloText(const minewatch_hello_sample &s) {
+  return std::string(reinterpret_cast<const char *>(s.data), s.captured_len);
+}
+
+// A TLS 1.0 record holding a ClientHello that claims `record` bytes; the
+// body is filler: the data path reads only the first six bytes.
+std::string helloRecord(std::size_t record) {
+  std::string r = {0x16, 0x03, 0x01, static_cast<char>(record >> 8), static_cast<char>(record & 0xff), 0x01};
+  for (std::size_t i = 0; r.size() < record + 5; ++i)
+    r.push_back(static_cast<char>('a' + i % 26));
+  return r;
+}
+
+struct LongSampleCase {
+  const char *name;
+  std::string payload;
+  std::vector<std::size_t> segments; // payload bytes per packet, client to pool
+  std::vector<std::uint8_t> hello_kinds; // long records expected, in order
+  std::size_t short_samples;         // minewatch_sample records expected
+};
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(samples)
@@ -78,6 +99,58 @@ BOOST_AUTO_TEST_CASE(payload_outside_the_linear_area_is_still_read) {
   auto f = h.flow(kPool, 3333, kClient, 40000, IPPROTO_TCP);
   BOOST_REQUIRE(f);
   BOOST_TEST(f->forward().bytes == frame.size());
+}
+
+// A ClientHello is sampled whole (up to 2 KB), across two segments when its
+// record goes on; other payload keeps the short sample.
+BOOST_AUTO_TEST_CASE(a_client_hello_is_sampled_whole) {
+  const std::string hello = helloRecord(1795); // 1800 bytes: a post-quantum browser's
+  const LongSampleCase cases[] = {
+      {"hello in one frame", hello, {1800, 40}, {MINEWATCH_SAMPLE_TLS_HELLO}, 1},
+      {"hello over two segments", hello, {1200, 600, 40}, {MINEWATCH_SAMPLE_TLS_HELLO, MINEWATCH_SAMPLE_TLS_HELLO_CONT}, 1},
+      {"not TLS", std::string(1800, 'x'), {1800}, {}, 1},
+      {"handshake but not a hello", std::string{0x16, 0x03, 0x03, 0x07, 0x00, 0x02} + std::string(1794, 'x'), {1800}, {}, 1},
+  };
+  for (const auto &c : cases) {
+    BOOST_TEST_CONTEXT(c.name) {
+      SensorHarness h;
+      std::size_t off = 0;
+      std::string sent;
+      for (std::size_t i = 0; i < c.segments.size(); ++i) {
+        auto part = off < c.payload.size() ? c.payload.substr(off, c.segments[i]) : std::string(c.segments[i], 'z');
+        off += c.segments[i];
+        sent += part;
+        auto frame = PacketBuilder().ipv4(kClient, kPool).tcp(40000, 443, kAck | kPsh).payload(part).build();
+        h.runTc(frame, kT0 + i * kMs);
+      }
+      auto samples = h.drainSamples();
+      const auto &hellos = h.helloSamples();
+      BOOST_TEST(samples.size() == c.short_samples);
+      BOOST_REQUIRE(hellos.size() == c.hello_kinds.size());
+      std::string seen;
+      for (std::size_t i = 0; i < hellos.size(); ++i) {
+        BOOST_TEST(hellos[i].kind == c.hello_kinds[i]);
+        BOOST_TEST(hellos[i].captured_len == c.segments[i]);
+        BOOST_TEST(hellos[i].payload_len == c.segments[i]);
+        seen += helloText(hellos[i]);
+      }
+      if (!hellos.empty())
+        BOOST_TEST(seen == c.payload);
+      for (const auto &s : samples)
+        BOOST_TEST(s.captured_len == std::min<std::size_t>(s.payload_len, MINEWATCH_SAMPLE_MAX));
+      BOOST_TEST(h.stat(MINEWATCH_STAT_SAMPLES) == samples.size() + hellos.size());
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_client_hello_outside_the_linear_area_is_read_whole) {
+  SensorHarness h;
+  const std::string hello = helloRecord(1795);
+  auto frame = PacketBuilder().ipv4(kClient, kPool).tcp(40000, 443, kAck | kPsh).payload(hello).build();
+  BOOST_TEST(h.runXdpFragmented(frame, 64, kT0) == XDP_PASS);
+  BOOST_TEST(h.drainSamples().empty());
+  BOOST_REQUIRE(h.helloSamples().size() == 1u);
+  BOOST_TEST(helloText(h.helloSamples()[0]) == hello);
 }
 
 BOOST_AUTO_TEST_CASE(dns_responses_are_all_sampled_up_to_the_rate_limit) {

@@ -64,6 +64,17 @@ BOOST_AUTO_TEST_CASE(status_table_while_detached) {
 BOOST_AUTO_TEST_CASE(flows_table) { golden("flows", renderFlows(fixture("flows"), Style{false})); }
 BOOST_AUTO_TEST_CASE(detections_table) { golden("detections", renderDetections(fixture("detections"), Style{false})); }
 BOOST_AUTO_TEST_CASE(explain_view) { golden("explain", renderExplain(fixture("explain"), Style{false})); }
+BOOST_AUTO_TEST_CASE(explain_tls_view) { golden("explain_tls", renderExplain(fixture("explain_tls"), Style{false})); }
+
+// A hello cut short says how much was seen, in words apart (the old view
+// ran "no sni seen" and "ClientHello (cut short)" together).
+BOOST_AUTO_TEST_CASE(explain_a_cut_hello) {
+  auto e = fixture("explain_tls");
+  e["tls_hello"] = {{"sni", ""}, {"alpn", nlohmann::json::array()}, {"ja3", ""}, {"ja4", ""},
+                    {"complete", false}, {"bytes_seen", 256}, {"bytes_total", 1800}};
+  auto text = renderExplain(e, Style{false});
+  BOOST_TEST(text.find("\ntls hello: no sni seen, cut short (256 of 1800 bytes seen)\n") != std::string::npos);
+}
 BOOST_AUTO_TEST_CASE(block_list) { golden("blocks", renderBlocks(fixture("blocks"), Style{false})); }
 BOOST_AUTO_TEST_CASE(allow_list) { golden("allows", renderAllows(fixture("allows"), Style{false})); }
 

@@ -72,7 +72,14 @@ std::optional<SensorHarness::FlowView> SensorHarness::flow(std::string_view src,
 
 std::vector<minewatch_sample> SensorHarness::drainSamples() {
   std::vector<minewatch_sample> out;
+  hellos_.clear();
   bpf::RingBuffer rb(sensor_.samplesFd(), [&](std::span<const std::byte> record) {
+    if (record.size() == sizeof(minewatch_hello_sample)) {
+      minewatch_hello_sample h;
+      std::memcpy(&h, record.data(), sizeof h);
+      hellos_.push_back(h);
+      return;
+    }
     if (record.size() != sizeof(minewatch_sample))
       throw std::runtime_error("sample of unexpected size " + std::to_string(record.size()));
     minewatch_sample s;

@@ -44,8 +44,11 @@ public:
                                std::uint16_t dport, std::uint8_t proto) const;
   [[nodiscard]] std::size_t flowCount() const { return sensor_.flows().entries().size(); }
 
-  /// Every sample the ring buffer holds now.
+  /// Every short sample the ring buffer holds now; the ClientHello records
+  /// among them go to helloSamples().
   std::vector<minewatch_sample> drainSamples();
+  /// The minewatch_hello_sample records the last drainSamples() found.
+  [[nodiscard]] const std::vector<minewatch_hello_sample> &helloSamples() const { return hellos_; }
 
   [[nodiscard]] datapath::SensorObject &sensor() { return sensor_; }
   [[nodiscard]] datapath::Blocklist blocklist() const { return datapath::Blocklist(sensor_); }
@@ -55,6 +58,7 @@ private:
                     std::size_t ctx_size);
 
   datapath::SensorObject sensor_;
+  std::vector<minewatch_hello_sample> hellos_;
 };
 
 /// Parses a literal test address; throws on a typo.

@@ -14,6 +14,7 @@ BOOST_AUTO_TEST_CASE(shared_structs_are_plain_data) {
   BOOST_TEST(std::is_trivially_copyable_v<minewatch_flow_key>);
   BOOST_TEST(std::is_trivially_copyable_v<minewatch_flow_value>);
   BOOST_TEST(std::is_trivially_copyable_v<minewatch_sample>);
+  BOOST_TEST(std::is_trivially_copyable_v<minewatch_hello_sample>);
   BOOST_TEST(std::is_trivially_copyable_v<minewatch_block_rule>);
   BOOST_TEST(std::is_standard_layout_v<minewatch_flow_value>);
 }
@@ -30,6 +31,19 @@ BOOST_AUTO_TEST_CASE(field_offsets) {
   BOOST_TEST(offsetof(minewatch_flow_value, initiator) == 2 * sizeof(minewatch_dir_stats) + 12);
   BOOST_TEST(offsetof(minewatch_sample, ts_ns) == 40u);
   BOOST_TEST(offsetof(minewatch_sample, data) == 64u);
+}
+
+// The agent reads a hello record's header as a minewatch_sample's: same
+// fields at the same offsets, and sizes that tell the two apart.
+BOOST_AUTO_TEST_CASE(hello_sample_shares_the_sample_header) {
+  BOOST_TEST(offsetof(minewatch_hello_sample, ts_ns) == offsetof(minewatch_sample, ts_ns));
+  BOOST_TEST(offsetof(minewatch_hello_sample, payload_len) == offsetof(minewatch_sample, payload_len));
+  BOOST_TEST(offsetof(minewatch_hello_sample, captured_len) == offsetof(minewatch_sample, captured_len));
+  BOOST_TEST(offsetof(minewatch_hello_sample, kind) == offsetof(minewatch_sample, kind));
+  BOOST_TEST(offsetof(minewatch_hello_sample, tcp_flags) == offsetof(minewatch_sample, tcp_flags));
+  BOOST_TEST(offsetof(minewatch_hello_sample, data) == offsetof(minewatch_sample, data));
+  BOOST_TEST(sizeof(minewatch_hello_sample) == offsetof(minewatch_hello_sample, data) + MINEWATCH_HELLO_MAX);
+  BOOST_TEST(sizeof(minewatch_hello_sample) != sizeof(minewatch_sample));
   BOOST_TEST(offsetof(minewatch_lpm_key, addr) == 4u);
   BOOST_TEST(offsetof(minewatch_endpoint_key, port) == 16u);
   BOOST_TEST(offsetof(minewatch_block_rule, first_hit_ns) == 16u);

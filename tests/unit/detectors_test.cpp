@@ -8,6 +8,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
+#include <optional>
 
 using namespace minewatch;
 using namespace minewatch::detect;
@@ -181,6 +182,42 @@ BOOST_AUTO_TEST_CASE(a_taint_is_evidence_for_the_pairs_other_flows_not_its_own) 
   auto next = login;
   next.client.port = 40001; // the same miner's next connection, no sample of it yet
   BOOST_TEST(correlated(engine.evaluate(next, features, nullptr)));
+}
+
+// "No SNI" is evidence only from a ClientHello seen whole: a cut one may
+// name its server past the cut (XMRig's outgrew the old 256-byte sample).
+BOOST_AUTO_TEST_CASE(no_sni_counts_only_from_a_whole_hello) {
+  struct Case {
+    const char *name;
+    std::optional<app::TlsHelloNote> hello;
+    bool evidence;
+  };
+  const Case cases[] = {
+      {"whole, no sni", app::TlsHelloNote{"", {}, "ja3", "ja4", true, 517, 517}, true},
+      {"cut short, no sni seen", app::TlsHelloNote{"", {}, "", "", false, 256, 1800}, false},
+      {"whole, with sni", app::TlsHelloNote{"pool.example", {}, "ja3", "ja4", true, 517, 517}, false},
+      {"no hello", std::nullopt, false},
+  };
+  app::DetectionEngine engine(config::AgentConfig{}, IntelFeed{});
+  app::FlowRoles roles;
+  roles.client.address = net::Address::parse("192.0.2.10").value();
+  roles.client.port = 40000;
+  roles.server.address = net::Address::parse("198.51.100.7").value();
+  roles.server.port = 443;
+  roles.proto = 6;
+  FlowFeatures features;
+  features.proto = 6;
+  for (const auto &c : cases) {
+    BOOST_TEST_CONTEXT(c.name) {
+      app::FlowNotes notes;
+      notes.tls_hello = c.hello;
+      auto a = engine.evaluate(roles, features, &notes);
+      auto no_sni = std::count_if(a.evidence.begin(), a.evidence.end(), [](const Evidence &e) {
+        return e.detector == "signature" && e.reason.find("without a server name") != std::string::npos;
+      });
+      BOOST_TEST(no_sni == (c.evidence ? 1 : 0));
+    }
+  }
 }
 
 BOOST_AUTO_TEST_CASE(correlation_taint_and_fan_in) {

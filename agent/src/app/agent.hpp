@@ -119,6 +119,8 @@ public:
   void onRecord(std::span<const std::byte> record);
   /// One payload sample from the ring buffer.
   void onSample(const minewatch_sample &sample);
+  /// A ClientHello's packet, sampled long (minewatch_hello_sample).
+  void onHelloSample(const minewatch_hello_sample &sample);
   /// The periodic work: drain, evict, detect, act, expire rules.
   void tick(std::uint64_t now_ns);
   /// Rereads the blocklist, allowlist and intel files (config
@@ -175,6 +177,9 @@ public:
   [[nodiscard]] std::size_t trackedFlows() const { return table_.size(); }
 
 private:
+  /// A sample's header (a minewatch_sample's; the hello record's is the
+  /// same) and the payload bytes it carries.
+  void onPayload(const minewatch_sample &header, std::span<const std::uint8_t> data);
   struct DrainPass;
   void sweepAll(DrainPass &pass);
   bool sweepInKernel(DrainPass &pass);
@@ -185,7 +190,7 @@ private:
   bool visit(const minewatch_flow_key &key, const minewatch_flow_value &value, bool changed, DrainPass &pass);
   void onDirty(std::span<const std::byte> record);
   /// A sample's text, after the JSON its direction's last sample cut off.
-  std::string joinedText(const minewatch_sample &sample);
+  std::string joinedText(const minewatch_sample &sample, std::span<const std::uint8_t> bytes);
   void evaluate(const minewatch_flow_key &key, const minewatch_flow_value &value, FlowRecord &record,
                 std::uint64_t now_ns);
   void report(const minewatch_flow_key &key, const minewatch_flow_value &value, const FlowRoles &roles,

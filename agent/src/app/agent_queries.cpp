@@ -213,6 +213,11 @@ nlohmann::json Agent::explain(const std::string &flow) const {
                                 {"summary", fact.summary}});
       out["server_name"] = notes->server_name;
       out["tls_fingerprint"] = notes->tls_fingerprint;
+      if (const auto &h = notes->tls_hello)
+        out["tls_hello"] = {{"sni", h->sni},           {"alpn", h->alpn},
+                            {"ja3", h->ja3},           {"ja4", h->ja4},
+                            {"complete", h->complete}, {"bytes_seen", h->bytes_seen},
+                            {"bytes_total", h->bytes_total}};
     }
     out["live"] = true;
   } else {

@@ -92,7 +92,9 @@ detect::Assessment DetectionEngine::evaluate(const FlowRoles &roles, const detec
   }
   if (intel_.matchPort(roles.server.port))
     evidence.push_back({"intel", kPortWeight, fmt::format("server port {} is common for mining pools", roles.server.port)});
-  if (notes && notes->tls_without_sni)
+  // Only a hello read to its end shows there is no SNI; XMRig's outgrew the
+  // short sample, and one cut short may name its server past the cut.
+  if (notes && notes->tls_hello && notes->tls_hello->complete && notes->tls_hello->sni.empty())
     evidence.push_back({"signature", kNoSniWeight, "TLS ClientHello without a server name, as XMRig sends by default"});
 
   if (auto shape = behaviour_.evaluate(features))

@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,16 @@ struct FactNote {
   std::uint64_t ts_ns = 0;   // data-path clock
 };
 
+/// The client's ClientHello as explain shows it.
+struct TlsHelloNote {
+  std::string sni;
+  std::vector<std::string> alpn;
+  std::string ja3; // MD5; empty when cut short
+  std::string ja4; // empty when cut short
+  bool complete = false;
+  std::size_t bytes_seen = 0, bytes_total = 0;
+};
+
 /// What the agent knows of a flow beyond the BPF counters. Most flows never
 /// need one, so records hold it behind a pointer: the per-flow cost of a
 /// quiet flow stays small.
@@ -29,8 +40,11 @@ struct FlowNotes {
 
   std::vector<FactNote> facts;
   std::string server_name;      // TLS SNI, or a DNS answer for the server
-  bool tls_without_sni = false; // a ClientHello that named no server
   std::string tls_fingerprint;  // JA3-style
+  std::optional<TlsHelloNote> tls_hello;
+  // The first part of a ClientHello whose record goes on in the next
+  // segment (a minewatch_hello_sample of kind TLS_HELLO_CONT follows).
+  std::vector<std::uint8_t> hello_head;
   detect::Assessment assessment;
   bool reported = false;        // a detection entry exists for this flow
   std::array<classify::JsonCarry, 2> json_carry; // by data-path direction

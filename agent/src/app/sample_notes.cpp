@@ -4,16 +4,21 @@
 #include "app/agent.hpp"
 
 #include "classify/classify.hpp"
+#include "classify/tls_hello.hpp"
 
 #include <fmt/format.h>
 #include <netinet/in.h>
 
+#include <algorithm>
+#include <cstddef>
 #include <cstring>
 
 namespace minewatch::app {
 
 namespace {
 std::string summaryOf(const classify::PayloadFacts &facts) {
+  if (facts.tls)
+    return classify::describeHello(*facts.tls); // detail would repeat its first words
   std::string out;
   for (const auto &m : facts.methods)
     out += (out.empty() ? "" : ", ") + m;
@@ -21,15 +26,25 @@ std::string summaryOf(const classify::PayloadFacts &facts) {
     out += (out.empty() ? "agent " : ", agent ") + facts.agent;
   if (!facts.detail.empty())
     out += (out.empty() ? "" : " (") + facts.detail + (out.empty() ? "" : ")");
-  if (facts.tls) {
-    out += facts.tls->sni.empty() ? (facts.tls->truncated ? "ClientHello (cut short)" : "ClientHello without SNI")
-                                  : "ClientHello for " + facts.tls->sni;
-  }
   return out.empty() ? std::string(classify::protocolName(facts.protocol)) : out;
+}
+
+TlsHelloNote noteOf(const classify::TlsHello &hello) {
+  return {hello.sni, hello.alpn, hello.ja3_md5, hello.ja4, !hello.truncated, hello.bytes_seen, hello.bytes_total};
+}
+
+bool isHelloKind(std::uint8_t kind) {
+  return kind == MINEWATCH_SAMPLE_TLS_HELLO || kind == MINEWATCH_SAMPLE_TLS_HELLO_CONT;
 }
 } // namespace
 
 void Agent::onRecord(std::span<const std::byte> record) {
+  if (record.size() == sizeof(minewatch_hello_sample)) {
+    minewatch_hello_sample hello;
+    std::memcpy(&hello, record.data(), sizeof hello);
+    onHelloSample(hello);
+    return;
+  }
   if (record.size() != sizeof(minewatch_sample)) {
     ++counters_.samples;
     ++counters_.samples_malformed;
@@ -40,8 +55,8 @@ void Agent::onRecord(std::span<const std::byte> record) {
   onSample(sample);
 }
 
-std::string Agent::joinedText(const minewatch_sample &sample) {
-  std::string_view data(reinterpret_cast<const char *>(sample.data), sample.captured_len);
+std::string Agent::joinedText(const minewatch_sample &sample, std::span<const std::uint8_t> bytes) {
+  std::string_view data(reinterpret_cast<const char *>(bytes.data()), bytes.size());
   if (sample.kind != MINEWATCH_SAMPLE_FLOW_START || sample.key.proto != IPPROTO_TCP)
     return std::string(data); // a datagram is a message of its own
   // A JSON message that runs past a packet's end reads on in the next
@@ -60,11 +75,45 @@ std::string Agent::joinedText(const minewatch_sample &sample) {
 }
 
 void Agent::onSample(const minewatch_sample &sample) {
-  ++counters_.samples;
-  if (sample.captured_len == 0 || sample.captured_len > MINEWATCH_SAMPLE_MAX ||
-      (sample.key.proto != IPPROTO_TCP && sample.key.proto != IPPROTO_UDP)) {
+  if (sample.captured_len > MINEWATCH_SAMPLE_MAX || isHelloKind(sample.kind)) {
+    ++counters_.samples;
     ++counters_.samples_malformed;
     return;
+  }
+  onPayload(sample, std::span<const std::uint8_t>(sample.data, sample.captured_len));
+}
+
+void Agent::onHelloSample(const minewatch_hello_sample &sample) {
+  if (sample.captured_len > MINEWATCH_HELLO_MAX || !isHelloKind(sample.kind)) {
+    ++counters_.samples;
+    ++counters_.samples_malformed;
+    return;
+  }
+  // The headers match field for field (tests/unit/abi_layout_test.cpp).
+  minewatch_sample header{};
+  std::memcpy(&header, &sample, offsetof(minewatch_sample, data));
+  onPayload(header, std::span<const std::uint8_t>(sample.data, sample.captured_len));
+}
+
+void Agent::onPayload(const minewatch_sample &sample, std::span<const std::uint8_t> data) {
+  ++counters_.samples;
+  if (data.empty() || (sample.key.proto != IPPROTO_TCP && sample.key.proto != IPPROTO_UDP)) {
+    ++counters_.samples_malformed;
+    return;
+  }
+  // The second part of a ClientHello is read after the first: the data
+  // path sends it only when the first ended inside the hello's record.
+  std::vector<std::uint8_t> joined;
+  bool continues_hello = false;
+  if (sample.kind == MINEWATCH_SAMPLE_TLS_HELLO_CONT) {
+    auto *known = table_.find(sample.key);
+    if (!known || !known->notes || known->notes->hello_head.empty())
+      return; // its first part was lost: the rest alone says nothing
+    joined = std::move(known->notes->hello_head);
+    known->notes->hello_head.clear();
+    joined.insert(joined.end(), data.begin(), data.end());
+    data = joined;
+    continues_hello = true;
   }
   // The flow's roles say who sent this: the client (miner) or the server (pool).
   auto value = sensor_.flows().lookup(sample.key);
@@ -81,7 +130,7 @@ void Agent::onSample(const minewatch_sample &sample) {
   context.dst_port = dst.port;
   context.direction = from_client ? classify::Direction::ClientToServer : classify::Direction::ServerToClient;
   context.dns_sample = sample.kind == MINEWATCH_SAMPLE_DNS;
-  auto text = joinedText(sample);
+  auto text = joinedText(sample, data);
   auto facts = classify::classifyPayload(
       std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t *>(text.data()), text.size()), context);
   if (facts.protocol == classify::Protocol::Unknown)
@@ -99,16 +148,24 @@ void Agent::onSample(const minewatch_sample &sample) {
   if (facts.tls) {
     if (!facts.tls->sni.empty())
       notes.server_name = facts.tls->sni;
-    notes.tls_without_sni = notes.tls_without_sni || facts.tls->definitelyNoSni();
     if (!facts.tls->ja3_md5.empty())
       notes.tls_fingerprint = facts.tls->ja3_md5;
+    notes.tls_hello = noteOf(*facts.tls);
+    bool whole_packet = sample.payload_len == data.size();
+    if (sample.kind == MINEWATCH_SAMPLE_TLS_HELLO && facts.tls->truncated && whole_packet)
+      notes.hello_head.assign(data.begin(), data.end());
   }
   // A mining message says who sent it (a job comes from the pool) better
   // than the flow's roles can when its opening was not seen.
   std::string side = from_client ? "client" : "server";
   if (facts.sender != classify::Role::Unknown)
     side = facts.sender == classify::Role::Miner ? "client" : "server";
-  if (notes.facts.size() < FlowNotes::kMaxFacts)
+  auto same_protocol = [&](const FactNote &f) { return f.protocol == classify::protocolName(facts.protocol); };
+  auto hello_fact = std::find_if(notes.facts.begin(), notes.facts.end(), same_protocol);
+  if (continues_hello && hello_fact != notes.facts.end())
+    *hello_fact = FactNote{std::string(classify::protocolName(facts.protocol)), facts.mining, side, summaryOf(facts),
+                           sample.ts_ns}; // the whole hello replaces its first part
+  else if (notes.facts.size() < FlowNotes::kMaxFacts)
     notes.facts.push_back(FactNote{std::string(classify::protocolName(facts.protocol)), facts.mining, side,
                                    summaryOf(facts), sample.ts_ns});
   record.notes_changed = true;

@@ -54,6 +54,8 @@ std::string describe(const PayloadFacts &facts) {
     add("agent " + facts.agent);
   if (facts.tls && !facts.tls->ja3_md5.empty())
     add("ja3 " + facts.tls->ja3_md5);
+  if (facts.tls && !facts.tls->ja4.empty())
+    add("ja4 " + facts.tls->ja4);
   if (facts.dns)
     add(facts.dns->query + " -> " + std::to_string(facts.dns->addresses.size()) + " address(es)");
   if (facts.truncated)

@@ -51,6 +51,7 @@ struct TlsHello {
   std::vector<std::uint16_t> groups;             ///< supported_groups (10)
   std::vector<std::uint8_t> point_formats;       ///< ec_point_formats (11)
   std::vector<std::uint16_t> supported_versions; ///< supported_versions (43)
+  std::vector<std::uint16_t> signature_algorithms; ///< signature_algorithms (13), for JA4
   std::string sni;                               ///< first host_name of server_name (0)
   std::vector<std::string> alpn;                 ///< application_layer_protocol_negotiation (16)
   /// JA3 "version,ciphers,extensions,groups,pointformats" and its MD5 in hex.
@@ -58,8 +59,14 @@ struct TlsHello {
   /// match nothing and mislead.
   std::string ja3;
   std::string ja3_md5;
+  /// JA4 (ja4.hpp); empty when truncated, for the same reason.
+  std::string ja4;
   /// The sample ended before the extensions did; the lists hold what came first.
   bool truncated = false;
+  /// Bytes of the record (header included) the payload held, and the
+  /// record's own length: "256 of 1834 bytes seen".
+  std::size_t bytes_seen = 0;
+  std::size_t bytes_total = 0;
 
   /// The whole hello was read and it names no server: XMRig's default.
   [[nodiscard]] bool definitelyNoSni() const { return !truncated && sni.empty(); }

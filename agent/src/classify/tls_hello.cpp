@@ -4,6 +4,7 @@
 
 #include "classify/byte_reader.hpp"
 #include "classify/ja3.hpp"
+#include "classify/ja4.hpp"
 #include "classify/text_util.hpp"
 
 #include <algorithm>
@@ -16,6 +17,7 @@ constexpr std::uint8_t kClientHello = 1;
 constexpr std::uint16_t kServerName = 0;
 constexpr std::uint16_t kSupportedGroups = 10;
 constexpr std::uint16_t kEcPointFormats = 11;
+constexpr std::uint16_t kSignatureAlgorithms = 13;
 constexpr std::uint16_t kAlpn = 16;
 constexpr std::uint16_t kSupportedVersions = 43;
 constexpr std::uint8_t kHostName = 0;
@@ -77,6 +79,7 @@ void readExtension(std::uint16_t type, Bytes body, TlsHello &hello) {
   case kServerName: readServerName(ByteReader(body), hello); break;
   case kSupportedGroups: readU16List(ByteReader(body), false, hello.groups); break;
   case kEcPointFormats: readPointFormats(ByteReader(body), hello); break;
+  case kSignatureAlgorithms: readU16List(ByteReader(body), false, hello.signature_algorithms); break;
   case kAlpn: readAlpn(ByteReader(body), hello); break;
   case kSupportedVersions: readU16List(ByteReader(body), true, hello.supported_versions); break;
   default: break;
@@ -138,6 +141,8 @@ std::optional<TlsHello> parseClientHello(std::span<const std::uint8_t> payload) 
 
   TlsHello hello;
   hello.record_version = record_version;
+  hello.bytes_total = 5 + std::size_t{record_len};
+  hello.bytes_seen = std::min(payload.size(), hello.bytes_total);
   std::uint32_t hello_len = 0;
   bool complete = handshake.u24(hello_len) && hello_len <= handshake.remaining() &&
                   readHello(ByteReader(handshake.rest().first(hello_len)), hello);
@@ -149,8 +154,27 @@ std::optional<TlsHello> parseClientHello(std::span<const std::uint8_t> payload) 
   if (complete) {
     hello.ja3 = ja3String(hello);
     hello.ja3_md5 = md5Hex(hello.ja3);
+    hello.ja4 = ja4Fingerprint(hello);
   }
   return hello;
+}
+
+std::string describeHello(const TlsHello &hello) {
+  std::string out = "ClientHello: ";
+  out += hello.sni.empty() ? (hello.truncated ? "no sni seen" : "no sni") : "sni " + hello.sni;
+  if (!hello.alpn.empty()) {
+    out += ", alpn ";
+    for (std::size_t i = 0; i < hello.alpn.size(); ++i)
+      out += (i ? " " : "") + hello.alpn[i];
+  }
+  if (!hello.ja3_md5.empty())
+    out += ", ja3 " + hello.ja3_md5;
+  if (!hello.ja4.empty())
+    out += ", ja4 " + hello.ja4;
+  if (hello.truncated)
+    return out + ", cut short (" + std::to_string(hello.bytes_seen) + " of " + std::to_string(hello.bytes_total) +
+           " bytes seen)";
+  return out + ", whole (" + std::to_string(hello.bytes_seen) + " bytes)";
 }
 
 } // namespace minewatch::classify

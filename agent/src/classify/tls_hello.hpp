@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 
 namespace minewatch::classify {
 
@@ -17,5 +18,10 @@ namespace minewatch::classify {
 /// (by the record, the handshake length or the sample) keeps what came before
 /// the cut, with truncated set; it never reads outside the span.
 std::optional<TlsHello> parseClientHello(std::span<const std::uint8_t> payload);
+
+/// One line for people: "ClientHello: sni pool.example, alpn h2 http/1.1,
+/// ja3 <md5>, ja4 <ja4>, whole (1800 bytes)", or "ClientHello: no sni seen,
+/// cut short (256 of 1800 bytes seen)".
+std::string describeHello(const TlsHello &hello);
 
 } // namespace minewatch::classify

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include "classify/ja3.hpp"
+#include "classify/ja4.hpp"
 #include "classify/tls_hello.hpp"
 #include "test_util.hpp"
 
@@ -82,9 +83,113 @@ ByteVector ja3ReadmeHello(std::string_view host) {
   return clientHello(0x0301, {47, 53, 5, 10, 49161, 49162, 49171, 49172, 50, 56, 19, 4},
                      {{0, sni(host)}, {10, u16List({23, 24, 25})}, {11, {1, 0}}});
 }
+// A Chrome 143 hello with a post-quantum key share (X25519MLKEM768: 1216
+// bytes) and ECH, ~1.8 KB: ciphers and extensions in the wire order
+// browserleaks.com reported for it (ja4_ro), GREASE added where Chrome puts
+// it. Its JA3 and JA4 come from that second implementation, not from ours.
+constexpr const char *kChromeJa3 = "771,4865-4866-4867-49195-49199-49196-49200-52393-52392-49171-49172-156-157-47-53,"
+                                   "45-51-16-65037-23-17613-0-11-10-43-65281-35-18-5-13-27,4588-29-23-24,0";
+constexpr const char *kChromeJa3Md5 = "98487aa16281980e7d1120d399efb6a4";
+constexpr const char *kChromeJa4 = "t13d1516h2_8daaf6152771_d8a2da3f94cd";
+
+ByteVector keyShare() {
+  ByteVector shares;
+  put16(shares, 0x11ec); // X25519MLKEM768
+  put16(shares, 1216);
+  shares.insert(shares.end(), 1216, 0x42);
+  put16(shares, 0x001d); // x25519
+  put16(shares, 32);
+  shares.insert(shares.end(), 32, 0x43);
+  ByteVector out;
+  put16(out, shares.size());
+  out.insert(out.end(), shares.begin(), shares.end());
+  return out;
+}
+
+ByteVector chromeHello(std::string_view host) {
+  std::vector<Extension> ext = {{0x3a3a, {}},
+                                {0x002d, {1, 1}},
+                                {0x0033, keyShare()},
+                                {0x0010, alpn({"h2", "http/1.1"})},
+                                {0xfe0d, ByteVector(250, 0x07)}, // ECH: opaque here
+                                {0x0017, {}},
+                                {0x44cd, {0, 3, 2, 'h', '2'}}};
+  if (!host.empty())
+    ext.push_back({0x0000, sni(host)});
+  std::vector<Extension> rest = {{0x000b, {1, 0}},
+                                 {0x000a, u16List({0x5a5a, 4588, 29, 23, 24})},
+                                 {0x002b, {6, 0x7a, 0x7a, 3, 4, 3, 3}},
+                                 {0xff01, {0}},
+                                 {0x0023, {}},
+                                 {0x0012, {}},
+                                 {0x0005, {1, 0, 0, 0, 0}},
+                                 {0x000d, u16List({0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601})},
+                                 {0x001b, {2, 0, 2}},
+                                 {0x9a9a, {0}}};
+  ext.insert(ext.end(), rest.begin(), rest.end());
+  return clientHello(0x0303,
+                     {0x8a8a, 0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8, 0xc013, 0xc014,
+                      0x009c, 0x009d, 0x002f, 0x0035},
+                     ext);
+}
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(tls_client_hello)
+
+BOOST_AUTO_TEST_CASE(a_post_quantum_browser_hello_whole_cut_and_in_two_segments) {
+  const auto bytes = chromeHello("tls.example");
+  BOOST_TEST_REQUIRE(bytes.size() > 1700u); // the size that outgrew the old sample
+  BOOST_TEST_REQUIRE(bytes.size() <= 2048u); // MINEWATCH_HELLO_MAX: the data path takes it whole
+  struct Case {
+    const char *name;
+    ByteVector payload;
+    bool complete;
+  };
+  // Two segments as the agent joins them: the first part, then the rest.
+  ByteVector joined(bytes.begin(), bytes.begin() + 1200);
+  joined.insert(joined.end(), bytes.begin() + 1200, bytes.end());
+  const Case cases[] = {
+      {"whole", bytes, true},
+      {"two segments joined", joined, true},
+      {"cut at the old 256-byte sample", ByteVector(bytes.begin(), bytes.begin() + 256), false},
+      {"first segment only", ByteVector(bytes.begin(), bytes.begin() + 1200), false},
+  };
+  for (const auto &c : cases) {
+    BOOST_TEST_CONTEXT(c.name) {
+      auto hello = classify::parseClientHello(c.payload);
+      BOOST_TEST_REQUIRE(hello.has_value());
+      BOOST_TEST(hello->truncated == !c.complete);
+      BOOST_TEST(hello->bytes_total == bytes.size());
+      BOOST_TEST(hello->bytes_seen == c.payload.size());
+      BOOST_TEST(hello->ja3 == (c.complete ? kChromeJa3 : ""));
+      BOOST_TEST(hello->ja3_md5 == (c.complete ? kChromeJa3Md5 : ""));
+      BOOST_TEST(hello->ja4 == (c.complete ? kChromeJa4 : ""));
+      BOOST_TEST(hello->sni == (c.complete ? "tls.example" : "")); // SNI sits past the key share
+      BOOST_TEST(!hello->definitelyNoSni());
+      auto text = classify::describeHello(*hello);
+      BOOST_TEST(text == (c.complete ? "ClientHello: sni tls.example, alpn h2 http/1.1, ja3 " + std::string(kChromeJa3Md5) +
+                                           ", ja4 " + kChromeJa4 + ", whole (" + std::to_string(bytes.size()) + " bytes)"
+                                     : "ClientHello: no sni seen, cut short (" + std::to_string(c.payload.size()) +
+                                           " of " + std::to_string(bytes.size()) + " bytes seen)"));
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(ja4_without_sni_alpn_or_signature_algorithms) {
+  auto no_sni = classify::parseClientHello(chromeHello(""));
+  BOOST_TEST_REQUIRE(no_sni.has_value());
+  BOOST_TEST(no_sni->definitelyNoSni());
+  // 'i' and one extension fewer; SNI is never in the hashed list anyway.
+  BOOST_TEST(no_sni->ja4 == "t13i1515h2_8daaf6152771_d8a2da3f94cd");
+  // The JA3 README hello: TLS 1.0, no ALPN, no signature_algorithms (so no
+  // "_" in the extension part). The hashes are python hashlib's sha256 of
+  // "0004,0005,000a,0013,002f,0032,0035,0038,c009,c00a,c013,c014" and of
+  // "000a,000b", cut to 12 digits.
+  auto old = classify::parseClientHello(ja3ReadmeHello("pool.example"));
+  BOOST_TEST_REQUIRE(old.has_value());
+  BOOST_TEST(old->ja4 == "t10d120300_d94e65cdb899_33a13ba74d1c");
+  BOOST_TEST(classify::sha256Hex("", 12) == "e3b0c44298fc"); // SHA-256 of nothing
+}
 
 BOOST_AUTO_TEST_CASE(fields_and_ja3) {
   auto hello = classify::parseClientHello(ja3ReadmeHello("pool.example"));
