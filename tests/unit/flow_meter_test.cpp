@@ -54,7 +54,7 @@ BOOST_AUTO_TEST_CASE(a_flow_that_ends_gives_one_record_with_the_initiator_as_sou
   traffic(v, 100 * kSec, 5, 4);
   BOOST_TEST(!meter.observe(key(), v, MINEWATCH_DIR_B_TO_A, nullptr, std::nullopt, 101 * kSec));
   traffic(v, 130 * kSec + 500'000'000, 1, 1);
-  FlowLabels labels{2, 0.97, "pool.example", "abc", "signature"};
+  FlowLabels labels{2, 0.97, "pool.example", "abc", "t13d1516h2_8daaf6152771_d8a2da3f94cd", "signature"};
   auto r = meter.observe(key(), v, MINEWATCH_DIR_B_TO_A, &labels, EndReason::EndOfFlow, 140 * kSec);
   BOOST_REQUIRE(r);
   BOOST_TEST(r->src[15] == 2); // 10.0.0.2 opened it
@@ -73,6 +73,7 @@ BOOST_AUTO_TEST_CASE(a_flow_that_ends_gives_one_record_with_the_initiator_as_sou
   BOOST_TEST(r->verdict == 2);
   BOOST_TEST(r->server_name == "pool.example");
   BOOST_TEST(r->detectors == "signature");
+  BOOST_TEST(r->ja4 == "t13d1516h2_8daaf6152771_d8a2da3f94cd");
   BOOST_TEST(meter.remembered() == 0u);
 }
 

@@ -54,6 +54,7 @@ const std::string kCommonFields = R"(
   80 03 ff ff 00 00 7e d9 | 80 04 ff ff 00 00 7e d9 | 80 05 ff ff 00 00 7e d9
   80 06 00 40 00 00 7e d9 | c0 06 00 40 00 00 7e d9
   80 07 00 70 00 00 7e d9 | c0 07 00 70 00 00 7e d9
+  80 08 ff ff 00 00 7e d9
 )";
 
 FlowRecord sampleV4() {
@@ -79,6 +80,7 @@ FlowRecord sampleV4() {
   r.confidence = 0.5f;
   r.server_name = "pool.example";
   r.detectors = "intel,signature";
+  r.ja4 = "t13d1516h2_8daaf6152771_d8a2da3f94cd";
   return r;
 }
 
@@ -98,6 +100,7 @@ std::vector<std::uint8_t> sampleV4Bytes() {
     b.be(0, 4);
   for (int i = 0; i < 28; ++i) // reverse gaps
     b.be(i == 27 ? 7 : 0, 4);
+  b.str("t13d1516h2_8daaf6152771_d8a2da3f94cd"); // JA4
   return b.b;
 }
 } // namespace
@@ -116,11 +119,11 @@ BOOST_AUTO_TEST_CASE(template_set_byte_for_byte) {
   e.begin(100);
   e.addTemplates();
   auto m = e.finish();
-  auto expected = hex("00 0a 01 34  00 00 00 64  00 00 00 00  00 00 00 07"   // header, 308 bytes
-                      "  00 02 01 24"                                        // template set, 292 bytes
-                      "  01 00 00 17  00 08 00 04  00 0c 00 04" +            // 256: 23 fields, IPv4 addresses
+  auto expected = hex("00 0a 01 44  00 00 00 64  00 00 00 00  00 00 00 07"   // header, 324 bytes
+                      "  00 02 01 34"                                        // template set, 308 bytes
+                      "  01 00 00 18  00 08 00 04  00 0c 00 04" +            // 256: 24 fields, IPv4 addresses
                       kCommonFields +
-                      "  01 01 00 17  00 1b 00 10  00 1c 00 10" +            // 257: IPv6 addresses
+                      "  01 01 00 18  00 1b 00 10  00 1c 00 10" +            // 257: IPv6 addresses
                       kCommonFields);
   BOOST_TEST(m == expected, boost::test_tools::per_element());
 }
@@ -136,7 +139,7 @@ BOOST_AUTO_TEST_CASE(template_tables_name_the_standard_elements) {
                     {6, 29305, 2}, {1, 0, 8}, {2, 0, 8}, {1, 29305, 8},   {2, 29305, 8},   {152, 0, 8},
                     {153, 0, 8},  {136, 0, 1}};
   auto fields = templateFields(true);
-  BOOST_REQUIRE(fields.size() == 23u);
+  BOOST_REQUIRE(fields.size() == 24u);
   for (std::size_t i = 0; i < std::size(v6); ++i) {
     BOOST_TEST_CONTEXT("field " << i) {
       BOOST_TEST(fields[i].id == v6[i].id);
@@ -210,6 +213,7 @@ BOOST_AUTO_TEST_CASE(long_strings_are_cut_and_every_record_fits_a_udp_message) {
   r.server_name = std::string(300, 'a');
   r.ja3 = std::string(300, 'b');
   r.detectors = std::string(300, 'c');
+  r.ja4 = std::string(300, 'd');
   // The largest record there is fits a UDP message beside the templates.
   MessageEncoder e(1, 1400);
   e.begin(1);

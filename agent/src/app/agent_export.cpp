@@ -18,6 +18,8 @@ void Agent::exportFlow(const minewatch_flow_key &key, const minewatch_flow_value
     labels.confidence = notes.assessment.confidence;
     labels.server_name = notes.server_name;
     labels.ja3 = notes.tls_fingerprint;
+    if (notes.tls_hello)
+      labels.ja4 = notes.tls_hello->ja4;
     std::set<std::string> detectors;
     for (const auto &e : notes.assessment.evidence)
       detectors.insert(e.detector);

@@ -65,6 +65,7 @@ std::optional<FlowRecord> FlowMeter::observe(const minewatch_flow_key &key, cons
     r.confidence = static_cast<float>(labels->confidence);
     r.server_name = labels->server_name;
     r.ja3 = labels->ja3;
+    r.ja4 = labels->ja4;
     r.detectors = labels->detectors;
   }
   if (ended) {

@@ -17,7 +17,7 @@ namespace minewatch::ipfix {
 struct FlowLabels {
   std::uint8_t verdict = 0; // 0 clean, 1 suspicious, 2 mining
   double confidence = 0;
-  std::string server_name, ja3, detectors;
+  std::string server_name, ja3, ja4, detectors;
 };
 
 /// Turns the sensor's flows into records as a flow meter does (RFC 5470):

@@ -38,7 +38,7 @@ constexpr std::uint16_t kGapHistBytes = MINEWATCH_IAT_BUCKETS * 4;
       Field{kDetectors, kVarLen, kMinewatchPen}, Field{kSizeHistogram, kSizeHistBytes, kMinewatchPen},             \
       Field{kSizeHistogram | kReverseBit, kSizeHistBytes, kMinewatchPen},                                          \
       Field{kGapHistogram, kGapHistBytes, kMinewatchPen},                                                          \
-      Field{kGapHistogram | kReverseBit, kGapHistBytes, kMinewatchPen}
+      Field{kGapHistogram | kReverseBit, kGapHistBytes, kMinewatchPen}, Field{kJa4, kVarLen, kMinewatchPen}
 
 constexpr Field kIpv4Fields[] = {Field{8, 4, 0} /* sourceIPv4Address */, Field{12, 4, 0} /* destinationIPv4Address */,
                                  MINEWATCH_IPFIX_COMMON_FIELDS};
@@ -110,6 +110,7 @@ void putRecord(std::vector<std::uint8_t> &out, const FlowRecord &r) {
   putHist(out, r.reverse.size_hist);
   putHist(out, r.forward.gap_hist);
   putHist(out, r.reverse.gap_hist);
+  putString(out, r.ja4.substr(0, kMaxJa4));
 }
 
 void putTemplate(std::vector<std::uint8_t> &out, std::uint16_t id, std::span<const Field> fields) {

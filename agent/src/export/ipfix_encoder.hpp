@@ -38,6 +38,7 @@ enum MinewatchElement : std::uint16_t {
   kDetectors = 5,       // string: detectors that gave evidence, comma-separated
   kSizeHistogram = 6,   // octetArray: MINEWATCH_SIZE_BUCKETS big-endian uint32 (see abi)
   kGapHistogram = 7,    // octetArray: MINEWATCH_IAT_BUCKETS big-endian uint32 (see abi)
+  kJa4 = 8,             // string: JA4 of the client's ClientHello (empty unless it was seen whole)
 };
 
 /// One field specifier of a template.
@@ -51,7 +52,9 @@ struct Field {
 std::span<const Field> templateFields(bool ipv6);
 
 /// Strings longer than this are cut: one record always fits a UDP message.
-inline constexpr std::size_t kMaxString = 200;
+inline constexpr std::size_t kMaxString = 180;
+/// A JA4 is 36 characters; more is not one.
+inline constexpr std::size_t kMaxJa4 = 40;
 
 /// One biflow, RFC 5103 style: forward is the initiator's direction (the
 /// source), reverse the responder's. Counts are deltas since the flow's
@@ -72,7 +75,7 @@ struct FlowRecord {
   EndReason end_reason = EndReason::Idle;
   std::uint8_t verdict = 0;
   float confidence = 0;
-  std::string server_name, ja3, detectors;
+  std::string server_name, ja3, ja4, detectors;
 };
 
 /// Builds IPFIX messages (RFC 7011): a header, then optionally the template
