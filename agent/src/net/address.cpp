@@ -9,6 +9,18 @@
 namespace minewatch::net {
 
 namespace {
+/// "'TEXT'": built by appending. `"'" + std::string(...)` inserts at the
+/// front, which GCC 12 at -O3 misreads as an overlapping memcpy
+/// (-Wrestrict, a known false positive) and a Release build then failed.
+std::string quoted(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 2);
+  out += '\'';
+  out += text;
+  out += '\'';
+  return out;
+}
+
 constexpr std::array<std::uint8_t, 12> kV4MappedPrefix{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 constexpr unsigned kV4MappedBits = 96;
 } // namespace
@@ -51,19 +63,19 @@ std::optional<Cidr> Cidr::parse(std::string_view text, std::string *error) {
   auto slash = text.find('/');
   auto address = Address::parse(text.substr(0, slash));
   if (!address)
-    return fail("'" + std::string(text.substr(0, slash)) + "' is not an IPv4 or IPv6 address");
+    return fail(quoted(text.substr(0, slash)) + " is not an IPv4 or IPv6 address");
   unsigned family_bits = address->isV4() ? 32 : 128;
   unsigned len = family_bits;
   if (slash != std::string_view::npos) {
     auto digits = text.substr(slash + 1);
     auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), len);
     if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() || len > family_bits)
-      return fail("prefix length '" + std::string(digits) + "' must be 0-" + std::to_string(family_bits));
+      return fail("prefix length " + quoted(digits) + " must be 0-" + std::to_string(family_bits));
   }
   Cidr cidr{*address, len + (address->isV4() ? kV4MappedBits : 0)};
   for (unsigned bit = cidr.prefix_len; bit < 128; ++bit) {
     if (cidr.address.bytes[bit / 8] & (0x80u >> (bit % 8)))
-      return fail("'" + std::string(text) + "' has host bits set past /" + std::to_string(len));
+      return fail(quoted(text) + " has host bits set past /" + std::to_string(len));
   }
   return cidr;
 }
@@ -75,7 +87,16 @@ std::string Cidr::toString() const {
 
 std::string endpointText(std::string_view address, unsigned port) {
   bool v6 = address.find(':') != std::string_view::npos;
-  return (v6 ? "[" + std::string(address) + "]" : std::string(address)) + ":" + std::to_string(port);
+  std::string out;
+  out.reserve(address.size() + 8);
+  if (v6)
+    out += '[';
+  out += address;
+  if (v6)
+    out += ']';
+  out += ':';
+  out += std::to_string(port);
+  return out;
 }
 
 } // namespace minewatch::net
