@@ -28,37 +28,15 @@ import sys
 import tempfile
 import time
 
+from e2e_check import FAILURES, check, preflight, run, verdict, wait_for  # noqa: F401
+
 TAG = f"mwipfix{os.getpid()}"
 NODE, PEER = f"{TAG}n", f"{TAG}p"
 NODE_IP, PEER_IP = "10.202.0.1", "10.202.0.2"
 NODE_IP6, PEER_IP6 = "fd00:202::1", "fd00:202::2"
 COLLECTOR_PORT = 4739
 METRICS_PORT = 9407
-FAILURES = []
 
-
-def run(cmd, check=True, **kw):
-    r = subprocess.run(cmd, shell=isinstance(cmd, str), capture_output=True, text=True, **kw)
-    if check and r.returncode != 0:
-        raise RuntimeError(f"failed ({r.returncode}): {cmd}\n{r.stdout}{r.stderr}")
-    return r
-
-
-def check(what, ok, detail=""):
-    print(f"{'ok  ' if ok else 'FAIL'} {what}{': ' + str(detail) if detail and not ok else ''}", flush=True)
-    if not ok:
-        FAILURES.append(what)
-    return ok
-
-
-def wait_for(predicate, timeout=15.0):
-    """Polls until predicate() is truthy; returns its value or None."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.1)
 
 
 def in_node(*cmd):
@@ -410,13 +388,9 @@ def main():
     parser.add_argument("--cli", required=True)
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (captures, logs)")
     args = parser.parse_args()
-    if os.geteuid() != 0:
-        print("FAIL needs root (network namespaces, BPF)")
+    if preflight("ipfix_export_test", ("nfcapd", "nfdump", "tshark", "tcpdump", "socat", "promtool", "curl",
+                                       "nsenter")):
         return 1
-    for tool in ("nfcapd", "nfdump", "tshark", "tcpdump", "socat", "promtool", "curl", "nsenter"):
-        if not shutil.which(tool):
-            print(f"FAIL {tool} is not installed (scripts/install-deps.sh)")
-            return 1
     t = Test(args)
     try:
         t.up()
@@ -425,8 +399,7 @@ def main():
         t.dead_collectors()
     finally:
         t.down()
-    print("FAILED: " + ", ".join(FAILURES) if FAILURES else "all passed")
-    return 1 if FAILURES else 0
+    return verdict()
 
 
 if __name__ == "__main__":
