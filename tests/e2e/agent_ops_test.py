@@ -25,7 +25,7 @@ import tempfile
 import time
 import urllib.request
 
-from e2e_check import FAILURES, check, preflight, run, verdict, wait_for  # noqa: F401 (FAILURES: for importers)
+from e2e_check import FAILURES, check, log_if_failed, preflight, run, verdict, wait_for  # noqa: F401 (FAILURES: for importers)
 
 TAG = f"mwops{os.getpid()}"
 NODE, PEER = f"{TAG}n", f"{TAG}p"
@@ -420,8 +420,7 @@ def main():
         for hook, how in (("xdp", "delete"), ("tc", "delete"), ("xdp", "move"), ("tc", "rename")):
             interface_comes_and_goes(ops, hook, how)
     finally:
-        log = f"{ops.tmp}/agent.log"
-        agent_log = open(log).read() if FAILURES and os.path.exists(log) else ""
+        agent_log = log_if_failed(f"{ops.tmp}/agent.log")
         ops.down()
     return verdict(agent_log)
 

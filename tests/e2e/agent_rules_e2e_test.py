@@ -22,7 +22,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from agent_ops_test import NODE, ConfigMapDir, Ops  # noqa: E402
-from e2e_check import FAILURES, check, preflight, run, verdict, wait_for  # noqa: E402
+from e2e_check import FAILURES, check, log_if_failed, preflight, run, verdict, wait_for  # noqa: E402
 
 
 class Rules(Ops):
@@ -169,8 +169,7 @@ def main():
         check("the agent is still running", ops.agent.poll() is None and ops.http("/healthz")[0] == 200)
         check("fail-safe stop exits 0", ops.stop(ops.agent) == 0)
     finally:
-        log = f"{ops.tmp}/agent.log"
-        agent_log = open(log).read() if FAILURES and os.path.exists(log) else ""
+        agent_log = log_if_failed(f"{ops.tmp}/agent.log")
         ops.down()
     return verdict(agent_log)
 

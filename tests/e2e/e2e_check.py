@@ -49,6 +49,12 @@ def preflight(name, tools):
     return 0
 
 
+def log_if_failed(path):
+    """The agent's log, for verdict(), when a check failed and it exists."""
+    import os
+    return open(path).read() if FAILURES and os.path.exists(path) else ""
+
+
 def verdict(agent_log=""):
     """The run's end: the agent's log on failure, PASS or FAIL, the exit status."""
     if FAILURES and agent_log:

@@ -7,6 +7,7 @@
 #include "actions/rule_book.hpp"
 #include "actions/rule_store.hpp"
 #include "lists/last_good_rules.hpp"
+#include "fake_block_maps.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -19,31 +20,7 @@ using namespace minewatch;
 namespace {
 rules::RuleTarget target(const char *text) { return rules::parseRuleTarget(text).value(); }
 
-/// BlockMaps in memory with the kernel's limit: a new key past `capacity`
-/// is refused, an existing one is updated in place.
-class BoundedBlockMaps final : public actions::BlockMaps {
-public:
-  explicit BoundedBlockMaps(std::size_t capacity) : capacity_(capacity) {}
-  bool install(const rules::RuleTarget &t, std::uint32_t id, std::uint64_t expires) override {
-    auto key = rules::toString(t);
-    if (!rules_.count(key) && rules_.size() >= capacity_)
-      return false;
-    minewatch_block_rule rule{};
-    rule.rule_id = id;
-    rule.expires_ns = expires;
-    rules_[key] = {t, rule};
-    return true;
-  }
-  bool remove(const rules::RuleTarget &t) override { return rules_.erase(rules::toString(t)) > 0; }
-  std::vector<actions::InstalledRule> installed() const override {
-    std::vector<actions::InstalledRule> out;
-    for (const auto &[k, v] : rules_)
-      out.push_back(v);
-    return out;
-  }
-  std::size_t capacity_;
-  std::map<std::string, actions::InstalledRule> rules_;
-};
+using BoundedBlockMaps = test::FakeBlockMaps;
 
 std::filesystem::path scratchDir(const char *name) {
   auto dir = std::filesystem::temp_directory_path() / (std::string("minewatch-") + name + "-" +

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include "actions/rule_book.hpp"
 #include "rules/rule_target.hpp"
+#include "fake_block_maps.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -12,25 +13,7 @@ using rules::parseRuleTarget;
 namespace {
 rules::RuleTarget target(const char *text) { return parseRuleTarget(text).value(); }
 
-/// BlockMaps in memory, as the BPF maps would hold them.
-class FakeBlockMaps final : public actions::BlockMaps {
-public:
-  bool install(const rules::RuleTarget &t, std::uint32_t id, std::uint64_t expires) override {
-    minewatch_block_rule rule{};
-    rule.rule_id = id;
-    rule.expires_ns = expires;
-    rules_[rules::toString(t)] = {t, rule};
-    return true;
-  }
-  bool remove(const rules::RuleTarget &t) override { return rules_.erase(rules::toString(t)) > 0; }
-  std::vector<actions::InstalledRule> installed() const override {
-    std::vector<actions::InstalledRule> out;
-    for (const auto &[k, v] : rules_)
-      out.push_back(v);
-    return out;
-  }
-  std::map<std::string, actions::InstalledRule> rules_;
-};
+using test::FakeBlockMaps;
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(rule_targets)
