@@ -173,7 +173,7 @@ int main(int argc, char **argv) {
     config.agent_max_flows = args.flows;
     config.sweep_in_kernel = !args.batched_sweep;
     actions::EventLog events("/dev/null");
-    app::Agent agent(config, sensor, app::DatapathInfo{"bench", "bench", false, false, false, 0, 0, "", {}},
+    app::Agent agent(config, sensor, datapath::DatapathInfo{.interface = "bench", .xdp_mode = datapath::XdpAttach::None},
                      util::TimeBase::live(), events);
     auto started = datapath::monotonicNs();
     auto now = started;
@@ -243,8 +243,8 @@ int main(int argc, char **argv) {
     }
     std::sort(walk_ms.begin(), walk_ms.end());
     double walk = walk_ms[1];
-    if (agent.trackedFlows() != args.flows)
-      throw std::runtime_error(fmt::format("the agent tracks {} flows, expected {}", agent.trackedFlows(), args.flows));
+    if (agent.judge().table().size() != args.flows)
+      throw std::runtime_error(fmt::format("the agent tracks {} flows, expected {}", agent.judge().table().size(), args.flows));
 
     auto steady = std::vector<double>(wall_ms.begin() + 1, wall_ms.end());
     auto steady_cpu = std::vector<double>(cpu_ms.begin() + 1, cpu_ms.end());

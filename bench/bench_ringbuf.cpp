@@ -62,7 +62,7 @@ struct Rig {
   explicit Rig(std::uint32_t flows) : sensor(options(flows)) {
     sensor.load();
     agent = std::make_unique<app::Agent>(config, sensor,
-                                         app::DatapathInfo{"bench", "bench", false, false, false, 0, 0, "", {}},
+                                         datapath::DatapathInfo{.interface = "bench", .xdp_mode = datapath::XdpAttach::None},
                                          util::TimeBase::live(), events);
     ring = std::make_unique<bpf::RingBuffer>(sensor.samplesFd(), [this](std::span<const std::byte> record) {
       agent->onRecord(record);

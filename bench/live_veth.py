@@ -30,20 +30,21 @@ import sys
 import tempfile
 import time
 
-TAG = f"mwlv{os.getpid()}"
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "support"))
+import netns_harness  # noqa: E402
+from netns_harness import Netns, unique_tag  # noqa: E402
+
+TAG = unique_tag("mwlv")
 CLIENT, NODE = f"{TAG}c", f"{TAG}n"
 CLIENT_IP, NODE_IP = "10.210.0.1", "10.210.0.2"
 
 
 def sh(cmd, check=True):
-    r = subprocess.run(cmd, shell=True, capture_output=True, text=True)
-    if check and r.returncode != 0:
-        raise RuntimeError(f"{cmd}: {r.stderr.strip()}")
-    return r.stdout
+    return netns_harness.sh(cmd, check).stdout
 
 
-def iperf(args, seconds):
-    out = sh(f"ip netns exec {CLIENT} iperf3 -c {NODE_IP} -t {seconds} -J {args}")
+def iperf(net, args, seconds):
+    out = net.run(CLIENT, f"iperf3 -c {NODE_IP} -t {seconds} -J {args}").stdout
     return json.loads(out)["end"]
 
 
@@ -55,15 +56,14 @@ def prog_stats(prog_id):
 class Agent:
     """The real agent on the node's end, with a private pin root and socket."""
 
-    def __init__(self, args, tmp, ingress="xdp"):
-        self.args, self.tmp = args, tmp
+    def __init__(self, net, args, tmp, ingress="xdp"):
+        self.net, self.args, self.tmp = net, args, tmp
         config = os.path.join(tmp, "agent.yaml")
         with open(config, "w") as f:
             f.write(f"pin_root: /sys/fs/bpf/{TAG}\nstate_dir: {tmp}/state\nsocket: {tmp}/sock\nevents: /dev/null\n"
                     f"ingress_hook: {ingress}\n")
-        self.proc = subprocess.Popen(["nsenter", f"--net=/var/run/netns/{NODE}", args.agent, "--iface", "n0",
-                                      "--config", config], stdout=subprocess.DEVNULL,
-                                     stderr=open(os.path.join(tmp, "agent.log"), "a"))
+        self.proc = net.spawn(NODE, [args.agent, "--iface", "n0", "--config", config], os.path.join(tmp, "agent.log"),
+                              net_only=True)
         deadline = time.monotonic() + 20
         while True:
             r = subprocess.run([args.cli, "--socket", f"{tmp}/sock", "status", "--json"], capture_output=True,
@@ -81,8 +81,7 @@ class Agent:
             time.sleep(0.2)
 
     def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        self.proc.wait(timeout=15)
+        self.net.stop(self.proc, signal.SIGTERM, grace=15)
         sh(f"rm -rf /sys/fs/bpf/{TAG}", check=False)
 
 
@@ -107,27 +106,22 @@ def main():
 
     stats_before = sh("sysctl -n kernel.bpf_stats_enabled").strip()
     tmp = tempfile.mkdtemp(prefix="mw-live-")
-    server = None
+    net = Netns()
     results = {"without": {"tcp": [], "udp": []}, "empty_xdp": {"tcp": [], "udp": []},
                "with": {"tcp": [], "udp": [], "xdp_ns": [], "tc_ns": []},
                "empty_tc": {"tcp": [], "udp": []},
                "with_tc": {"tcp": [], "udp": [], "tc_in_ns": [], "tc_ns": []}}
     try:
         for ns in (CLIENT, NODE):
-            sh(f"ip netns add {ns}")
-            sh(f"ip -n {ns} link set lo up")
-        sh(f"ip -n {NODE} link add n0 type veth peer name c0 netns {CLIENT}")
-        sh(f"ip -n {NODE} addr add {NODE_IP}/24 dev n0")
-        sh(f"ip -n {CLIENT} addr add {CLIENT_IP}/24 dev c0")
-        sh(f"ip -n {NODE} link set n0 up")
-        sh(f"ip -n {CLIENT} link set c0 up")
-        server = subprocess.Popen(["ip", "netns", "exec", NODE, "iperf3", "-s", "-B", NODE_IP],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(0.5)  # not an assertion: iperf3 -c retries below if the server is late
+            net.add(ns)
+        net.veth(NODE, "n0", CLIENT, "c0", f"{NODE_IP}/24", f"{CLIENT_IP}/24")
+        net.spawn(NODE, ["iperf3", "-s", "-B", NODE_IP], os.path.join(tmp, "iperf3-server.log"))
+        net.wait_listening(NODE, 5201)
         sh("sysctl -qw kernel.bpf_stats_enabled=1")
         for r in range(args.rounds):
             for mode in ("without", "empty_xdp", "with", "empty_tc", "with_tc"):
-                agent = Agent(args, tmp, "tc" if mode == "with_tc" else "xdp") if mode in ("with", "with_tc") else None
+                agent = Agent(net, args, tmp, "tc" if mode == "with_tc" else "xdp") if mode in ("with", "with_tc") \
+                    else None
                 if mode == "empty_xdp":
                     sh(f"ip -n {NODE} link set dev n0 xdpdrv obj {args.empty_xdp} sec xdp")
                 if mode == "empty_tc":
@@ -136,8 +130,8 @@ def main():
                         sh(f"ip netns exec {NODE} tc filter add dev n0 {hook} bpf da obj {args.empty_xdp} sec tc")
                 try:
                     before = {k: prog_stats(v) for k, v in agent.progs.items()} if agent else {}
-                    tcp = iperf("", args.seconds)["sum_received"]["bits_per_second"]
-                    udp_end = iperf("-u -l 64 -b 0", args.seconds)["sum"]
+                    tcp = iperf(net, "", args.seconds)["sum_received"]["bits_per_second"]
+                    udp_end = iperf(net, "-u -l 64 -b 0", args.seconds)["sum"]
                     udp_pps = (udp_end["packets"] - udp_end["lost_packets"]) / udp_end["seconds"]
                     results[mode]["tcp"].append(tcp)
                     results[mode]["udp"].append(udp_pps)
@@ -155,11 +149,7 @@ def main():
             print(f"round {r + 1}/{args.rounds} done", file=sys.stderr, flush=True)
     finally:
         sh(f"sysctl -qw kernel.bpf_stats_enabled={stats_before}", check=False)
-        if server:
-            server.terminate()
-            server.wait()
-        for ns in (CLIENT, NODE):
-            sh(f"ip netns del {ns}", check=False)
+        net.close()  # the server and any agent first
         sh(f"rm -rf /sys/fs/bpf/{TAG}", check=False)
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -214,7 +214,11 @@ struct minewatch_sample {
 	__u8 kind;          /* enum minewatch_sample_kind */
 	__u8 hook;          /* enum minewatch_hook */
 	__u8 tcp_flags;
-	__u8 pad[6];
+	/* the flow's initiator and flags (low byte) at the sample: who is the
+	 * client, without the agent reading the flow map for it */
+	__u8 initiator;
+	__u8 flow_flags;
+	__u8 pad[4];
 	__u8 data[MINEWATCH_SAMPLE_MAX];
 };
 MINEWATCH_ABI_ASSERT(sizeof(struct minewatch_sample) == 320, "sample layout");
@@ -232,7 +236,9 @@ struct minewatch_hello_sample {
 	__u8 kind;          /* MINEWATCH_SAMPLE_TLS_HELLO or _TLS_HELLO_CONT */
 	__u8 hook;
 	__u8 tcp_flags;
-	__u8 pad[6];
+	__u8 initiator;
+	__u8 flow_flags;
+	__u8 pad[4];
 	__u8 data[MINEWATCH_HELLO_MAX];
 };
 MINEWATCH_ABI_ASSERT(sizeof(struct minewatch_hello_sample) == 2112, "hello sample layout");

@@ -69,7 +69,8 @@ static __always_inline void emit_hello_sample(void *ctx, enum minewatch_hook hoo
 					      const struct minewatch_flow_key *key,
 					      enum minewatch_direction dir,
 					      const struct packet *pkt,
-					      enum minewatch_sample_kind kind, __u64 now)
+					      enum minewatch_sample_kind kind, __u64 now,
+					      const struct minewatch_flow_value *flow)
 {
 	struct minewatch_hello_sample *s;
 	__u32 len = pkt->payload_len;
@@ -91,6 +92,8 @@ static __always_inline void emit_hello_sample(void *ctx, enum minewatch_hook hoo
 	s->kind = kind;
 	s->hook = hook;
 	s->tcp_flags = pkt->tcp_flags;
+	s->initiator = flow->initiator;
+	s->flow_flags = (__u8)flow->flags;
 	__builtin_memset(s->pad, 0, sizeof(s->pad));
 	if (load_payload(ctx, hook, pkt->payload_off, s->data, len)) {
 		count(MINEWATCH_STAT_SAMPLE_LOAD_FAILED);
@@ -104,7 +107,8 @@ static __always_inline void emit_hello_sample(void *ctx, enum minewatch_hook hoo
 static __always_inline void emit_sample(void *ctx, enum minewatch_hook hook,
 					const struct minewatch_flow_key *key,
 					enum minewatch_direction dir, const struct packet *pkt,
-					enum minewatch_sample_kind kind, __u64 now)
+					enum minewatch_sample_kind kind, __u64 now,
+					const struct minewatch_flow_value *flow)
 {
 	struct minewatch_sample *s;
 	__u32 len = pkt->payload_len;
@@ -129,6 +133,8 @@ static __always_inline void emit_sample(void *ctx, enum minewatch_hook hook,
 	s->kind = kind;
 	s->hook = hook;
 	s->tcp_flags = pkt->tcp_flags;
+	s->initiator = flow->initiator;
+	s->flow_flags = (__u8)flow->flags;
 	__builtin_memset(s->pad, 0, sizeof(s->pad));
 
 	if (load_payload(ctx, hook, pkt->payload_off, s->data, len)) {
@@ -157,7 +163,7 @@ static __always_inline void maybe_sample(void *ctx, enum minewatch_hook hook,
 	if (is_dns_response(pkt)) {
 		if (dns_sample_allowed(now)) {
 			make_flow_key(pkt, key);
-			emit_sample(ctx, hook, key, dir, pkt, MINEWATCH_SAMPLE_DNS, now);
+			emit_sample(ctx, hook, key, dir, pkt, MINEWATCH_SAMPLE_DNS, now, flow);
 		}
 		return;
 	}
@@ -172,16 +178,16 @@ static __always_inline void maybe_sample(void *ctx, enum minewatch_hook hook,
 	 * its packet, and the next one while the record goes on, whole. */
 	if (flow->flags & cont) {
 		__sync_fetch_and_and(&flow->flags, ~cont);
-		emit_hello_sample(ctx, hook, key, dir, pkt, MINEWATCH_SAMPLE_TLS_HELLO_CONT, now);
+		emit_hello_sample(ctx, hook, key, dir, pkt, MINEWATCH_SAMPLE_TLS_HELLO_CONT, now, flow);
 		return;
 	}
 	if (begins_client_hello(ctx, hook, pkt, &record_len)) {
 		if (record_len > pkt->payload_len && pkt->payload_len < MINEWATCH_HELLO_MAX)
 			__sync_fetch_and_or(&flow->flags, cont);
-		emit_hello_sample(ctx, hook, key, dir, pkt, MINEWATCH_SAMPLE_TLS_HELLO, now);
+		emit_hello_sample(ctx, hook, key, dir, pkt, MINEWATCH_SAMPLE_TLS_HELLO, now, flow);
 		return;
 	}
-	emit_sample(ctx, hook, key, dir, pkt, MINEWATCH_SAMPLE_FLOW_START, now);
+	emit_sample(ctx, hook, key, dir, pkt, MINEWATCH_SAMPLE_FLOW_START, now, flow);
 }
 
 #endif /* MINEWATCH_SAMPLE_BPF_H */

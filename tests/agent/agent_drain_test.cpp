@@ -7,6 +7,7 @@
 #define BOOST_TEST_MODULE minewatch_agent_drain
 #include <boost/test/unit_test.hpp>
 
+#include "api/queries.hpp"
 #include "app/agent.hpp"
 #include "datapath/libbpf_log.hpp"
 #include "sensor_harness.hpp"
@@ -43,7 +44,7 @@ struct Rig {
     config.sweep_in_kernel = sweep_in_kernel;
     config.closed_timeout_s = 10;
     agent = std::make_unique<app::Agent>(config, harness.sensor(),
-                                         app::DatapathInfo{"test", "test", false, false, false, 0, 0, "", {}},
+                                         datapath::DatapathInfo{.interface = "test", .xdp_mode = datapath::XdpAttach::None},
                                          util::TimeBase::identity(), events);
     agent->start(kT0);
   }
@@ -54,7 +55,7 @@ struct Rig {
     sent_bytes += frame.size();
   }
 
-  nlohmann::json status(std::uint64_t now) { return agent->status(now); }
+  nlohmann::json status(std::uint64_t now) { return api::status(agent->view(), now); }
   std::uint64_t lastRead(std::uint64_t now) { return status(now)["agent"]["last_drain_flows"].get<std::uint64_t>(); }
   std::uint64_t sweeps(std::uint64_t now) { return status(now)["agent"]["sweeps"].get<std::uint64_t>(); }
   std::uint64_t agentCounter(const char *name) { return status(kT0)["agent"][name].get<std::uint64_t>(); }

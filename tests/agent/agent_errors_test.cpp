@@ -6,7 +6,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "control/unix_server.hpp"
-#include "netns.hpp"
+#include "netns_harness.hpp"
 #include "process_util.hpp"
 
 #include <sys/wait.h>

@@ -8,6 +8,7 @@
 #define BOOST_TEST_MODULE minewatch_agent_rules
 #include <boost/test/unit_test.hpp>
 
+#include "api/queries.hpp"
 #include "app/agent.hpp"
 #include "datapath/blocklist.hpp"
 #include "datapath/libbpf_log.hpp"
@@ -54,7 +55,7 @@ struct Run {
   std::unique_ptr<app::Agent> agent;
   Run(SensorHarness &harness, const config::AgentConfig &config, const std::string &book,
       std::uint32_t previous_map) {
-    app::DatapathInfo info{"test", "test", false, false, false, 0, 0, "", {}};
+    datapath::DatapathInfo info{.interface = "test", .xdp_mode = datapath::XdpAttach::None};
     info.rules_file = book;
     info.previous_block_map_id = previous_map;
     agent = std::make_unique<app::Agent>(config, harness.sensor(), info, util::TimeBase::identity(), events);
@@ -62,7 +63,7 @@ struct Run {
   }
   std::map<std::string, nlohmann::json> blocks() const {
     std::map<std::string, nlohmann::json> out;
-    for (const auto &rule : agent->blockList(kT0))
+    for (const auto &rule : api::blockList(agent->view(), kT0))
       out[rule["target"].get<std::string>()] = rule;
     return out;
   }
@@ -82,8 +83,8 @@ BOOST_AUTO_TEST_CASE(a_restart_reconciles_file_rules_and_keeps_the_rule_book) {
   scratch.write("pools", "192.0.2.1  # first\n192.0.2.2  # second\n");
   {
     Run first(harness, config, scratch.book(), 0);
-    first.agent->allowAdd("198.18.0.0/15");
-    first.agent->blockAdd("203.0.113.9:4444", 0, kT0);
+    first.agent->enforcer().allowAdd("198.18.0.0/15", false);
+    first.agent->enforcer().blockAdd("203.0.113.9:4444", 0, kT0);
     BOOST_TEST(first.blocks().size() == 3u);
     first.agent->shutdown(); // fail-safe: the rules stay in the maps
   }
@@ -100,7 +101,7 @@ BOOST_AUTO_TEST_CASE(a_restart_reconciles_file_rules_and_keeps_the_rule_book) {
   BOOST_REQUIRE(blocks.count("203.0.113.9:4444/tcp") == 1u);
   BOOST_TEST(blocks["203.0.113.9:4444/tcp"]["source"] == "manual");
   BOOST_TEST(blocks["203.0.113.9:4444/tcp"]["reason"] == "added by an operator");
-  auto allows = second.agent->allowList();
+  auto allows = api::allowList(second.agent->view());
   BOOST_REQUIRE(allows.size() == 1u);
   BOOST_TEST(allows[0]["target"] == "198.18.0.0/15");
   BOOST_TEST(allows[0]["source"] == "manual");
@@ -112,17 +113,17 @@ BOOST_AUTO_TEST_CASE(a_book_beside_other_maps_or_corrupt_is_not_restored) {
   config::AgentConfig config;
   {
     Run first(harness, config, scratch.book(), 0);
-    first.agent->allowAdd("198.18.0.0/15");
+    first.agent->enforcer().allowAdd("198.18.0.0/15", false);
   }
   // Fresh maps (a reboot, pins removed while down): the book is about rules
   // that are gone, so not even its allows come back.
   Run fresh(harness, config, scratch.book(), 0);
-  BOOST_TEST(fresh.agent->allowList().empty());
-  BOOST_TEST(fresh.agent->status(kT0)["rule_book"]["saves"].get<int>() >= 1);
+  BOOST_TEST(api::allowList(fresh.agent->view()).empty());
+  BOOST_TEST(api::status(fresh.agent->view(), kT0)["rule_book"]["saves"].get<int>() >= 1);
 
   std::ofstream(scratch.book(), std::ios::trunc) << "{ not json";
   Run corrupt(harness, config, scratch.book(), blockMapId(harness.sensor())); // warns, starts
-  BOOST_TEST(corrupt.agent->allowList().empty());
+  BOOST_TEST(api::allowList(corrupt.agent->view()).empty());
 }
 
 BOOST_AUTO_TEST_CASE(a_lost_list_source_keeps_its_rules_until_it_is_back) {
@@ -141,11 +142,11 @@ BOOST_AUTO_TEST_CASE(a_lost_list_source_keeps_its_rules_until_it_is_back) {
   BOOST_TEST(reload.blocks_removed == 0u);
   BOOST_TEST(run.blocks().size() == 2u); // fail-safe: nothing lifted
   BOOST_TEST(inCidrMap(harness, "192.0.2.2/32"));
-  auto stale = run.agent->status(kT0)["lists"]["stale"];
+  auto stale = api::status(run.agent->view(), kT0)["lists"]["stale"];
   BOOST_REQUIRE(stale.size() == 1u);
   BOOST_TEST(stale[0]["path"] == scratch.lists());
   BOOST_TEST(stale[0]["rules_kept"] == 2);
-  auto metrics = run.agent->metricsText(kT0);
+  auto metrics = api::metricsText(run.agent->view(), kT0);
   BOOST_TEST(metrics.find("minewatch_list_source_stale{path=\"" + scratch.lists() + "\"} 1") != std::string::npos,
              metrics);
 
@@ -156,7 +157,7 @@ BOOST_AUTO_TEST_CASE(a_lost_list_source_keeps_its_rules_until_it_is_back) {
   BOOST_TEST(blocks.count("192.0.2.1/32") == 1u);
   BOOST_TEST(blocks.count("192.0.2.2/32") == 0u);
   BOOST_TEST(blocks.count("192.0.2.3/32") == 1u);
-  BOOST_TEST(run.agent->status(kT0)["lists"]["stale"].empty());
+  BOOST_TEST(api::status(run.agent->view(), kT0)["lists"]["stale"].empty());
 }
 
 BOOST_AUTO_TEST_CASE(a_full_block_map_refuses_and_the_agent_goes_on) {
@@ -170,19 +171,19 @@ BOOST_AUTO_TEST_CASE(a_full_block_map_refuses_and_the_agent_goes_on) {
   scratch.write("many", "192.0.2.1\n192.0.2.2\n192.0.2.3\n192.0.2.4\n192.0.2.5\n");
   Run run(harness, config, "", 0); // threw "No space left on device" before
   BOOST_TEST(run.blocks().size() == 2u);
-  BOOST_CHECK_EXCEPTION(run.agent->blockAdd("203.0.113.0/24", 0, kT0), std::invalid_argument,
+  BOOST_CHECK_EXCEPTION(run.agent->enforcer().blockAdd("203.0.113.0/24", 0, kT0), std::invalid_argument,
                         [](const std::invalid_argument &e) {
                           return std::string(e.what()).find("block map is full") != std::string::npos;
                         });
   // The endpoint map (a hash: E2BIG where the trie says ENOSPC) the same way.
-  run.agent->blockAdd("203.0.113.9:1", 0, kT0);
-  run.agent->blockAdd("203.0.113.9:2", 0, kT0);
-  BOOST_CHECK_THROW(run.agent->blockAdd("203.0.113.9:3", 0, kT0), std::invalid_argument);
-  auto status = run.agent->status(kT0);
+  run.agent->enforcer().blockAdd("203.0.113.9:1", 0, kT0);
+  run.agent->enforcer().blockAdd("203.0.113.9:2", 0, kT0);
+  BOOST_CHECK_THROW(run.agent->enforcer().blockAdd("203.0.113.9:3", 0, kT0), std::invalid_argument);
+  auto status = api::status(run.agent->view(), kT0);
   BOOST_TEST(status["maps"]["block_rules"]["refused"] == 5);
   BOOST_TEST(status["maps"]["block_rules"]["refused_by_source"]["file"] == 3);
   BOOST_TEST(status["notes"].dump().find("block map is full") != std::string::npos, status["notes"].dump());
-  auto metrics = run.agent->metricsText(kT0);
+  auto metrics = api::metricsText(run.agent->view(), kT0);
   BOOST_TEST(metrics.find("minewatch_block_rules_refused_total{source=\"file\"} 3") != std::string::npos);
   BOOST_TEST(metrics.find("minewatch_block_rules_refused_total{source=\"manual\"} 2") != std::string::npos);
   run.agent->tick(kT0 + 1); // and it goes on

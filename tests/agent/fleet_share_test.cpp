@@ -10,6 +10,7 @@
 #define BOOST_TEST_MODULE minewatch_fleet_share
 #include <boost/test/unit_test.hpp>
 
+#include "api/queries.hpp"
 #include "app/agent.hpp"
 #include "app/replay_runner.hpp"
 #include "datapath/libbpf_log.hpp"
@@ -143,7 +144,7 @@ struct SharingAgent {
     config.block_ttl_s = 1;
     events = std::make_unique<actions::EventLog>(events_path);
     agent = std::make_unique<app::Agent>(config, sensor,
-                                         app::DatapathInfo{"replay", "replay", false, false, false, 0, 0, "", {}},
+                                         datapath::DatapathInfo{.interface = "replay", .xdp_mode = datapath::XdpAttach::Replay, .packets = datapath::PacketSource::Capture},
                                          util::TimeBase::identity(), *events);
     replay::PcapReader reader(std::string(MINEWATCH_PCAP_DIR) + "/coinhive-stratum.pcap");
     app::feedCapture(reader, sensor, *agent, config.tick_ms);
@@ -152,7 +153,7 @@ struct SharingAgent {
 
   /// A metric's value from the agent's page (-1 when absent).
   double metric(const std::string &series) const {
-    auto text = agent->metricsText(0);
+    auto text = api::metricsText(agent->view(), 0);
     auto at = text.find("\n" + series + " ");
     return at == std::string::npos ? -1 : std::stod(text.substr(at + series.size() + 2));
   }
@@ -188,7 +189,7 @@ BOOST_AUTO_TEST_CASE(the_auto_block_reaches_the_api_server_as_fleet_patch_writes
   Credentials c;
   StubServer stub(c);
   SharingAgent a(c, "https://127.0.0.1:" + std::to_string(stub.port));
-  BOOST_REQUIRE(a.agent->detections().at(0)["action"] == "blocked");
+  BOOST_REQUIRE(api::detections(a.agent->view()).at(0)["action"] == "blocked");
   BOOST_REQUIRE(a.tickUntil([&] { return a.shares("ok") == 1 && a.metric("minewatch_fleet_share_pending") == 0; }));
 
   auto blocks = a.eventsOf("block_added");
@@ -217,7 +218,7 @@ BOOST_AUTO_TEST_CASE(the_auto_block_reaches_the_api_server_as_fleet_patch_writes
   for (const char *other : {"rejected", "tls_error", "unreachable", "no_answer", "queue_full"})
     BOOST_TEST(a.shares(other) == 0, other);
   // The new series are valid exposition text, as Prometheus reads it.
-  std::ofstream(c.dir + "/metrics.txt") << a.agent->metricsText(0);
+  std::ofstream(c.dir + "/metrics.txt") << api::metricsText(a.agent->view(), 0);
   auto lint = test::runCommand("promtool check metrics < " + c.dir + "/metrics.txt", true);
   BOOST_TEST(lint.status == 0, lint.out);
 }
@@ -262,7 +263,7 @@ BOOST_AUTO_TEST_CASE(an_api_server_that_is_down_is_counted_and_the_agent_goes_on
   socklen_t len = sizeof addr;
   ::getsockname(fd, reinterpret_cast<sockaddr *>(&addr), &len);
   SharingAgent a(c, "https://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)));
-  BOOST_TEST(a.agent->detections().at(0)["action"] == "blocked"); // the block itself is not held up
+  BOOST_TEST(api::detections(a.agent->view()).at(0)["action"] == "blocked"); // the block itself is not held up
   BOOST_REQUIRE(a.tickUntil([&] { return a.shares("unreachable") >= 1; }));
   BOOST_TEST(a.eventsOf("block_added").size() >= 2u); // every block of the capture was made regardless
   ::close(fd);

@@ -9,7 +9,7 @@
 
 #include "app/agent.hpp"
 #include "app/replay_runner.hpp"
-#include "control/commands.hpp"
+#include "api/control_commands.hpp"
 #include "control/control_client.hpp"
 #include "control/unix_server.hpp"
 #include "datapath/libbpf_log.hpp"
@@ -55,12 +55,12 @@ struct ServedAgent {
     datapath::installLibbpfLogger(false);
     sensor.load();
     config.autoblock = config::AutoBlockMode::Off;
-    agent = std::make_unique<app::Agent>(config, sensor, app::DatapathInfo{"replay", "replay", false, false, true, 0, 0, "", {}},
+    agent = std::make_unique<app::Agent>(config, sensor, datapath::DatapathInfo{.interface = "replay", .xdp_mode = datapath::XdpAttach::Replay, .packets = datapath::PacketSource::Capture, .tap = true},
                                          util::TimeBase::identity(), events);
     replay::PcapReader reader(kPcaps + "/ndpi_mining.pcapng");
     app::feedCapture(reader, sensor, *agent, config.tick_ms);
     server = std::make_unique<control::UnixServer>(socket, [this](std::string_view line, const control::Peer &peer) {
-      return control::handleRequest(*agent, line, peer, 0);
+      return api::handleRequest(agent->view(), agent->enforcer(), line, peer, 0);
     });
     thread = std::thread([this] { serve(); });
   }

@@ -7,7 +7,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "control/control_client.hpp"
-#include "netns.hpp"
+#include "netns_harness.hpp"
 #include "process_util.hpp"
 
 #include <signal.h>
@@ -79,7 +79,7 @@ BOOST_AUTO_TEST_CASE(plaintext_stratum_is_detected_blocked_and_stays_blocked) {
 
   ChildProcess pool({"ip", "netns", "exec", lab.peer, "python3", kLab + "/stratum_pool.py", "--listen",
                      VethLab::kPeerAddr, "--port", "3333", "--job-interval", "0.5"});
-  BOOST_REQUIRE(waitFor([&] { return sh(lab.in(lab.peer) + "ss -Hltn sport = :3333").find("LISTEN") != std::string::npos; }, 10s));
+  BOOST_REQUIRE(waitFor([&] { return lab.listening(lab.peer, 3333); }, 10s));
 
   auto miner = lab.in(lab.node) + "python3 " + kLab + "/fake_miner.py " + VethLab::kPeerAddr +
                " 3333 --submits 4 --interval 0.3 --timeout 2";
@@ -233,7 +233,7 @@ BOOST_AUTO_TEST_CASE(a_remote_sender_never_makes_the_agent_block_its_own_node) {
   // A "pool" on the node itself: a service a remote client logs in to.
   ChildProcess service({"ip", "netns", "exec", lab.node, "python3", kLab + "/stratum_pool.py", "--listen",
                         VethLab::kNodeAddr, "--port", "3333", "--job-interval", "0.5"});
-  BOOST_REQUIRE(waitFor([&] { return sh(lab.in(lab.node) + "ss -Hltn sport = :3333").find("LISTEN") != std::string::npos; }, 10s));
+  BOOST_REQUIRE(waitFor([&] { return lab.listening(lab.node, 3333); }, 10s));
   AgentRun agent(lab, config, socket);
 
   auto login = std::string(R"({"id":1,"jsonrpc":"2.0","method":"login","params":{"login":"x","pass":"x","agent":"XMRig/6.16.0"}})");

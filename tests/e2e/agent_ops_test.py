@@ -25,9 +25,12 @@ import tempfile
 import time
 import urllib.request
 
-from e2e_check import FAILURES, check, log_if_failed, preflight, run, verdict, wait_for  # noqa: F401 (FAILURES: for importers)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+# FAILURES: for importers.
+from e2e_check import FAILURES, check, log_if_failed, preflight, run, verdict, wait_for  # noqa: E402,F401
+from netns_harness import Netns, unique_tag  # noqa: E402
 
-TAG = f"mwops{os.getpid()}"
+TAG = unique_tag("mwops")
 NODE, PEER = f"{TAG}n", f"{TAG}p"
 NODE_IP, PEER_IP = "10.201.0.1", "10.201.0.2"
 PORT = 9405
@@ -42,37 +45,27 @@ class Ops:
         self.pin_root = f"/sys/fs/bpf/{TAG}"
         self.socket = f"{self.tmp}/sock"
         self.agent = None
+        self.net = Netns()
 
     # -- the network ---------------------------------------------------------
     def up(self):
         for ns in (NODE, PEER):
-            run(f"ip netns add {ns}")
-            run(f"ip -n {ns} link set lo up")
+            self.net.add(ns)
         self.link_up()
         # A second interface on the node, for the agent that must not start.
-        run(f"ip -n {NODE} link add n1 type veth peer name n2")
-        run(f"ip -n {NODE} link set n1 up")
-        run(f"ip -n {NODE} link set n2 up")
+        self.net.veth(NODE, "n1", NODE, "n2")
 
     def link_up(self):
         """The node's uplink n0 and the peer's end p0, addressed and up."""
-        run(f"ip -n {NODE} link add n0 type veth peer name p0 netns {PEER}")
-        run(f"ip -n {NODE} addr add {NODE_IP}/24 dev n0")
-        run(f"ip -n {PEER} addr add {PEER_IP}/24 dev p0")
-        run(f"ip -n {NODE} link set n0 up")
-        run(f"ip -n {PEER} link set p0 up")
+        self.net.veth(NODE, "n0", PEER, "p0", f"{NODE_IP}/24", f"{PEER_IP}/24")
 
     def down(self):
-        if self.agent and self.agent.poll() is None:
-            self.agent.kill()
-            self.agent.wait()
-        for ns in (NODE, PEER):
-            run(f"ip netns del {ns}", check=False)
+        self.net.close()  # the agents and every other process first
         run(f"rm -rf {self.pin_root}", check=False)
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def ping_passes(self):
-        return run(f"ip netns exec {PEER} ping -c1 -W0.3 {NODE_IP}", check=False).returncode == 0
+        return self.net.run(PEER, ["ping", "-c1", "-W0.3", NODE_IP], check=False).returncode == 0
 
     # -- the agent -----------------------------------------------------------
     def config(self, shutdown, blocklist_dir):
@@ -93,16 +86,14 @@ actions:
         return path
 
     def start(self, config, iface="n0", extra=()):
-        # nsenter --net keeps the host's mount namespace, so pins land in
-        # the host's bpffs (`ip netns exec` would remount /sys).
-        log = open(f"{self.tmp}/agent.log", "a")
-        return subprocess.Popen(["nsenter", f"--net=/var/run/netns/{NODE}", self.args.agent, "--iface", iface,
-                                 "--config", config, *extra], stdout=log, stderr=subprocess.STDOUT)
+        # The network namespace only: pins land in the host's bpffs.
+        return self.net.spawn(NODE, [self.args.agent, "--iface", iface, "--config", config, *extra],
+                              f"{self.tmp}/agent.log", net_only=True)
 
     def http(self, path):
         """(status, body) of GET path on the agent, from inside its netns."""
-        r = run(["ip", "netns", "exec", NODE, "curl", "-s", "-o", "-", "-w", "\n%{http_code}",
-                 f"http://127.0.0.1:{PORT}{path}"], check=False)
+        r = self.net.run(NODE, ["curl", "-s", "-o", "-", "-w", "\n%{http_code}", f"http://127.0.0.1:{PORT}{path}"],
+                         check=False)
         body, _, code = r.stdout.rpartition("\n")
         return (int(code) if code.isdigit() else 0), body
 
@@ -118,12 +109,7 @@ actions:
         return float(m.group(1)) if m else None
 
     def stop(self, proc, sig=signal.SIGTERM):
-        proc.send_signal(sig)
-        try:
-            return proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            return proc.wait()
+        return self.net.stop(proc, sig, grace=15)
 
     def xdp_attached(self):
         return "prog/xdp" in run(f"ip -n {NODE} -d link show n0").stdout
@@ -135,7 +121,7 @@ actions:
 
     def tc_prog_ids(self, direction, dev="n0"):
         """Ids of the BPF programs in dev's clsact filters on one hook."""
-        shown = run(f"ip netns exec {NODE} tc -j filter show dev {dev} {direction}", check=False).stdout
+        shown = self.net.run(NODE, ["tc", "-j", "filter", "show", "dev", dev, direction], check=False).stdout
         return {f["options"]["prog"]["id"] for f in json.loads(shown or "[]")
                 if "prog" in f.get("options", {})}
 
@@ -211,8 +197,8 @@ def fleet_gauge(ops):
     """A real detection shows in minewatch_suspect_server_clients."""
     labels = f'{{server="{PEER_IP}",port="3333",proto="tcp",sni=""}}'
     check("no suspect server before any mining", ops.metric("minewatch_suspect_server_clients", labels) is None)
-    pool = subprocess.Popen(["ip", "netns", "exec", PEER, "python3", "-c", POOL_PY, PEER_IP])
-    miner = subprocess.Popen(["ip", "netns", "exec", NODE, "python3", "-c", MINER_PY, PEER_IP])
+    pool = ops.net.spawn(PEER, ["python3", "-c", POOL_PY, PEER_IP])
+    miner = ops.net.spawn(NODE, ["python3", "-c", MINER_PY, PEER_IP])
     try:
         value = wait_for(lambda: ops.metric("minewatch_suspect_server_clients", labels), 15)
         check("a miner's login makes its pool a suspect server with 1 client", value == 1, str(value))
@@ -222,8 +208,7 @@ def fleet_gauge(ops):
         check("... and none cut by the cap", ops.metric("minewatch_suspect_servers_dropped") == 0)
     finally:
         for proc in (miner, pool):
-            proc.kill()
-            proc.wait()
+            ops.net.stop(proc, signal.SIGKILL)
 
 
 def interface_comes_and_goes(ops, hook, how="delete"):

@@ -21,7 +21,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from agent_ops_test import NODE, ConfigMapDir, Ops  # noqa: E402
+from agent_ops_test import ConfigMapDir, Ops  # noqa: E402
 from e2e_check import FAILURES, check, log_if_failed, preflight, run, verdict, wait_for  # noqa: E402
 
 

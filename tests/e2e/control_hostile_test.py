@@ -27,8 +27,10 @@ import sys
 import tempfile
 import time
 
-import e2e_check
-from e2e_check import FAILURES, check, preflight, verdict, wait_for
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import e2e_check  # noqa: E402
+from e2e_check import FAILURES, check, preflight, verdict, wait_for  # noqa: E402
+from netns_harness import Netns, unique_tag  # noqa: E402
 
 
 def run(cmd, check=True, **kw):
@@ -36,7 +38,7 @@ def run(cmd, check=True, **kw):
     return e2e_check.run(cmd, check, text=False, **kw)
 
 
-TAG = f"mwctl{os.getpid()}"
+TAG = unique_tag("mwctl")
 NODE = f"{TAG}n"
 PORT = 9405
 GROUP = "nogroup"       # gid 65534 on Debian; the unprivileged user below is in it
@@ -85,21 +87,14 @@ class Lab:
         self.pin_root = f"/sys/fs/bpf/{TAG}"
         self.socket_dir = f"{self.tmp}/run/minewatch"
         self.socket = f"{self.socket_dir}/minewatch.sock"
-        self.procs = []
+        self.net = Netns()
 
     def up(self):
-        run(f"ip netns add {NODE}")
-        run(f"ip -n {NODE} link set lo up")
-        run(f"ip -n {NODE} link add n0 type veth peer name n1")
-        run(f"ip -n {NODE} link set n0 up")
-        run(f"ip -n {NODE} link set n1 up")
+        self.net.add(NODE)
+        self.net.veth(NODE, "n0", NODE, "n1")
 
     def down(self):
-        for p in self.procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-        run(f"ip netns del {NODE}", check=False)
+        self.net.close()  # the agents first
         run(f"rm -rf {self.pin_root}", check=False)
         shutil.rmtree(self.tmp, ignore_errors=True)
 
@@ -122,11 +117,10 @@ agent:
         def setup():
             os.umask(0)  # the agent must not depend on a sane umask
             resource.setrlimit(resource.RLIMIT_NOFILE, (AGENT_FD_LIMIT, AGENT_FD_LIMIT))
-        log = open(f"{self.tmp}/{log_name}.log", "w")
-        p = subprocess.Popen(["nsenter", f"--net=/var/run/netns/{NODE}", self.args.agent, "--iface", "n0",
-                              "--config", config], stdout=log, stderr=subprocess.STDOUT, preexec_fn=setup)
-        self.procs.append(p)
-        return p
+        log = f"{self.tmp}/{log_name}.log"
+        open(log, "w").close()  # each agent's log starts empty
+        return self.net.spawn(NODE, [self.args.agent, "--iface", "n0", "--config", config], log, net_only=True,
+                              preexec_fn=setup)
 
     def log(self, name):
         try:
@@ -148,17 +142,17 @@ agent:
         return json.loads(r.stdout) if r.returncode == 0 else None
 
     def metric(self, name):
-        r = run(["ip", "netns", "exec", NODE, "curl", "-s", "--max-time", "3", f"http://127.0.0.1:{PORT}/metrics"],
-                check=False)
-        for line in r.stdout.decode(errors="replace").splitlines():
+        r = self.net.run(NODE, ["curl", "-s", "--max-time", "3", f"http://127.0.0.1:{PORT}/metrics"], check=False,
+                         errors="replace")
+        for line in r.stdout.splitlines():
             if line.startswith(name + " "):
                 return float(line.split()[1])
         return -1
 
     def healthz(self):
-        r = run(["ip", "netns", "exec", NODE, "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time",
-                 "3", f"http://127.0.0.1:{PORT}/healthz"], check=False)
-        return r.stdout.decode().strip() == "200"
+        r = self.net.run(NODE, ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "3",
+                                f"http://127.0.0.1:{PORT}/healthz"], check=False)
+        return r.stdout.strip() == "200"
 
 
 def read_text(path):

@@ -28,9 +28,11 @@ import sys
 import tempfile
 import time
 
-from e2e_check import FAILURES, check, preflight, run, verdict, wait_for  # noqa: F401
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from e2e_check import FAILURES, check, preflight, run, verdict, wait_for  # noqa: E402,F401
+from netns_harness import Netns, unique_tag  # noqa: E402
 
-TAG = f"mwipfix{os.getpid()}"
+TAG = unique_tag("mwipfix")
 NODE, PEER = f"{TAG}n", f"{TAG}p"
 NODE_IP, PEER_IP = "10.202.0.1", "10.202.0.2"
 NODE_IP6, PEER_IP6 = "fd00:202::1", "fd00:202::2"
@@ -40,11 +42,11 @@ METRICS_PORT = 9407
 
 
 def in_node(*cmd):
-    return ["ip", "netns", "exec", NODE, *cmd]
+    return Netns.inside(NODE, cmd)
 
 
 def in_peer(*cmd):
-    return ["ip", "netns", "exec", PEER, *cmd]
+    return Netns.inside(PEER, cmd)
 
 
 class Test:
@@ -53,48 +55,30 @@ class Test:
         self.tmp = tempfile.mkdtemp(prefix="mwipfix-")
         self.pin_root = f"/sys/fs/bpf/{TAG}"
         self.socket = f"{self.tmp}/sock"
-        self.procs = []
+        self.net = Netns()
 
     # -- the network and the processes --------------------------------------
     def up(self):
         for ns in (NODE, PEER):
-            run(f"ip netns add {ns}")
-            run(f"ip -n {ns} link set lo up")
-        run(f"ip -n {NODE} link add n0 type veth peer name p0 netns {PEER}")
-        run(f"ip -n {NODE} addr add {NODE_IP}/24 dev n0")
-        run(f"ip -n {PEER} addr add {PEER_IP}/24 dev p0")
-        run(f"ip -n {NODE} addr add {NODE_IP6}/64 dev n0 nodad")
-        run(f"ip -n {PEER} addr add {PEER_IP6}/64 dev p0 nodad")
-        run(f"ip -n {NODE} link set n0 up")
-        run(f"ip -n {PEER} link set p0 up")
+            self.net.add(ns)
+        self.net.veth(NODE, "n0", PEER, "p0", f"{NODE_IP}/24", f"{PEER_IP}/24")
+        self.net.address(NODE, "n0", f"{NODE_IP6}/64", nodad=True)
+        self.net.address(PEER, "p0", f"{PEER_IP6}/64", nodad=True)
 
     def down(self):
-        for p in reversed(self.procs):
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-        for ns in (NODE, PEER):
-            run(f"ip netns del {ns}", check=False)
+        self.net.close()  # every process first
         run(f"rm -rf {self.pin_root}", check=False)
         if self.args.keep:
             print(f"kept {self.tmp}")
         else:
             shutil.rmtree(self.tmp, ignore_errors=True)
 
-    def spawn(self, cmd, log, **kw):
-        p = subprocess.Popen(cmd, stdout=open(f"{self.tmp}/{log}", "a"), stderr=subprocess.STDOUT, **kw)
-        self.procs.append(p)
-        return p
+    def spawn(self, ns, cmd, log, **kw):
+        """cmd in ns, its output in the temporary directory's log."""
+        return self.net.spawn(ns, cmd, f"{self.tmp}/{log}", **kw)
 
     def stop(self, proc, sig=signal.SIGTERM):
-        if proc.poll() is None:
-            proc.send_signal(sig)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        return proc.returncode
+        return self.net.stop(proc, sig, grace=15)
 
     def config(self, name, target, extra=""):
         path = f"{self.tmp}/{name}.yaml"
@@ -119,10 +103,8 @@ export:
         return path
 
     def start_agent(self, config):
-        # nsenter --net keeps the host's mount namespace, so pins land in
-        # the host's bpffs (`ip netns exec` would remount /sys).
-        agent = self.spawn(["nsenter", f"--net=/var/run/netns/{NODE}", self.args.agent, "--iface", "n0",
-                            "--config", config], "agent.log")
+        # The network namespace only: pins land in the host's bpffs.
+        agent = self.spawn(NODE, [self.args.agent, "--iface", "n0", "--config", config], "agent.log", net_only=True)
         if not wait_for(lambda: self.status() is not None, 20):
             raise RuntimeError("agent did not answer: " + open(f"{self.tmp}/agent.log").read())
         return agent
@@ -134,31 +116,28 @@ export:
     def status(self):
         return self.cli("status")
 
-    def listening(self, port, flags="-Hlun"):
-        return f":{port} " in run(in_node("ss", flags)).stdout
-
     # -- traffic ---------------------------------------------------------------
     def traffic(self):
         # 3 s of pings: with a 1 s active timeout, several records whose
         # delta counts must add up to the sensor's.
         run(in_peer("ping", "-c", "11", "-i", "0.3", "-W", "1", NODE_IP))
         run(in_peer("ping", "-6", "-c", "3", "-i", "0.2", "-W", "1", NODE_IP6))
-        sink = self.spawn(in_node("socat", "-u", "TCP-LISTEN:5001,reuseaddr", "OPEN:/dev/null"), "tcp-sink.log")
-        wait_for(lambda: self.listening(5001, "-Hltn"), 10)
+        sink = self.spawn(NODE, ["socat", "-u", "TCP-LISTEN:5001,reuseaddr", "OPEN:/dev/null"], "tcp-sink.log")
+        self.net.wait_listening(NODE, 5001, timeout=10)
         data = f"{self.tmp}/payload"
         with open(data, "wb") as f:
             f.write(os.urandom(200_000))
         run(in_peer("socat", "-u", f"OPEN:{data}", f"TCP:{NODE_IP}:5001"))
         check("the TCP sink finished", sink.wait(timeout=10) == 0)
-        udp = self.spawn(in_node("socat", "-u", "UDP-RECV:5002", "OPEN:/dev/null"), "udp-sink.log")
-        wait_for(lambda: self.listening(5002), 10)
+        udp = self.spawn(NODE, ["socat", "-u", "UDP-RECV:5002", "OPEN:/dev/null"], "udp-sink.log")
+        self.net.wait_listening(NODE, 5002, udp=True, timeout=10)
         script = (f"import socket;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.bind(('{PEER_IP}',40002))\n"
                   f"for n in (10,200,1000,30,500): s.sendto(b'x'*n,('{NODE_IP}',5002))")
         run(in_peer("python3", "-c", script))
         # A TLS ClientHello naming a server the intel feed lists: the flow's
         # record carries the verdict, the SNI, JA3 and the detectors.
-        tls = self.spawn(in_node("socat", "-u", "TCP-LISTEN:3333,reuseaddr", "OPEN:/dev/null"), "tls-sink.log")
-        wait_for(lambda: self.listening(3333, "-Hltn"), 10)
+        tls = self.spawn(NODE, ["socat", "-u", "TCP-LISTEN:3333,reuseaddr", "OPEN:/dev/null"], "tls-sink.log")
+        self.net.wait_listening(NODE, 3333, timeout=10)
         hello = ("import socket,ssl\n"
                  f"s=socket.create_connection(('{NODE_IP}',3333),timeout=1)\n"
                  "c=ssl.create_default_context();c.check_hostname=False;c.verify_mode=ssl.CERT_NONE\n"
@@ -192,21 +171,25 @@ export:
         os.makedirs(flows_dir)
         cap = f"{self.tmp}/ipfix.pcapng"
         shark = self.capture(cap, f"udp port {COLLECTOR_PORT}")
-        nfcapd = self.spawn(in_node("nfcapd", "-b", "127.0.0.1", "-p", str(COLLECTOR_PORT), "-w", flows_dir,
-                                    "-t", "3600"), "nfcapd.log")
-        check("nfcapd listens on 127.0.0.1 in the node", wait_for(lambda: self.listening(COLLECTOR_PORT), 10))
+        nfcapd = self.spawn(NODE, ["nfcapd", "-b", "127.0.0.1", "-p", str(COLLECTOR_PORT), "-w", flows_dir,
+                                   "-t", "3600"], "nfcapd.log")
+        check("nfcapd listens on 127.0.0.1 in the node",
+              wait_for(lambda: self.net.listening(NODE, COLLECTOR_PORT, udp=True), 10))
         agent = self.start_agent(self.config("nfcapd", f"127.0.0.1:{COLLECTOR_PORT}", "  active_timeout_s: 1\n"))
         udp = self.traffic()
-        # The sensor's view once the traffic has settled (two reads alike),
-        # before the flows time out (5-6 s after their last packet).
-        snapshot = {}
+        # The sensor's view once the traffic has settled (the same across two
+        # of the agent's drains: `flows` answers as of the last one), before
+        # the flows time out (5-6 s after their last packet).
+        snapshot, since_tick = {}, -1
 
         def settled():
-            nonlocal snapshot
+            nonlocal snapshot, since_tick
+            ticks = (self.status() or {}).get("agent", {}).get("ticks", 0)
             now = self.our_flows()
-            same = now == snapshot and len(now) >= 5
-            snapshot = now
-            return same
+            if now != snapshot or len(now) < 5:
+                snapshot, since_tick = now, ticks
+                return False
+            return ticks >= since_tick + 2
         check("the sensor shows the test's flows", wait_for(settled, 4), snapshot)
         self.stop(udp)
         # Flows end (idle, closed), the agent exports them.
@@ -238,7 +221,7 @@ export:
         """tcpdump on the node's loopback, each packet written as it comes (-U),
         so what the test waits for in the file is there."""
         log = f"{self.tmp}/{os.path.basename(path)}.log"
-        proc = self.spawn(in_node("tcpdump", "-U", "-n", "-i", "lo", "-w", path, pcap_filter),
+        proc = self.spawn(NODE, ["tcpdump", "-U", "-n", "-i", "lo", "-w", path, pcap_filter],
                           os.path.basename(log))
         if not wait_for(lambda: "listening on" in open(log).read(), 20):
             raise RuntimeError("tcpdump did not start: " + open(log).read())
@@ -310,18 +293,20 @@ export:
         port = 4742
         cap = f"{self.tmp}/ipfix-tcp.pcapng"
         shark = self.capture(cap, f"tcp port {port}")
-        reader = self.spawn(in_node("python3", "-c",
-                                    "import socket,sys\n"
-                                    "s=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n"
-                                    f"s.bind(('127.0.0.1',{port}));s.listen(1)\n"
-                                    "c,_=s.accept()\n"
-                                    f"f=open('{self.tmp}/tcp-stream','wb')\n"
-                                    "while (b:=c.recv(65536)): f.write(b)\n"), "tcp-collector.log")
-        wait_for(lambda: self.listening(port, "-Hltn"), 10)
+        reader = self.spawn(NODE, ["python3", "-c",
+                                   "import socket,sys\n"
+                                   "s=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n"
+                                   f"s.bind(('127.0.0.1',{port}));s.listen(1)\n"
+                                   "c,_=s.accept()\n"
+                                   f"f=open('{self.tmp}/tcp-stream','wb')\n"
+                                   "while (b:=c.recv(65536)): f.write(b)\n"], "tcp-collector.log")
+        self.net.wait_listening(NODE, port, timeout=10)
         agent = self.start_agent(self.config("tcp", f"127.0.0.1:{port}/tcp"))
         run(in_peer("ping", "-c", "3", "-i", "0.2", "-W", "1", NODE_IP))
-        # The ping has had its replies when ping returns: the sensor's count is final.
-        snapshot = wait_for(lambda: {k: v for k, v in self.our_flows().items() if k[2] == "icmp"}, 5) or {}
+        # The ping has had its replies when ping returns: the sensor's count is
+        # final once a drain has read it (`flows` answers as of the last one).
+        snapshot = wait_for(lambda: {k: v for k, v in self.our_flows().items()
+                                     if k[2] == "icmp" and v[0] == 3 and v[2] == 3}, 5) or {}
         st = wait_for(lambda: (s := self.status()) and s["export"]["records"] >= 1 and
                       not (self.our_flows().keys() & snapshot.keys()) and s["export"]["queued"] == 0 and s, 30)
         check("tcp: the agent connected once and sent the ping's record", st and st["export"]["connected"] and
@@ -349,12 +334,12 @@ export:
         self.ticks_go_on_while_dropping(agent, "refused")
         self.stop(agent)
         # TCP: a collector that accepts (in the kernel's backlog) and never reads.
-        listener = self.spawn(in_node("python3", "-c",
-                                      "import socket,time\n"
-                                      "s=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_RCVBUF,4096)\n"
-                                      "s.bind(('127.0.0.1',4741));s.listen(1)\n"
-                                      "time.sleep(600)"), "slow-collector.log")
-        wait_for(lambda: self.listening(4741, "-Hltn"), 10)
+        listener = self.spawn(NODE, ["python3", "-c",
+                                     "import socket,time\n"
+                                     "s=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_RCVBUF,4096)\n"
+                                     "s.bind(('127.0.0.1',4741));s.listen(1)\n"
+                                     "time.sleep(600)"], "slow-collector.log")
+        self.net.wait_listening(NODE, 4741, timeout=10)
         agent = self.start_agent(self.config("slow-tcp", "127.0.0.1:4741/tcp", "  max_queue: 8\n"))
         self.ticks_go_on_while_dropping(agent, "queue_full", flows=2500)
         st = self.status()

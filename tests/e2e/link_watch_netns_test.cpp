@@ -4,7 +4,7 @@
 // filtered out, and a burst the watcher did not read in time is reported as
 // an overrun (so the agent looks again by name). Needs root.
 #include "datapath/link_watch.hpp"
-#include "netns.hpp"
+#include "netns_harness.hpp"
 
 #include <boost/test/unit_test.hpp>
 

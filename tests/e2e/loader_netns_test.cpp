@@ -11,7 +11,7 @@
 #include "datapath/sensor_object.hpp"
 #include "datapath/tc_attachment.hpp"
 #include "datapath/xdp_attachment.hpp"
-#include "netns.hpp"
+#include "netns_harness.hpp"
 #include "process_util.hpp"
 #include "packet_capture.hpp"
 #include "sensor_harness.hpp"
@@ -108,11 +108,9 @@ BOOST_AUTO_TEST_CASE(flow_table_matches_the_wire_and_blocks_take_effect) {
   VethLab lab;
   ChildProcess server({"ip", "netns", "exec", lab.peer, "socat",
                        "TCP-LISTEN:" + std::to_string(kEchoPort) + ",reuseaddr,fork", "EXEC:cat"});
-  // Ready when the socket listens: checked with ss, so no probe connection
-  // adds a flow the comparison would have to explain.
-  BOOST_REQUIRE(waitFor(
-      [&] { return sh(lab.in(lab.peer) + "ss -Hltn sport = :" + std::to_string(kEchoPort)).find("LISTEN") != std::string::npos; },
-      5s));
+  // Ready when the socket listens (no probe connection: it would add a flow
+  // the comparison would have to explain).
+  BOOST_REQUIRE(waitFor([&] { return lab.listening(lab.peer, kEchoPort); }, 5s));
 
   NetnsScope inNode(lab.node);
   int ifindex = static_cast<int>(::if_nametoindex(lab.nodeIf.c_str()));

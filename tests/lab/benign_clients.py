@@ -5,7 +5,8 @@
   websocket HOST  WebSocket over TLS with a ping every --interval seconds
   dns NAME...     a lookup of each name every --interval seconds
   bulk HOST       an 8 MiB HTTPS download every --interval seconds
-  keystrokes      a line on stdout every --interval seconds (pipe it into ssh)"""
+  keystrokes      a line on stdout every --interval seconds (pipe it into ssh)
+--bind picks the client's address, so the lab can tell its flows apart."""
 
 import argparse
 import base64
@@ -25,15 +26,20 @@ def tls_context():
     return context
 
 
+def source(args):
+    return (args.bind, 0) if args.bind else None
+
+
 def longpoll(args):
-    conn = http.client.HTTPSConnection(args.target[0], 443, context=tls_context(), timeout=30)
+    conn = http.client.HTTPSConnection(args.target[0], 443, context=tls_context(), timeout=30,
+                                       source_address=source(args))
     while True:
         conn.request("GET", "/poll")
         conn.getresponse().read()
 
 
 def websocket(args):
-    raw = socket.create_connection((args.target[0], 443), timeout=30)
+    raw = socket.create_connection((args.target[0], 443), timeout=30, source_address=source(args))
     sock = tls_context().wrap_socket(raw, server_hostname=args.target[0])
     key = base64.b64encode(os.urandom(16)).decode()
     sock.sendall((f"GET /ws HTTP/1.1\r\nHost: {args.target[0]}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -68,7 +74,8 @@ def dns(args):
 
 def bulk(args):
     while True:
-        conn = http.client.HTTPSConnection(args.target[0], 443, context=tls_context(), timeout=30)
+        conn = http.client.HTTPSConnection(args.target[0], 443, context=tls_context(), timeout=30,
+                                           source_address=source(args))
         conn.request("GET", "/bulk")
         conn.getresponse().read()
         conn.close()
@@ -89,6 +96,7 @@ def main():
     parser.add_argument("kind", choices=["longpoll", "websocket", "dns", "bulk", "keystrokes"])
     parser.add_argument("target", nargs="*")
     parser.add_argument("--interval", type=float, default=2.0)
+    parser.add_argument("--bind", help="the client's own address")
     args = parser.parse_args()
     try:
         globals()[args.kind](args)

@@ -1,16 +1,23 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-"""The minewatch lab: a real miner (XMRig, plain and over TLS) and real benign
-traffic that resembles mining (MQTT keepalives, an SSH session with periodic
-keystrokes, HTTPS long-polling, WebSocket heartbeats, DNS, bulk HTTPS), side
-by side, between network namespaces this script makes and deletes. The node's
-uplink runs minewatch-agent with auto-block on. At the end it reports, as a
-table: every mining flow detected (and how fast), how fast the block dropped
-the next packet, benign flows flagged (must be none), the sensor's byte
-count against the interface's own counters, and nDPI's verdicts beside ours.
+"""The minewatch lab: a real miner (XMRig, plain and over TLS), protocol-
+speaking miners over TLS (with and without SNI, alone and three on one pool),
+real benign traffic that resembles mining (MQTT keepalives, an SSH session with
+periodic keystrokes, HTTPS long-polling, WebSocket heartbeats, DNS, bulk HTTPS)
+and hard negatives with a miner's rhythm (hard_negative_servers.py), side by
+side, between network namespaces this script makes and deletes. Every flow has
+a class (lab_classes.py). The node's uplink runs minewatch-agent with
+auto-block on. At the end it reports, as a table: the plain miner detected
+(and how fast), how fast the block dropped the next packet, the sensor's byte
+count against the interface's own counters, per class what the agent made of
+its flows, and nDPI's verdicts beside ours. It fails when the plain miner is
+missed or not blocked, the counts differ, a benign flow is `mining` or blocked
+(or, for the benign classes the lab always had, flagged at all), or a class
+produced no flow. TLS miners and hard negatives are reported as numbers only.
 
   lab.py --duration 180         the demo
   lab.py --short                the end-to-end test (exit status 1 on any failure)
+  lab.py --pcap DIR             also keep the run's capture and its flows' classes in DIR
 """
 
 import argparse
@@ -22,12 +29,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime
 
+import lab_classes as lc
+from lab_classes import stamp
 from labnet import LabNet, run
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 POOL_PORT_PLAIN, POOL_PORT_TLS = 3333, 443
+TLS_POOL_PORTS = sorted({POOL_PORT_TLS} | {port for _, _, port, _ in lc.TLS_MINERS})
 WALLET = "44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A"
 
 
@@ -41,10 +50,6 @@ def xmrig_binary(cache):
     return path
 
 
-def stamp(text):
-    return datetime.strptime(text.replace("Z", "+0000"), "%Y-%m-%dT%H:%M:%S.%f%z").timestamp()
-
-
 class Lab:
     def __init__(self, args):
         self.args = args
@@ -55,6 +60,8 @@ class Lab:
         self.miners = {}
         self.clients = []
         self.servers = []
+        self.hard_negatives = []  # (name, process): benign clients that must run to the end
+        self.started = time.time()
 
     def log(self, name):
         return os.path.join(self.tmp, name + ".log")
@@ -64,6 +71,27 @@ class Lab:
         return json.loads(out) if "--json" in words else out
 
     # -- setting up --------------------------------------------------------
+
+    def aliases(self):
+        """The classes' own addresses (lab_classes.ALIASES) on the hosts'
+        interfaces, with static neighbours both ways: no ARP on the wire, so
+        the node's interface counters still hold only IP traffic."""
+        net = self.net
+        macs = {h: run(f"{net.exec_prefix(h)}cat /sys/class/net/{net.dev[h]}/address").strip() for h in lc.ALIASES}
+        for host, lasts in lc.ALIASES.items():
+            for last in lasts:
+                run(f"ip -n {net.ns[host]} addr add {lc.ip(last)}/24 dev {net.dev[host]}")
+                for other in lc.ALIASES:
+                    if other != host:
+                        run(f"ip -n {net.ns[other]} neigh replace {lc.ip(last)} lladdr {macs[host]} "
+                            f"dev {net.dev[other]} nud permanent")
+
+    def wait_listening(self, host, addr, port, timeout=15.0):
+        deadline = time.monotonic() + timeout
+        while f"{addr}:{port} " not in run(f"{self.net.exec_prefix(host)}ss -Hltn", check=False):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"nothing listens on {addr}:{port} after {timeout}s")
+            time.sleep(0.1)
 
     def certificates(self):
         run(f"openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=lab -keyout {self.tmp}/key.pem "
@@ -76,7 +104,8 @@ class Lab:
         net, tmp = self.net, self.tmp
         web, pool = net.addr("web"), net.addr("pool")
         net.spawn("web", ["dnsmasq", "-k", "--no-resolv", "--no-hosts", "--bind-interfaces", f"--listen-address={web}",
-                          f"--address=/pool.lab/{pool}", f"--address=/web.lab/{web}", f"--pid-file={tmp}/dnsmasq.pid",
+                          f"--address=/pool.lab/{pool}", f"--address=/tls-pool.lab/{lc.TLS_POOL}",
+                          f"--address=/web.lab/{web}", f"--pid-file={tmp}/dnsmasq.pid",
                           "--user=root"], self.log("dnsmasq"))
         with open(f"{tmp}/mosquitto.conf", "w") as f:
             f.write(f"listener 1883 {web}\nallow_anonymous true\npersistence false\n")
@@ -89,14 +118,32 @@ class Lab:
         net.spawn("web", ["python3", f"{HERE}/web_server.py", "--listen", web, "--cert", f"{tmp}/cert.pem",
                           "--key", f"{tmp}/key.pem", "--hold", "3"], self.log("web"))
         net.spawn("pool", ["python3", f"{HERE}/stratum_pool.py", "--listen", pool, "--port", str(POOL_PORT_PLAIN),
-                           "--tls-port", str(POOL_PORT_TLS), "--cert", f"{tmp}/cert.pem", "--key", f"{tmp}/key.pem",
                            "--difficulty", str(self.args.difficulty), "--job-interval", str(self.args.job_interval)],
                   self.log("pool"))
+        # The TLS pool has an address of its own: the plain miner's detection
+        # taints its client and server pair, which would say nothing about TLS.
+        tls_ports = [a for port in TLS_POOL_PORTS for a in ("--tls-port", str(port))]
+        net.spawn("pool", ["python3", f"{HERE}/stratum_pool.py", "--listen", lc.TLS_POOL, "--port", "0", *tls_ports,
+                           "--cert", f"{tmp}/cert.pem", "--key", f"{tmp}/key.pem", "--difficulty",
+                           str(self.args.difficulty), "--job-interval", str(self.miner_job_interval())],
+                  self.log("tls-pool"))
+        for kind, (addr, port) in lc.HARD_NEGATIVE_SERVERS.items():
+            net.spawn("web", ["python3", f"{HERE}/hard_negative_servers.py", kind, "--listen", addr, "--port",
+                              str(port), "--cert", f"{tmp}/cert.pem", "--key", f"{tmp}/key.pem"],
+                      self.log(f"server-{kind}"))
         self.servers = list(net.procs)
-        for host, port in [("web", 1883), ("web", 22), ("web", 443), ("pool", POOL_PORT_PLAIN),
-                           ("pool", POOL_PORT_TLS)]:
-            net.wait_listening(host, port)
+        for host, addr, port in [("web", web, 1883), ("web", web, 22), ("web", web, 443),
+                                 ("pool", pool, POOL_PORT_PLAIN),
+                                 *[("pool", lc.TLS_POOL, port) for port in TLS_POOL_PORTS],
+                                 *[("web", addr, port) for addr, port in lc.HARD_NEGATIVE_SERVERS.values()]]:
+            self.wait_listening(host, addr, port)
         net.wait_listening("web", 53, udp=True)
+
+    def share_interval(self):
+        return self.args.share_interval or (5.0 if self.args.short else 30.0)
+
+    def miner_job_interval(self):
+        return self.args.miner_job_interval or (30.0 if self.args.short else 90.0)
 
     def agent(self):
         config = os.path.join(self.tmp, "agent.yaml")
@@ -167,10 +214,14 @@ class Lab:
         self.clients += [
             net.spawn("node", ["mosquitto_sub", "-h", "web.lab", "-t", "lab/#", "-k", str(int(max(5, i * 2)))],
                       self.log("mqtt")),
-            net.spawn("node", bc + ["longpoll", "web.lab"], self.log("longpoll")),
-            net.spawn("node", bc + ["websocket", "web.lab", "--interval", str(i)], self.log("websocket")),
-            net.spawn("node", bc + ["dns", "web.lab", "pool.lab", "--interval", str(i * 2)], self.log("dns")),
-            net.spawn("node", bc + ["bulk", "web.lab", "--interval", str(i * 5)], self.log("bulk")),
+            net.spawn("node", bc + ["longpoll", "web.lab", "--bind", lc.OLD_BENIGN_CLIENTS["longpoll"]],
+                      self.log("longpoll")),
+            net.spawn("node", bc + ["websocket", "web.lab", "--interval", str(i), "--bind",
+                                    lc.OLD_BENIGN_CLIENTS["websocket"]], self.log("websocket")),
+            net.spawn("node", bc + ["dns", "web.lab", "pool.lab", "tls-pool.lab", "--interval", str(i * 2)],
+                      self.log("dns")),
+            net.spawn("node", bc + ["bulk", "web.lab", "--interval", str(i * 5), "--bind",
+                                    lc.OLD_BENIGN_CLIENTS["bulk"]], self.log("bulk")),
         ]
         keys = subprocess.Popen(bc + ["keystrokes", "--interval", str(i)], stdout=subprocess.PIPE,
                                 start_new_session=True)
@@ -183,14 +234,27 @@ class Lab:
         xmrig = xmrig_binary(self.args.cache)
         common = ["-u", WALLET, "-p", "x", "-a", "cn-pico", "-t", "1", "--no-color", "--donate-level=0",
                   "--retry-pause=1", "--print-time=5"]
-        self.miner_start = time.time()
-        for name, target in [("plain", [f"pool.lab:{POOL_PORT_PLAIN}"]), ("tls", [f"pool.lab:{POOL_PORT_TLS}", "--tls"])]:
+        for name, target in [("plain", [f"pool.lab:{POOL_PORT_PLAIN}"]),
+                             ("tls", [f"tls-pool.lab:{POOL_PORT_TLS}", "--tls"])]:
             self.miners[name] = net.spawn("node", [xmrig, "-o"] + target + common + ["-l", self.log("xmrig-" + name)],
                                           self.log("xmrig-" + name + "-stdout"))
+        for n, (name, client, port, sni) in enumerate(lc.TLS_MINERS):
+            self.clients.append(net.spawn(
+                "node", ["python3", f"{HERE}/fake_miner.py", lc.TLS_POOL, str(port), "--forever", "--tls", "--bind",
+                         client, "--interval", str(self.share_interval())] + (["--sni", sni] if sni else []),
+                self.log(f"{name}-{n}")))
+        for kind, (addr, port) in lc.HARD_NEGATIVE_SERVERS.items():
+            for client in lc.HARD_NEGATIVE_CLIENTS[kind]:
+                proc = net.spawn("node", ["python3", f"{HERE}/hard_negative_clients.py", kind, addr, str(port),
+                                          "--bind", client, "--sni", f"{kind}.example.net", "--keepalive", "30"],
+                                 self.log(f"client-{kind}-{client}"))
+                self.clients.append(proc)
+                self.hard_negatives.append((f"benign-{kind} {client}", proc))
 
     # -- watching ------------------------------------------------------------
 
     def mining_detections(self):
+        """The plain pool's mining detections, by port."""
         found = {}
         for d in self.cli("detections", "--json"):
             f = d["flow"]
@@ -201,22 +265,26 @@ class Lab:
     def dropped(self):
         return {r["target"]: r for r in self.cli("block", "list", "--json") if r["first_hit"]}
 
-    def miners_lost_pool(self):
+    def miners_lost_pool(self, names=("plain",)):
         """What each XMRig's own log says: has it lost its pool?"""
         lost = {}
-        for name in self.miners:
+        for name in names:
             text = open(self.log("xmrig-" + name)).read() if os.path.exists(self.log("xmrig-" + name)) else ""
             lost[name] = bool(re.search(r"connect error|read error|no active pools|timed? ?out", text))
         return lost
 
     def wait(self):
         """Runs the lab for --duration seconds; the test (--short) may end
-        sooner, once both miners are detected, both blocks have dropped
-        packets and both miners say they lost the pool."""
-        deadline = time.monotonic() + self.args.duration
+        sooner, once the plain miner is detected, its block has dropped
+        packets and it says it lost the pool, and every class has run for
+        --observe seconds (long enough for the agent's min_duration_s)."""
+        start = time.monotonic()
+        deadline = start + self.args.duration
+        observe = min(self.args.observe, self.args.duration)
         while time.monotonic() < deadline:
             time.sleep(1)
-            if (self.args.short and len(self.mining_detections()) == 2 and len(self.dropped()) == 2
+            if (self.args.short and time.monotonic() - start >= observe and POOL_PORT_PLAIN in self.mining_detections()
+                    and f"{self.net.addr('pool')}:{POOL_PORT_PLAIN}/tcp" in self.dropped()
                     and all(self.miners_lost_pool().values())):
                 return
 
@@ -227,6 +295,7 @@ class Lab:
         """Stops every talker, then waits (bounded) until the node's interface
         is quiet, so the sensor's totals and the interface's can be compared
         without a packet in flight between the two readings."""
+        self.exited_early = [(name, proc.returncode) for name, proc in self.hard_negatives if proc.poll() is not None]
         for proc in self.clients + list(self.miners.values()) + self.servers:
             self.net.stop(proc)
         deadline, last, quiet_since = time.monotonic() + 15, None, time.monotonic()
@@ -257,66 +326,74 @@ class Lab:
         self.net.stop(self.capture, sig=signal.SIGINT)
         out = run(f"ndpiReader -i {self.tmp}/lab.pcap -v 2 -q", check=False)
         verdicts = {}
+        node = {self.net.addr("node")} | {lc.ip(last) for last in lc.ALIASES["node"]}
         for m in re.finditer(r"(TCP|UDP) ([\d.]+):(\d+) <-> ([\d.]+):(\d+) .*?\[proto: [\d.]+/([^\]]+)\]", out):
             a, ap, b, bp, proto = m.group(2), int(m.group(3)), m.group(4), int(m.group(5)), m.group(6)
-            server = (b, bp) if a == self.net.addr("node") else (a, ap)
+            server = (b, bp) if a in node else (a, ap)
             verdicts.setdefault(server, set()).add(proto)
         return verdicts
 
     def report(self):
-        """Prints the table (and keeps a copy in --report) and returns failures."""
+        """Prints the table and returns failures; --report keeps the text and
+        a JSON copy (PATH ending in .json: the JSON there, the text beside it
+        as .txt; otherwise the text there, the JSON beside it as .json)."""
         import contextlib
         import io
         buffer = io.StringIO()
         with contextlib.redirect_stdout(buffer):
-            failures = self.report_table()
+            failures, summary = self.report_table()
         text = buffer.getvalue()
         print(text, end="", flush=True)
         if self.args.report:
-            with open(self.args.report, "w") as f:
+            stem, ext = os.path.splitext(self.args.report)
+            text_path, json_path = (stem + ".txt", self.args.report) if ext == ".json" else \
+                (self.args.report, stem + ".json")
+            with open(text_path, "w") as f:
                 f.write(text)
+            with open(json_path, "w") as f:
+                json.dump(summary, f, indent=1)
         return failures
 
     def report_table(self):
         failures = []
         mining = self.mining_detections()
         drops = self.dropped()
+        rules = self.cli("block", "list", "--json")
         detections = self.cli("detections", "--json")
         status = self.cli("status", "--json")
         stats = self.interface_stats()
         ndpi = self.ndpi()
         pool = self.net.addr("pool")
+        summary = {"checks": {}}
 
         print("\n== minewatch lab report ==\n")
         print(f"{'check':<44} {'result':<12} detail")
-        for port, kind in [(POOL_PORT_PLAIN, "plain Stratum"), (POOL_PORT_TLS, "Stratum over TLS")]:
-            d = mining.get(port)
-            if not d:
-                failures.append(f"{kind} miner not detected")
-                print(f"{'detected: ' + kind:<44} {'MISSED':<12}")
-                continue
+        d = mining.get(POOL_PORT_PLAIN)
+        if not d:
+            failures.append("plain Stratum miner not detected")
+            print(f"{'detected: plain Stratum':<44} {'MISSED':<12}")
+        else:
             seconds = stamp(d["detected_at"]) - stamp(d["first_seen"])
-            print(f"{'detected: ' + kind:<44} {'yes':<12} {seconds:.1f} s after its first packet; "
+            summary["checks"]["plain_detected_after_s"] = round(seconds, 2)
+            print(f"{'detected: plain Stratum':<44} {'yes':<12} {seconds:.1f} s after its first packet; "
                   f"{d['reasons'][0]}")
-            rule = drops.get(f"{pool}:{port}/tcp")
+            rule = drops.get(f"{pool}:{POOL_PORT_PLAIN}/tcp")
             if not rule:
-                failures.append(f"no packet of the {kind} pool was dropped")
-                print(f"{'blocked: ' + kind:<44} {'NOT DROPPED':<12}")
+                failures.append("no packet of the plain Stratum pool was dropped")
+                print(f"{'blocked: plain Stratum':<44} {'NOT DROPPED':<12}")
             else:
                 delay = stamp(rule["first_hit"]) - stamp(d["detected_at"])
-                print(f"{'blocked: ' + kind:<44} {'yes':<12} first drop {delay:.2f} s after detection, "
+                summary["checks"]["plain_first_drop_after_detection_s"] = round(delay, 3)
+                print(f"{'blocked: plain Stratum':<44} {'yes':<12} first drop {delay:.2f} s after detection, "
                       f"{rule['hits']} packets dropped")
-        benign = [d for d in detections if d["flow"]["dst"] != pool]
-        print(f"{'benign flows flagged':<44} {len(benign):<12} " +
-              "; ".join(f"{d['flow']['dst']}:{d['flow']['dport']} {d['verdict']}" for d in benign))
-        if benign:
-            failures.append(f"{len(benign)} benign flows flagged")
         # The interface counts what XDP dropped too; TC drops never reach it.
         # veth in native XDP mode counts received bytes without the 14-byte
         # Ethernet header (measured; real NICs count the frame): add it back.
         counters = status["counters"]
         sensor_packets, sensor_bytes, wire_packets, wire_bytes, delta = self.compared_counts()
         same = sensor_packets == wire_packets and sensor_bytes == wire_bytes
+        summary["checks"]["counts"] = {"sensor_packets": sensor_packets, "sensor_bytes": sensor_bytes,
+                                       "interface_packets": wire_packets, "interface_bytes": wire_bytes}
         print(f"{'packets and bytes: sensor vs interface':<44} {'equal' if same else 'DIFFER':<12} "
               f"sensor {sensor_packets} packets / {sensor_bytes} B, interface {wire_packets} packets / "
               f"{wire_bytes} B (rx {delta['rx']['packets']}/{delta['rx']['bytes']}+14 each, tx "
@@ -330,10 +407,34 @@ class Lab:
             failures.append(f"counts differ: sensor {sensor_packets} packets / {sensor_bytes} B, "
                             f"interface {wire_packets} packets / {wire_bytes} B")
         lost = self.miners_lost_pool()
-        print(f"{'XMRig lost its pool (own log)':<44} {'yes' if all(lost.values()) else 'NO':<12} "
-              + ", ".join(f"{k}: {'yes' if v else 'no'}" for k, v in lost.items()))
+        print(f"{'XMRig (plain) lost its pool (own log)':<44} {'yes' if all(lost.values()) else 'NO':<12}")
         if not all(lost.values()):
-            failures.append("an XMRig log does not show the pool lost")
+            failures.append("the plain XMRig's log does not show the pool lost")
+
+        flows = lc.captured_flows(f"{self.tmp}/lab.pcap")
+        table = lc.outcomes(flows, lc.detection_events(f"{self.tmp}/events.jsonl"), rules)
+        summary["classes"] = table
+        benign = {name: row for name, row in table.items() if not name.startswith("miner-")}
+        bad = [f for row in benign.values() for f in row["flagged"] if f.endswith(" mining")] + \
+            [f"{name}: {row['blocked']} blocked" for name, row in benign.items() if row["blocked"]]
+        flagged_old = [f for name in lc.NEVER_FLAGGED for f in table[name]["flagged"]]
+        silent = [name for name in lc.CLASSES if not table[name]["flows"]]
+        print(f"{'benign flows mining or blocked':<44} {len(bad):<12} " + "; ".join(bad))
+        print(f"{'flows of the old benign classes flagged':<44} {len(flagged_old):<12} " + "; ".join(flagged_old))
+        print(f"{'classes without a flow':<44} {len(silent):<12} " + ", ".join(silent))
+        print(f"{'hard-negative clients that quit early':<44} {len(self.exited_early):<12} "
+              + ", ".join(f"{n} (exit {rc})" for n, rc in self.exited_early))
+        if bad:
+            failures.append(f"benign flows mining or blocked: {'; '.join(bad)}")
+        if flagged_old:
+            failures.append(f"{len(flagged_old)} benign flows flagged")
+        if silent:
+            failures.append(f"classes without a flow: {', '.join(silent)}")
+        if self.exited_early:
+            failures.append(f"hard-negative clients quit early: {', '.join(n for n, _ in self.exited_early)}")
+        lc.print_table(table)
+        if self.args.pcap:
+            self.keep_recording(flows)
 
         print(f"\n{'server':<24} {'minewatch':<12} nDPI")
         servers = sorted({(d["flow"]["dst"], d["flow"]["dport"]) for d in detections} | set(ndpi))
@@ -345,10 +446,35 @@ class Lab:
         for server in servers:
             print(f"{server[0] + ':' + str(server[1]):<24} {verdict.get(server, 'clean'):<12} "
                   f"{', '.join(sorted(ndpi.get(server, {'-'})))}")
-        print(f"\nmining flows detected: {len(mining)} of 2; benign flagged: {len(benign)}; "
-              f"run {time.time() - self.miner_start:.0f} s")
+        tls = [row for name, row in table.items() if name.startswith("miner-tls")]
+        hard = [table[f"benign-{kind}"] for kind in lc.HARD_NEGATIVE_SERVERS]
+        summary["run_s"] = round(time.time() - self.started, 1)
+        print(f"\nplain miner detected: {'yes' if POOL_PORT_PLAIN in mining else 'no'}; TLS miner flows mining: "
+              f"{sum(r['mining'] for r in tls)} of {sum(r['flows'] for r in tls)}, suspicious "
+              f"{sum(r['suspicious'] for r in tls)}; hard-negative flows suspicious: "
+              f"{sum(r['suspicious'] for r in hard)} of {sum(r['flows'] for r in hard)}; run {summary['run_s']:.0f} s")
         print(("PASS" if not failures else "FAIL: " + "; ".join(failures)), flush=True)
-        return failures
+        summary["pass"], summary["failures"] = not failures, failures
+        return failures, summary
+
+    def keep_recording(self, flows):
+        """--pcap: the run's capture and the class of each of its flows, for
+        fitting and evaluating a detector later. The bulk downloads (8 MiB
+        each) are left out to keep the file small; the labels say so."""
+        os.makedirs(self.args.pcap, exist_ok=True)
+        name = "lab-" + time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(self.started))
+        bulk = lc.OLD_BENIGN_CLIENTS["bulk"]
+        pcap = os.path.join(self.args.pcap, name + ".pcap")
+        run(f"tcpdump -r {self.tmp}/lab.pcap -w {pcap} 'not host {bulk}'")
+        kept = [f for f in lc.labels(flows) if not f["client"].startswith(bulk + ":")]
+        with open(os.path.join(self.args.pcap, name + ".labels.json"), "w") as f:
+            json.dump({"pcap": name + ".pcap", "interface": "the node's uplink (the agent's interface)",
+                       "left_out": {"benign-bulk": f"every flow of client {bulk} (size)"},
+                       "rules": [{"class": c, "client": cl, "server": f"{sv}:{p}", "proto": pr}
+                                 for c, cl, sv, p, pr in lc.RULES],
+                       "flows": kept}, f, indent=1)
+        size = os.path.getsize(pcap)
+        print(f"\nrecording: {pcap} ({size / 1e6:.1f} MB, {len(kept)} flows labelled)")
 
     def cleanup(self):
         self.net.down()
@@ -369,7 +495,14 @@ def main():
     parser.add_argument("--short", action="store_true", help="test mode: end once everything is proven")
     parser.add_argument("--interval", type=float, default=2.0, help="benign clients' heartbeat, seconds")
     parser.add_argument("--difficulty", type=int, default=5000)
-    parser.add_argument("--job-interval", type=float, default=10.0)
+    parser.add_argument("--job-interval", type=float, default=10.0, help="the plain pool's, for XMRig")
+    parser.add_argument("--share-interval", type=float, default=0,
+                        help="the TLS fake miners' mean share interval, s (default 5 with --short, else 30)")
+    parser.add_argument("--miner-job-interval", type=float, default=0,
+                        help="the TLS pool's job interval, s (default 30 with --short, else 90)")
+    parser.add_argument("--observe", type=float, default=100,
+                        help="with --short: run at least this long, so every class is watched past min_duration_s")
+    parser.add_argument("--pcap", help="keep the run's capture of the agent's interface and its flows' classes here")
     parser.add_argument("--min-duration", type=int, default=60, help="the agent's detection.min_duration_s")
     parser.add_argument("--keep", action="store_true", help="keep logs and the capture")
     parser.add_argument("--report", help="also write the report table to this file")
@@ -382,6 +515,7 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(130))
     try:
         lab.net.up()
+        lab.aliases()
         lab.certificates()
         lab.services()
         lab.agent()

@@ -88,8 +88,8 @@ class Pool:
 async def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--listen", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=3333)
-    parser.add_argument("--tls-port", type=int, default=0)
+    parser.add_argument("--port", type=int, default=3333, help="the plain port (0: none)")
+    parser.add_argument("--tls-port", type=int, action="append", default=[], help="a TLS port (repeatable)")
     parser.add_argument("--cert")
     parser.add_argument("--key")
     parser.add_argument("--difficulty", type=int, default=1000)
@@ -98,13 +98,14 @@ async def main():
     args = parser.parse_args()
 
     pool = Pool(args)
-    servers = [await asyncio.start_server(pool.handle, args.listen, args.port)]
+    servers = [await asyncio.start_server(pool.handle, args.listen, args.port)] if args.port else []
     if args.tls_port:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(args.cert, args.key)
-        servers.append(await asyncio.start_server(pool.handle, args.listen, args.tls_port, ssl=context))
-    print(f"pool listening on {args.listen}:{args.port}" + (f" and TLS :{args.tls_port}" if args.tls_port else ""),
-          flush=True)
+        for port in args.tls_port:
+            servers.append(await asyncio.start_server(pool.handle, args.listen, port, ssl=context))
+    print(f"pool listening on {args.listen}:{args.port or '-'}" +
+          (f" and TLS :{', :'.join(map(str, args.tls_port))}" if args.tls_port else ""), flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // When auto-block may act on a mining flow: only on the remote server of a
 // flow this host opened, once that server answered, never on an own address.
-#include "app/autoblock_guard.hpp"
+#include "actions/autoblock_guard.hpp"
 
 #include <boost/test/unit_test.hpp>
 
 using namespace minewatch;
-using app::PacketSource;
+using datapath::PacketSource;
 
 namespace {
 const auto kNode = *net::Address::parse("192.0.2.10");
@@ -30,8 +30,8 @@ minewatch_flow_value valueOf(const Shape &s) {
   return v;
 }
 
-app::FlowRoles roles(const net::Address &client, const net::Address &server, unsigned client_dir = 0) {
-  app::FlowRoles r;
+judge::FlowRoles roles(const net::Address &client, const net::Address &server, unsigned client_dir = 0) {
+  judge::FlowRoles r;
   r.client = {client, 40000};
   r.server = {server, 3333};
   r.proto = 6;
@@ -46,7 +46,7 @@ BOOST_AUTO_TEST_CASE(blocks_only_the_answering_server_of_a_flow_this_host_opened
   struct Case {
     const char *what;
     Shape shape;
-    app::FlowRoles roles;
+    judge::FlowRoles roles;
     PacketSource source;
     std::set<net::Address> own;
     const char *refusal; // nullptr: may block
@@ -70,7 +70,7 @@ BOOST_AUTO_TEST_CASE(blocks_only_the_answering_server_of_a_flow_this_host_opened
        "the server has not answered"},
   };
   for (const auto &c : cases) {
-    auto refusal = app::autoBlockRefusal(c.roles, valueOf(c.shape), c.source, c.own);
+    auto refusal = actions::autoBlockRefusal(c.roles, valueOf(c.shape), c.source, c.own);
     if (c.refusal)
       BOOST_TEST((refusal && *refusal == c.refusal), c.what << ": " << refusal.value_or("(may block)"));
     else

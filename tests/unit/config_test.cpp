@@ -64,7 +64,7 @@ intel:
 )",
                        "agent.yaml");
   BOOST_TEST(c.interface == "eth1");
-  BOOST_TEST(c.xdp_mode == "generic");
+  BOOST_TEST((c.xdp_mode == minewatch::datapath::XdpMode::Generic));
   BOOST_TEST(c.tap);
   BOOST_TEST(c.sensor.max_flows == 1024u);
   BOOST_TEST(c.sensor.sample_bytes == 128u);

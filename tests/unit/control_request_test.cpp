@@ -42,7 +42,7 @@ const Accepted kAccepted[] = {
     {"spaces and a CR", " { \"cmd\" : \"status\" }\r", make(Command::Status)},
     {"unknown fields are ignored", R"({"cmd":"detections","x":[1,2]})", make(Command::Detections)},
     {"flows with top and sort", R"({"cmd":"flows","top":20,"sort":"age"})",
-     with(make(Command::Flows), [](Request &r) { r.top = 20; r.sort = "age"; })},
+     with(make(Command::Flows), [](Request &r) { r.top = 20; r.sort = FlowSort::Age; })},
     {"flows defaults", R"({"cmd":"flows","sort":null})", make(Command::Flows)},
     {"explain", R"({"cmd":"explain","flow":"3409370e37c6"})",
      with(make(Command::Explain), [](Request &r) { r.flow = "3409370e37c6"; })},

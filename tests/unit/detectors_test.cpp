@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-#include "app/detection_engine.hpp"
+#include "judge/detection_engine.hpp"
 #include "detect/assessment.hpp"
 #include "detect/behaviour_detector.hpp"
 #include "detect/correlation_detector.hpp"
@@ -52,14 +52,14 @@ BOOST_AUTO_TEST_SUITE(detectors)
 BOOST_AUTO_TEST_CASE(noisy_or_and_thresholds) {
   Thresholds t{0.4, 0.8};
   BOOST_TEST(assess({}, t).verdict == Verdict::Clean);
-  auto one = assess({{"behaviour", 0.6, "shape"}}, t);
+  auto one = assess({{minewatch::detect::Detector::Behaviour, 0.6, "shape"}}, t);
   BOOST_TEST(one.verdict == Verdict::Suspicious);
   BOOST_TEST(one.confidence == 0.6, boost::test_tools::tolerance(1e-9));
-  auto two = assess({{"intel", 0.15, "port"}, {"behaviour", 0.6, "shape"}, {"signature", 0.95, "login"}}, t);
+  auto two = assess({{minewatch::detect::Detector::Intel, 0.15, "port"}, {minewatch::detect::Detector::Behaviour, 0.6, "shape"}, {minewatch::detect::Detector::Signature, 0.95, "login"}}, t);
   BOOST_TEST(two.verdict == Verdict::Mining);
   BOOST_TEST(two.confidence == 1 - 0.85 * 0.4 * 0.05, boost::test_tools::tolerance(1e-9));
-  BOOST_TEST(two.evidence.front().detector == "signature"); // strongest first
-  BOOST_TEST(assess({{"x", 0.3, ""}}, t).verdict == Verdict::Clean);
+  BOOST_TEST((two.evidence.front().detector == Detector::Signature)); // strongest first
+  BOOST_TEST(assess({{Detector::Intel, 0.3, ""}}, t).verdict == Verdict::Clean);
 }
 
 BOOST_AUTO_TEST_CASE(behaviour_recognises_a_stratum_session) {
@@ -75,8 +75,8 @@ BOOST_AUTO_TEST_CASE(behaviour_alone_flags_nothing_but_adds_up) {
   auto shape = detector.evaluate(stratumLike()).value();
   Thresholds t{0.4, 0.8};
   BOOST_TEST(assess({shape}, t).verdict == Verdict::Clean);
-  BOOST_TEST(assess({shape, {"intel", 0.15, "port 3333"}}, t).verdict == Verdict::Suspicious);
-  BOOST_TEST(assess({shape, {"correlation", 0.9, "taint"}}, t).verdict == Verdict::Mining);
+  BOOST_TEST(assess({shape, {minewatch::detect::Detector::Intel, 0.15, "port 3333"}}, t).verdict == Verdict::Suspicious);
+  BOOST_TEST(assess({shape, {minewatch::detect::Detector::Correlation, 0.9, "taint"}}, t).verdict == Verdict::Mining);
 }
 
 BOOST_AUTO_TEST_CASE(keepalives_are_not_stratum_sized) {
@@ -160,25 +160,25 @@ BOOST_AUTO_TEST_CASE(intel_feed_formats) {
 BOOST_AUTO_TEST_CASE(a_taint_is_evidence_for_the_pairs_other_flows_not_its_own) {
   // The flow that tainted its pair has its own evidence; the taint listed
   // among its reasons would explain it by itself.
-  app::DetectionEngine engine(config::AgentConfig{}, IntelFeed{});
-  app::FlowRoles login;
+  judge::DetectionEngine engine(config::AgentConfig{}, IntelFeed{});
+  judge::FlowRoles login;
   login.client.address = net::Address::parse("192.0.2.10").value();
   login.client.port = 40000;
   login.server.address = net::Address::parse("198.51.100.7").value();
   login.server.port = 3333;
   login.proto = 6;
-  app::FlowNotes notes;
-  notes.facts.push_back({"stratum-v1", true, "client", "login, agent XMRig/6.16.4", 1});
+  judge::FlowFacts known;
+  known.payload.push_back({classify::Protocol::StratumV1, true, judge::Side::Client, "login, agent XMRig/6.16.4", 1});
   FlowFeatures features;
   features.proto = 6;
   auto correlated = [](const Assessment &a) {
-    return std::any_of(a.evidence.begin(), a.evidence.end(), [](const Evidence &e) { return e.detector == "correlation"; });
+    return std::any_of(a.evidence.begin(), a.evidence.end(), [](const Evidence &e) { return e.detector == Detector::Correlation; });
   };
 
-  auto judged = engine.evaluate(login, features, &notes);
+  auto judged = engine.evaluate(login, features, &known);
   BOOST_REQUIRE(judged.verdict == Verdict::Mining);
   engine.learn(login, judged, 1);
-  BOOST_TEST(!correlated(engine.evaluate(login, features, &notes)));
+  BOOST_TEST(!correlated(engine.evaluate(login, features, &known)));
   auto next = login;
   next.client.port = 40001; // the same miner's next connection, no sample of it yet
   BOOST_TEST(correlated(engine.evaluate(next, features, nullptr)));
@@ -189,17 +189,17 @@ BOOST_AUTO_TEST_CASE(a_taint_is_evidence_for_the_pairs_other_flows_not_its_own) 
 BOOST_AUTO_TEST_CASE(no_sni_counts_only_from_a_whole_hello) {
   struct Case {
     const char *name;
-    std::optional<app::TlsHelloNote> hello;
+    std::optional<judge::TlsHelloFact> hello;
     bool evidence;
   };
   const Case cases[] = {
-      {"whole, no sni", app::TlsHelloNote{"", {}, "ja3", "ja4", true, 517, 517}, true},
-      {"cut short, no sni seen", app::TlsHelloNote{"", {}, "", "", false, 256, 1800}, false},
-      {"whole, with sni", app::TlsHelloNote{"pool.example", {}, "ja3", "ja4", true, 517, 517}, false},
+      {"whole, no sni", judge::TlsHelloFact{"", {}, "ja3", "ja4", true, 517, 517}, true},
+      {"cut short, no sni seen", judge::TlsHelloFact{"", {}, "", "", false, 256, 1800}, false},
+      {"whole, with sni", judge::TlsHelloFact{"pool.example", {}, "ja3", "ja4", true, 517, 517}, false},
       {"no hello", std::nullopt, false},
   };
-  app::DetectionEngine engine(config::AgentConfig{}, IntelFeed{});
-  app::FlowRoles roles;
+  judge::DetectionEngine engine(config::AgentConfig{}, IntelFeed{});
+  judge::FlowRoles roles;
   roles.client.address = net::Address::parse("192.0.2.10").value();
   roles.client.port = 40000;
   roles.server.address = net::Address::parse("198.51.100.7").value();
@@ -209,11 +209,11 @@ BOOST_AUTO_TEST_CASE(no_sni_counts_only_from_a_whole_hello) {
   features.proto = 6;
   for (const auto &c : cases) {
     BOOST_TEST_CONTEXT(c.name) {
-      app::FlowNotes notes;
-      notes.tls_hello = c.hello;
-      auto a = engine.evaluate(roles, features, &notes);
+      judge::FlowFacts known;
+      known.tls_hello = c.hello;
+      auto a = engine.evaluate(roles, features, &known);
       auto no_sni = std::count_if(a.evidence.begin(), a.evidence.end(), [](const Evidence &e) {
-        return e.detector == "signature" && e.reason.find("without a server name") != std::string::npos;
+        return e.detector == Detector::Signature && e.reason.find("without a server name") != std::string::npos;
       });
       BOOST_TEST(no_sni == (c.evidence ? 1 : 0));
     }

@@ -2,7 +2,7 @@
 // The pieces a fleet deployment leans on: config keys for HTTP, shutdown and
 // watched files; rule files in a ConfigMap's layout; the metrics format; and
 // fleet-patch values the agent reads back.
-#include "app/metrics_text.hpp"
+#include "api/metrics_text.hpp"
 #include "config/agent_config.hpp"
 #include "fleet/fleet_patch.hpp"
 #include "lists/path_watch.hpp"
@@ -191,7 +191,7 @@ BOOST_AUTO_TEST_CASE(watch_on_a_file_sees_it_replaced_by_rename) {
 }
 
 BOOST_AUTO_TEST_CASE(metrics_text_is_the_exposition_format) {
-  minewatch::app::MetricsText m;
+  minewatch::api::MetricsText m;
   m.family("minewatch_x_total", "counter", "Things, with a back\\slash\nand a newline");
   m.sample("minewatch_x_total", 3, {{"reason", "say \"hi\"\n"}});
   m.family("minewatch_t_seconds", "histogram", "Times");

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-#include "app/dns_cache.hpp"
+#include "judge/dns_cache.hpp"
 #include "flows/flow_table.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -92,7 +92,7 @@ BOOST_AUTO_TEST_CASE(table_refuses_a_capacity_it_cannot_hold) {
 }
 
 BOOST_AUTO_TEST_CASE(dns_cache_expires_and_is_bounded) {
-  app::DnsCache cache(2);
+  judge::DnsCache cache(2);
   auto a = net::Address::parse("198.51.100.7").value();
   auto b = net::Address::parse("198.51.100.8").value();
   auto c = net::Address::parse("198.51.100.9").value();

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // The fleet alert's input: distinct clients per suspect server endpoint,
 // capped to the top N, and the page lines they become.
-#include "app/metrics_text.hpp"
-#include "app/suspect_servers.hpp"
+#include "api/metrics_text.hpp"
+#include "judge/suspect_servers.hpp"
 #include "config/agent_config.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-using minewatch::app::SuspectFlow;
-using minewatch::app::topSuspectServers;
+using minewatch::judge::SuspectFlow;
+using minewatch::judge::topSuspectServers;
 
 namespace {
 minewatch::net::Address ip(const char *text) { return *minewatch::net::Address::parse(text); }
@@ -22,7 +22,7 @@ SuspectFlow flow(const char *client, const char *server, std::uint16_t port, con
 }
 
 /// "server:port/proto name=clients", one per endpoint, as selected.
-std::vector<std::string> describe(const minewatch::app::SuspectServers &s) {
+std::vector<std::string> describe(const minewatch::judge::SuspectServers &s) {
   std::vector<std::string> out;
   for (const auto &e : s.top)
     out.push_back(e.server.toString() + ":" + std::to_string(e.port) + "/" + std::to_string(e.proto) + " " +
@@ -93,7 +93,7 @@ BOOST_AUTO_TEST_CASE(selection_table) {
 BOOST_AUTO_TEST_CASE(page_lines_carry_server_port_proto_and_a_printable_sni) {
   std::vector<SuspectFlow> flows = {flow("10.0.0.1", "198.51.100.7", 443, "pool\"x\n\xff.example"),
                                     flow("10.0.0.2", "198.51.100.7", 443), flow("10.0.0.1", "198.51.100.8", 3333)};
-  minewatch::app::MetricsText page;
+  minewatch::api::MetricsText page;
   renderSuspectServers(page, topSuspectServers(flows, 1));
   BOOST_TEST(page.text() ==
              "# HELP minewatch_suspect_server_clients Distinct clients on this node with suspicious or mining flows "

@@ -1,20 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-// The agent's periodic work: drain the flow map, evict what is over, judge
-// what changed, act on verdicts. Queries live in agent_queries.cpp.
+// The agent's parts wired together; each does its own job (see agent.hpp).
 #include "app/agent.hpp"
 
-#include "app/autoblock_guard.hpp"
-#include "app/flow_value.hpp"
-#include "app/json_views.hpp"
-#include "detect/flow_features.hpp"
-#include "fleet/fleet_patch.hpp"
-#include "lists/watched_files.hpp"
-#include "net/local_addresses.hpp"
+#include "api/json_views.hpp"
+#include "lists/intel_files.hpp"
 
-#include <bpf/bpf.h>
-#include <fmt/format.h>
-
-#include <chrono>
 #include <set>
 
 namespace minewatch::app {
@@ -22,14 +12,31 @@ namespace minewatch::app {
 namespace {
 constexpr std::uint64_t kNsPerSec = 1'000'000'000ull;
 
+actions::EnforcerPlace placeOf(const DatapathInfo &info) {
+  return {info.packets, info.tap, info.rules_file, info.previous_block_map_id, info.pin_dir};
+}
+
+drain::DrainSettings drainSettings(const config::AgentConfig &config) {
+  return {std::uint64_t{config.idle_timeout_s} * kNsPerSec, std::uint64_t{config.closed_timeout_s} * kNsPerSec,
+          std::uint64_t{config.sweep_every_s} * kNsPerSec, config.sweep_in_kernel};
+}
 } // namespace
 
 Agent::Agent(const config::AgentConfig &config, datapath::SensorObject &sensor, DatapathInfo info,
              util::TimeBase time_base, actions::EventLog &events)
-    : config_(config), sensor_(sensor), info_(std::move(info)), time_base_(time_base), events_(events),
-      maps_(sensor), rules_(maps_), engine_(config, loadIntel(config, info_.notes)), table_(config.agent_max_flows),
-      started_wall_ns_(util::wallNowNs()),
-      dirty_(sensor.dirtyFd(), [this](std::span<const std::byte> record) { onDirty(record); }) {
+    : config_(config), info_(std::move(info)), time_base_(time_base), events_(events),
+      enforcer_(config, sensor, events, placeOf(info_)),
+      judge_(config, lists::loadIntel(config, info_.notes), time_base,
+             judge::JudgeHooks{[this](const judge::ActRequest &r) { return enforcer_.act(r); },
+                               [this](const judge::Detection &d) {
+                                 auto event = api::detectionJson(d);
+                                 event["event"] = "detection";
+                                 events_.write(event);
+                               }},
+             info_.packets == datapath::PacketSource::Capture),
+      lists_(config, enforcer_, events, [this](detect::IntelFeed feed) { judge_.replaceIntel(std::move(feed)); }),
+      drain_(sensor, drainSettings(config)), started_wall_ns_(util::wallNowNs()) {
+  drain_.onSweep([this] { enforcer_.checkPins(); });
   if (!config_.export_ipfix.empty()) {
     ipfix::FlowExportOptions options;
     options.exporter.target = *ipfix::parseTarget(config_.export_ipfix); // validated with the config
@@ -46,50 +53,68 @@ Agent::Agent(const config::AgentConfig &config, datapath::SensorObject &sensor, 
 }
 
 void Agent::start(std::uint64_t now_ns) {
-  auto wall_ns = util::wallNowNs();
-  restoreRules(wall_ns);
-  for (const auto &text : config_.allowlist)
-    rules_.allow(*rules::parseRuleTarget(text), "config", "listed in the config's allowlist", wall_ns); // validated
-  std::set<std::string> in_config;
-  for (const auto &text : config_.blocklist) {
-    auto target = *rules::parseRuleTarget(text);
-    in_config.insert(rules::toString(target));
-    if (auto refused = rules_.block(target, 0, now_ns, wall_ns, "config", "listed in the config's blocklist")) {
-      reportRefused(target, "config", *refused);
-      events_.write({{"event", "warning"}, {"message", refused->message}});
-    }
-  }
-  // A block the last config listed and this one does not goes, as a line
-  // gone from a list file does.
-  for (const auto &rule : rules_.state().blocks)
-    if (rule.source == "config" && !in_config.count(rules::toString(rule.target)))
-      rules_.unblock(rule.target);
-  // A rule file that is not there at start is a config mistake; later, the
-  // same is a reload error that keeps the agent running.
-  if (auto missing = lists::expandPaths(watchedPaths()).errors; !missing.empty())
-    throw std::runtime_error("rule file " + missing.front());
-  if (config_.fleet_share) {
-    // Missing credentials are a deployment mistake (no token mounted): said
-    // at start. Later they are re-read for every request (token rotation).
-    auto access = fleet::loadApiAccess(config_.fleet_share_api, config_.fleet_share_credentials);
-    fleet_ = std::make_unique<fleet::ConfigMapPatcher>(
-        fleet::PatcherOptions{config_.fleet_share_api, config_.fleet_share_credentials});
-    events_.write({{"event", "fleet_share_on"},
-                   {"api_server", access.host + ":" + std::to_string(access.port)},
-                   {"namespace", access.namespace_name},
-                   {"configmap", fleet::FleetTarget{}.configmap}});
-  }
-  auto loaded = reloadLists(now_ns, true);
+  enforcer_.start(now_ns);
+  lists_.start();
+  enforcer_.startFleetShare();
+  auto loaded = lists_.reload(now_ns, true);
   for (const auto &error : loaded.errors)
     events_.write({{"event", "warning"}, {"message", error}});
   events_.write({{"event", "agent_started"},
                  {"interface", info_.interface},
-                 {"xdp_mode", info_.xdp_mode},
+                 {"xdp_mode", datapath::toString(info_.xdp_mode)},
                  {"tap", info_.tap},
-                 {"rules", rules_.blockCount()},
-                 {"allows", rules_.allows().size()},
+                 {"rules", enforcer_.rules().blockCount()},
+                 {"allows", enforcer_.rules().allows().size()},
                  {"notes", info_.notes}});
-  saveRules();
+  enforcer_.save();
+}
+
+void Agent::tick(std::uint64_t now_ns) {
+  tick_now_ns_ = now_ns;
+  auto drained = drain_.drain(now_ns, *this);
+  judge_.endDrain(drained);
+  ++ticks_;
+  enforcer_.tick(now_ns);
+  if (export_)
+    export_->tick(now_ns, util::wallNowNs());
+  tick_times_.observe(static_cast<double>(drain_.counters().last_ns) / 1e9);
+  enforcer_.save(); // whatever this tick, or the reload before it, changed
+}
+
+bool Agent::onFlow(const drain::DrainedFlow &flow) {
+  bool fresh = judge_.onFlow(flow, tick_now_ns_);
+  // Export: a record when the flow ends, or when its active timeout is due.
+  if (export_)
+    exportFlow(flow);
+  if (flow.ended)
+    judge_.forget(flow.key);
+  return fresh;
+}
+
+bool Agent::onVanished(const minewatch_flow_key &key) { return judge_.onVanished(key); }
+
+void Agent::exportFlow(const drain::DrainedFlow &flow) {
+  ipfix::FlowLabels labels;
+  const ipfix::FlowLabels *have = nullptr;
+  if (const auto *record = judge_.table().find(flow.key); record && record->facts) {
+    const auto &known = *record->facts;
+    labels.verdict = static_cast<std::uint8_t>(known.assessment.verdict);
+    labels.confidence = known.assessment.confidence;
+    labels.server_name = known.server_name;
+    labels.ja3 = known.tls_fingerprint;
+    if (known.tls_hello)
+      labels.ja4 = known.tls_hello->ja4;
+    std::set<detect::Detector> detectors;
+    for (const auto &e : known.assessment.evidence)
+      detectors.insert(e.detector);
+    for (auto d : detectors)
+      labels.detectors += (labels.detectors.empty() ? "" : ",") + std::string(detect::toString(d));
+    have = &labels;
+  }
+  std::optional<ipfix::EndReason> ended;
+  if (flow.ended)
+    ended = *flow.ended == drain::FlowEnd::Closed ? ipfix::EndReason::EndOfFlow : ipfix::EndReason::Idle;
+  export_->onFlow(flow.key, flow.value, judge::rolesOf(flow.key, flow.value).client_dir, have, ended, tick_now_ns_);
 }
 
 void Agent::onDetached(const std::string &why) {
@@ -100,9 +125,9 @@ void Agent::onDetached(const std::string &why) {
     info_.detached_reason = why;
     return;
   }
-  ++counters_.interface_lost;
+  ++interface_lost_;
   events_.write({{"event", "interface_lost"}, {"interface", info_.interface}, {"ifindex", info_.ifindex},
-                 {"reason", why}, {"rules", rules_.blockCount()}});
+                 {"reason", why}, {"rules", enforcer_.rules().blockCount()}});
   // The mode stays as it was: the metric's labels do not churn while the
   // interface is away, only its value drops.
   info_.attached = false;
@@ -116,111 +141,19 @@ void Agent::onAttached(DatapathInfo info) {
   // What an attachment cannot describe stays as the agent started with it.
   info.rules_file = info_.rules_file;
   info.previous_block_map_id = info_.previous_block_map_id;
+  info.packets = info_.packets;
   info_ = std::move(info);
   events_.write({{"event", "interface_reattached"},
                  {"interface", info_.interface},
                  {"ifindex", info_.ifindex},
-                 {"ingress_hook", info_.ingress_hook},
-                 {"xdp_mode", info_.xdp_mode},
-                 {"rules", rules_.blockCount()}});
+                 {"ingress_hook", datapath::ingressHookName(info_.ingress_hook)},
+                 {"xdp_mode", datapath::toString(info_.xdp_mode)},
+                 {"rules", enforcer_.rules().blockCount()}});
 }
 
-void Agent::evaluate(const minewatch_flow_key &key, const minewatch_flow_value &value, FlowRecord &record,
-                     std::uint64_t now_ns) {
-  record.evaluated_seen_ns = lastSeen(value);
-  record.notes_changed = false;
-  auto roles = rolesOf(key, value);
-  auto features = detect::featuresOf(key, value, roles.client_dir);
-  if (record.notes && record.notes->server_name.empty()) {
-    if (auto name = dns_.lookup(roles.server.address, now_ns))
-      record.notes->server_name = *name;
-  } else if (!record.notes) {
-    if (auto name = dns_.lookup(roles.server.address, now_ns))
-      record.ensureNotes().server_name = *name;
-  }
-  auto assessment = engine_.evaluate(roles, features, record.notes.get());
-  engine_.learn(roles, assessment, now_ns);
-  if (assessment.verdict == detect::Verdict::Clean && !record.notes)
-    return;
-  auto &notes = record.ensureNotes();
-  auto before = notes.assessment.verdict;
-  notes.assessment = std::move(assessment);
-  if (notes.assessment.verdict != detect::Verdict::Clean &&
-      (!notes.reported || notes.assessment.verdict > before))
-    report(key, value, roles, features, notes, now_ns);
-}
-
-void Agent::report(const minewatch_flow_key &key, const minewatch_flow_value &value, const FlowRoles &roles,
-                   const detect::FlowFeatures &features, FlowNotes &notes, std::uint64_t now_ns) {
-  Detection d;
-  d.key = key;
-  d.id = flowId(key);
-  d.roles = roles;
-  d.assessment = notes.assessment;
-  d.first_seen_wall_ns = time_base_.toWall(features.firstSeen());
-  d.detected_at_ns = now_ns;
-  d.detected_at_wall_ns = time_base_.toWall(now_ns);
-  d.server_name = notes.server_name;
-  d.features = features;
-  d.action =
-      notes.assessment.verdict == detect::Verdict::Mining ? act(d.id, roles, value, notes.assessment, now_ns) : "alert";
-  notes.reported = true;
-  ++counters_.detections;
-  std::set<std::string> detectors;
-  for (const auto &e : d.assessment.evidence)
-    detectors.insert(e.detector);
-  for (const auto &detector : detectors)
-    ++detections_by_[{detect::toString(d.assessment.verdict), detector}];
-  const auto &stored = detections_.record(d);
-  auto event = detectionJson(stored);
-  event["event"] = "detection";
-  events_.write(event);
-}
-
-std::string Agent::act(const std::string &flow_id, const FlowRoles &roles, const minewatch_flow_value &value,
-                       const detect::Assessment &assessment, std::uint64_t now_ns) {
-  if (rules_.isAllowed(roles.server.address, roles.server.port, roles.proto))
-    return "allowlisted";
-  if (info_.tap || config_.autoblock == config::AutoBlockMode::Off)
-    return "alert";
-  bool live = info_.xdp_mode != "replay";
-  if (auto refusal = autoBlockRefusal(roles, value, live ? PacketSource::Live : PacketSource::Capture,
-                                      live ? net::localAddresses() : std::set<net::Address>{})) {
-    events_.write({{"event", "block_skipped"}, {"flow", flow_id}, {"why", *refusal}});
-    return "alert";
-  }
-  if (config_.autoblock == config::AutoBlockMode::DryRun)
-    return "would-block";
-  rules::RuleTarget target = rules::EndpointTarget{roles.server.address, roles.server.port, roles.proto};
-  std::string reason = assessment.evidence.empty() ? "mining" : assessment.evidence.front().reason;
-  if (auto refused = rules_.block(target, std::uint64_t{config_.block_ttl_s} * kNsPerSec, now_ns, util::wallNowNs(),
-                                  "auto", reason)) {
-    reportRefused(target, "auto", *refused);
-    return "block-refused";
-  }
-  ++counters_.blocks_added;
-  events_.write({{"event", "block_added"},
-                 {"target", rules::toString(target)},
-                 {"source", "auto"},
-                 {"ttl_s", config_.block_ttl_s},
-                 {"reason", reason}});
-  shareBlock(target, reason);
-  return "blocked";
-}
-
-void Agent::deleteFlows(const std::vector<minewatch_flow_key> &keys) {
-  if (keys.empty())
-    return;
-  flows_deleted_ += sensor_.flows().eraseAll(keys);
-  for (const auto &key : keys)
-    table_.erase(key);
-}
-
-void Agent::expireRules(std::uint64_t now_ns) {
-  for (const auto &rule : rules_.sweepExpired(now_ns)) {
-    ++counters_.blocks_expired;
-    events_.write({{"event", "block_expired"}, {"target", rules::toString(rule.target)}, {"hits", rule.hits}});
-  }
+api::AgentView Agent::view() const {
+  return {config_, info_,       drain_,      judge_, enforcer_, lists_, export_.get(), tick_times_,
+          ticks_,  interface_lost_, started_wall_ns_, time_base_};
 }
 
 } // namespace minewatch::app

@@ -17,7 +17,7 @@ constexpr std::uint64_t kLookEveryNs = 2'000'000'000ull;
 DatapathInfo describe(const datapath::Sensor &sensor, bool tap) {
   DatapathInfo info;
   info.interface = sensor.interface();
-  info.xdp_mode = sensor.xdpMode();
+  info.xdp_mode = datapath::xdpAttachOf(sensor.xdpMode());
   info.via_dispatcher = sensor.viaDispatcher();
   info.tc_attached = sensor.tcAttached();
   info.tap = tap;
@@ -25,7 +25,7 @@ DatapathInfo describe(const datapath::Sensor &sensor, bool tap) {
   info.tc_prog_id = sensor.tcProgId();
   info.pin_dir = sensor.pinDir();
   info.notes = sensor.notes();
-  info.ingress_hook = datapath::ingressHookName(sensor.ingressHook());
+  info.ingress_hook = sensor.ingressHook();
   info.tc_ingress_prog_id = sensor.tcIngressProgId();
   info.ifindex = sensor.ifindex();
   info.attached = sensor.attached();

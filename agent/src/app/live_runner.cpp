@@ -2,11 +2,12 @@
 #include "app/live_runner.hpp"
 
 #include "app/agent.hpp"
-#include "app/http_endpoint.hpp"
+#include "api/http_endpoint.hpp"
 #include "app/interface_keeper.hpp"
-#include "app/metrics_text.hpp"
+#include "api/metrics_text.hpp"
 #include "bpf/ring_buffer.hpp"
-#include "control/commands.hpp"
+#include "api/control_commands.hpp"
+#include "api/queries.hpp"
 #include "control/unix_server.hpp"
 #include "datapath/monotonic_clock.hpp"
 #include "datapath/sensor.hpp"
@@ -61,16 +62,16 @@ void watch(int epoll, int fd) {
     throw std::system_error(errno, std::generic_category(), "epoll_ctl");
 }
 
-std::unique_ptr<HttpEndpoint> makeHttpEndpoint(const config::AgentConfig &config) {
+std::unique_ptr<api::HttpEndpoint> makeHttpEndpoint(const config::AgentConfig &config) {
   if (config.http_listen.empty())
     return nullptr;
-  return std::make_unique<HttpEndpoint>(*config::parseListen(config.http_listen), config.tick_ms);
+  return std::make_unique<api::HttpEndpoint>(*config::parseListen(config.http_listen), config.tick_ms);
 }
 
 /// The control socket's share of /metrics: what it turned away and dropped
 /// is otherwise only in `status --json`.
 std::string controlMetrics(const control::ServerStats &stats) {
-  MetricsText m;
+  api::MetricsText m;
   m.family("minewatch_control_clients", "gauge", "Control socket connections open now");
   m.sample("minewatch_control_clients", static_cast<double>(stats.clients));
   m.family("minewatch_control_refused_total", "counter",
@@ -82,7 +83,7 @@ std::string controlMetrics(const control::ServerStats &stats) {
   return m.text();
 }
 
-void reportReload(const ListReload &reload) {
+void reportReload(const lists::ListReload &reload) {
   if (!reload.changed)
     return;
   fmt::print(stderr, "minewatch-agent: lists loaded: {} block and {} allow rules from files (+{} -{} blocks), "
@@ -117,14 +118,14 @@ int runLive(const config::AgentConfig &config, bool verbose) {
       control_options,
       [&](std::string_view line, const control::Peer &peer) {
         auto stats = self->stats();
-        return control::handleRequest(*serving, line, peer, datapath::monotonicNs(), &stats);
+        return api::handleRequest(serving->view(), serving->enforcer(), line, peer, datapath::monotonicNs(), &stats);
       },
       [](const std::string &note) { fmt::print(stderr, "minewatch-agent: {}\n", note); });
   self = &server;
   auto options = config.sensor;
   options.enforce = !config.tap;
-  datapath::Sensor sensor(options, {config.interface, datapath::parseXdpMode(config.xdp_mode),
-                                    datapath::parseIngressHook(config.ingress_hook), config.tap, config.pin_root});
+  datapath::Sensor sensor(options, {config.interface, config.xdp_mode,
+                                    config.ingress_hook, config.tap, config.pin_root});
   actions::EventLog events(config.events);
   auto info = describe(sensor, config.tap);
   info.rules_file = config.state_dir.empty() ? "" : config.state_dir + "/" + sensor.interface() + "/rules.json";
@@ -210,7 +211,7 @@ int runLive(const config::AgentConfig &config, bool verbose) {
         agent.tick(now);
         server.sweep();
         if (http) {
-          http->publish(agent.metricsText(now) + controlMetrics(server.stats()), datapath::monotonicNs());
+          http->publish(api::metricsText(agent.view(), now) + controlMetrics(server.stats()), datapath::monotonicNs());
           // Detached is not ready: nothing is enforced. The loop is
           // fine, so /healthz stays green and nothing restarts us.
           http->setReady(keeper.attached(), keeper.whyDetached());

@@ -74,9 +74,9 @@ int main(int argc, char **argv) {
     if (!iface.empty())
       config.interface = iface;
     if (!mode.empty())
-      config.xdp_mode = mode;
+      config.xdp_mode = minewatch::datapath::parseXdpMode(mode);
     if (!ingress.empty())
-      config.ingress_hook = ingress;
+      config.ingress_hook = minewatch::datapath::parseIngressHook(ingress);
     if (tap)
       config.tap = true;
     if (!socket_path.empty())

@@ -3,7 +3,8 @@
 #include "app/replay_runner.hpp"
 
 #include "app/agent.hpp"
-#include "app/json_views.hpp"
+#include "api/json_views.hpp"
+#include "api/queries.hpp"
 #include "bpf/ring_buffer.hpp"
 #include "replay/pcap_reader.hpp"
 
@@ -88,14 +89,18 @@ ReplaySummary runReplay(const config::AgentConfig &config, const ReplayOptions &
 
   // Events are not printed during a replay: it reports at the end.
   actions::EventLog events(config.events == "-" ? "/dev/null" : config.events);
-  DatapathInfo info{"replay:" + options.capture, "replay", false, false, true, 0, 0, "", {}};
+  DatapathInfo info;
+  info.interface = "replay:" + options.capture;
+  info.xdp_mode = datapath::XdpAttach::Replay;
+  info.packets = datapath::PacketSource::Capture;
+  info.tap = true;
   auto replay_config = config;
   replay_config.tap = true;
   replay_config.fleet_share = false; // a capture's pools are evidence, not the fleet's business
   Agent agent(replay_config, sensor, info, util::TimeBase::identity(), events);
   auto summary = feedCapture(reader, sensor, agent, config.tick_ms);
 
-  auto detections = agent.detections();
+  auto detections = api::detections(agent.view());
   summary.detections = detections.size();
   for (const auto &d : detections)
     summary.mining += d["verdict"] == "mining" ? 1 : 0;

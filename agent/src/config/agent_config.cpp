@@ -148,8 +148,8 @@ const std::map<std::string, Setter> &setters() {
   constexpr auto kU32 = std::numeric_limits<std::uint32_t>::max();
   static const std::map<std::string, Setter> table = {
       {"interface", [](L v, C c) { c.interface = v.scalar(); }},
-      {"xdp_mode", [](L v, C c) { c.xdp_mode = v.oneOf({"auto", "native", "generic"}); }},
-      {"ingress_hook", [](L v, C c) { c.ingress_hook = v.oneOf({"xdp", "tc"}); }},
+      {"xdp_mode", [](L v, C c) { c.xdp_mode = datapath::parseXdpMode(v.oneOf({"auto", "native", "generic"})); }},
+      {"ingress_hook", [](L v, C c) { c.ingress_hook = datapath::parseIngressHook(v.oneOf({"xdp", "tc"})); }},
       {"tap", [](L v, C c) { c.tap = v.boolean(); }},
       {"pin_root", [](L v, C c) { c.pin_root = v.scalar(); }},
       {"state_dir", [](L v, C c) { c.state_dir = v.scalar(); }},

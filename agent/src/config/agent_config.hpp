@@ -29,8 +29,8 @@ enum class ShutdownMode { FailSafe, FailOpen, KeepAttached };
 /// operator gets with no file at all.
 struct AgentConfig {
   std::string interface;             // --iface wins over this
-  std::string xdp_mode = "auto";     // auto | native | generic
-  std::string ingress_hook = "xdp";  // xdp | tc (see datapath::IngressHook)
+  datapath::XdpMode xdp_mode = datapath::XdpMode::Auto;
+  datapath::IngressHook ingress_hook = datapath::IngressHook::Xdp;
   bool tap = false;                  // mirror port: alert only, never drop
   std::string pin_root = "/sys/fs/bpf/minewatch";
   // The rule book (sources, reasons, allow rules) beside the pins, as

@@ -74,8 +74,14 @@ Request typed(const json &object) {
   case Command::Flows:
     r.top = static_cast<std::size_t>(num(object, "top", 1u << 24).value_or(0));
     if (object.contains("sort") && !object["sort"].is_null()) {
-      r.sort = str(object, "sort");
-      if (r.sort != "bytes" && r.sort != "packets" && r.sort != "age")
+      auto sort = str(object, "sort");
+      if (sort == "bytes")
+        r.sort = FlowSort::Bytes;
+      else if (sort == "packets")
+        r.sort = FlowSort::Packets;
+      else if (sort == "age")
+        r.sort = FlowSort::Age;
+      else
         throw std::invalid_argument("'sort' must be bytes, packets or age");
     }
     break;

@@ -13,11 +13,14 @@ namespace minewatch::control {
 /// What a control request asks for (the "cmd" field).
 enum class Command { Status, Flows, Detections, Explain, BlockAdd, BlockDel, BlockList, AllowAdd, AllowDel, AllowList };
 
+/// How `flows` orders its answer.
+enum class FlowSort : std::uint8_t { Bytes, Packets, Age };
+
 /// One request, checked and typed: only the fields its command uses are set.
 struct Request {
   Command command = Command::Status;
   std::size_t top = 0;                 // flows: first N (0 = all)
-  std::string sort = "bytes";          // flows: bytes | packets | age
+  FlowSort sort = FlowSort::Bytes;     // flows
   std::string flow;                    // explain
   std::string target;                  // block_*/allow_* add and del
   std::uint64_t ttl_s = 0;             // block_add (0 = never expires)

@@ -56,26 +56,6 @@ void checkPrivileges() {
                              "its programs; missing: " + missing);
 }
 
-XdpMode parseXdpMode(const std::string &text) {
-  if (text == "auto")
-    return XdpMode::Auto;
-  if (text == "native")
-    return XdpMode::Native;
-  if (text == "generic")
-    return XdpMode::Generic;
-  throw std::invalid_argument("XDP mode '" + text + "' must be auto, native or generic");
-}
-
-IngressHook parseIngressHook(const std::string &text) {
-  if (text == "xdp")
-    return IngressHook::Xdp;
-  if (text == "tc")
-    return IngressHook::Tc;
-  throw std::invalid_argument("ingress hook '" + text + "' must be xdp or tc");
-}
-
-const char *ingressHookName(IngressHook hook) { return hook == IngressHook::Tc ? "tc" : "xdp"; }
-
 namespace {
 SensorOptions forIngress(SensorOptions options, IngressHook hook) {
   options.tc_ingress = hook == IngressHook::Tc;

@@ -12,10 +12,6 @@
 
 namespace minewatch::datapath {
 
-/// Where ingress packets are seen: XDP (first, before the stack allocates
-/// anything: the fastest drop) or TC (after GRO: a veth or virtio NIC keeps
-/// its 64 KiB packets, which any XDP program makes it cut to the MTU).
-enum class IngressHook { Xdp, Tc };
 
 struct AttachRequest {
   std::string interface;
@@ -94,8 +90,5 @@ private:
 /// process cannot load BPF programs (not root / missing capabilities).
 void checkPrivileges();
 
-XdpMode parseXdpMode(const std::string &text);
-IngressHook parseIngressHook(const std::string &text);
-const char *ingressHookName(IngressHook hook);
 
 } // namespace minewatch::datapath

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include "datapath/sensor_options.hpp"
 
+#include "datapath/datapath_info.hpp"
+
 #include "minewatch_abi.h"
 
 #include <unistd.h>
@@ -28,6 +30,53 @@ void validate(const SensorOptions &o) {
   if (o.sample_bytes == 0 || o.sample_bytes > MINEWATCH_SAMPLE_MAX)
     fail("sample_bytes must be 1-" + std::to_string(MINEWATCH_SAMPLE_MAX) + ", got " +
          std::to_string(o.sample_bytes));
+}
+
+XdpMode parseXdpMode(const std::string &text) {
+  if (text == "auto")
+    return XdpMode::Auto;
+  if (text == "native")
+    return XdpMode::Native;
+  if (text == "generic")
+    return XdpMode::Generic;
+  throw std::invalid_argument("XDP mode '" + text + "' must be auto, native or generic");
+}
+
+IngressHook parseIngressHook(const std::string &text) {
+  if (text == "xdp")
+    return IngressHook::Xdp;
+  if (text == "tc")
+    return IngressHook::Tc;
+  throw std::invalid_argument("ingress hook '" + text + "' must be xdp or tc");
+}
+
+const char *ingressHookName(IngressHook hook) { return hook == IngressHook::Tc ? "tc" : "xdp"; }
+
+const char *toString(XdpMode mode) {
+  switch (mode) {
+  case XdpMode::Auto: return "auto";
+  case XdpMode::Native: return "native";
+  case XdpMode::Generic: return "generic";
+  }
+  return "auto";
+}
+
+const char *toString(XdpAttach mode) {
+  switch (mode) {
+  case XdpAttach::Native: return "native";
+  case XdpAttach::Generic: return "generic";
+  case XdpAttach::None: return "none";
+  case XdpAttach::Replay: return "replay";
+  }
+  return "none";
+}
+
+XdpAttach xdpAttachOf(std::string_view name) {
+  if (name == "native")
+    return XdpAttach::Native;
+  if (name == "generic")
+    return XdpAttach::Generic;
+  return XdpAttach::None;
 }
 
 } // namespace minewatch::datapath

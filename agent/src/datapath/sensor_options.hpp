@@ -2,8 +2,22 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 namespace minewatch::datapath {
+
+/// Where ingress packets are seen: XDP (first, before the stack allocates
+/// anything: the fastest drop) or TC (after GRO: a veth or virtio NIC keeps
+/// its 64 KiB packets, which any XDP program makes it cut to the MTU).
+enum class IngressHook : std::uint8_t { Xdp, Tc };
+/// How to attach XDP: the driver's mode when it has one, or as asked.
+enum class XdpMode : std::uint8_t { Auto, Native, Generic };
+
+/// Each throws std::invalid_argument with a sentence naming the choices.
+XdpMode parseXdpMode(const std::string &text);
+IngressHook parseIngressHook(const std::string &text);
+const char *toString(XdpMode mode);        // auto | native | generic
+const char *ingressHookName(IngressHook hook); // xdp | tc
 
 /// Load-time sizing and behaviour of the BPF programs.
 struct SensorOptions {

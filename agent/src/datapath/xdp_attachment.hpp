@@ -3,13 +3,14 @@
 
 #include <bpf/libbpf.h>
 
+#include "datapath/sensor_options.hpp"
+
 #include <string>
 
 struct xdp_program;
 
 namespace minewatch::datapath {
 
-enum class XdpMode { Auto, Native, Generic };
 
 /// Takes off the interface the XDP program a previous agent pinned
 /// (`previous_fd`, -1: none) and left attached, if it is still there: for

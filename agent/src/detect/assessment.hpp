@@ -1,20 +1,28 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <string>
 #include <vector>
 
 namespace minewatch::detect {
 
+/// Which detector gave a piece of evidence.
+enum class Detector : std::uint8_t { Signature, Intel, Behaviour, Correlation, Rhythm };
+inline constexpr std::array<Detector, 5> kDetectors = {Detector::Signature, Detector::Intel, Detector::Behaviour,
+                                                       Detector::Correlation, Detector::Rhythm};
+
 /// One reason to think a flow mines, from one detector, in words an operator
 /// can check. weight is the detector's confidence in this reason alone (0-1).
 struct Evidence {
-  std::string detector; // signature | intel | behaviour | correlation
+  Detector detector = Detector::Signature;
   double weight = 0;
   std::string reason;
+  std::uint64_t at_ns = 0; // data-path time of the packet it rests on (0: not known)
 };
 
-enum class Verdict { Clean, Suspicious, Mining };
+enum class Verdict : std::uint8_t { Clean, Suspicious, Mining };
 
 struct Assessment {
   Verdict verdict = Verdict::Clean;
@@ -32,6 +40,12 @@ struct Thresholds {
 /// add up; no pile of weak hints reaches certainty.
 Assessment assess(std::vector<Evidence> evidence, const Thresholds &thresholds);
 
+/// When the assessment's verdict became true: the time of the piece of
+/// evidence that, taken in time order, first lifted the confidence to the
+/// verdict's threshold (0 when clean or no time is known).
+std::uint64_t decidedAt(const Assessment &assessment, const Thresholds &thresholds);
+
 const char *toString(Verdict verdict);
+const char *toString(Detector detector);
 
 } // namespace minewatch::detect

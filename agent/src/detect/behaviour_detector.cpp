@@ -84,10 +84,10 @@ std::optional<Evidence> BehaviourDetector::evaluate(const FlowFeatures &flow) co
     return out;
   };
   if (r.unmet.empty())
-    return Evidence{"behaviour", kFullWeight, "behaves like a mining session: " + joined(r.met)};
+    return Evidence{Detector::Behaviour, kFullWeight, "behaves like a mining session: " + joined(r.met)};
   bool only_sizes_missing = r.unmet.size() == 1 && r.unmet.front().rfind("message sizes", 0) == 0;
   if (only_sizes_missing)
-    return Evidence{"behaviour", kPartialWeight,
+    return Evidence{Detector::Behaviour, kPartialWeight,
                     "keepalive-like session: " + joined(r.met) + "; but not " + r.unmet.front()};
   return std::nullopt;
 }

@@ -37,7 +37,7 @@ std::optional<Evidence> CorrelationDetector::taint(const net::Address &client, c
   auto it = taints_.find(Pair{client, server});
   if (it == taints_.end() || (flow != 0 && it->second.flow == flow))
     return std::nullopt;
-  return Evidence{"correlation", kTaintWeight,
+  return Evidence{Detector::Correlation, kTaintWeight,
                   fmt::format("{} was already seen mining with {} ({})", client.toString(), server.toString(),
                               it->second.why)};
 }
@@ -46,7 +46,7 @@ std::optional<Evidence> CorrelationDetector::fanIn(const ServerEndpoint &server)
   auto it = fan_in_.find(server);
   if (it == fan_in_.end() || it->second.size() < min_clients_)
     return std::nullopt;
-  return Evidence{"correlation", kFanInWeight,
+  return Evidence{Detector::Correlation, kFanInWeight,
                   fmt::format("{} clients talk to {}:{} with the same mining-like pattern", it->second.size(),
                               server.address.toString(), server.port)};
 }

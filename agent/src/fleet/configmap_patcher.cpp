@@ -69,7 +69,7 @@ std::vector<ShareOutcome> ConfigMapPatcher::takeOutcomes() {
   return std::exchange(outcomes_, {});
 }
 
-std::size_t ConfigMapPatcher::pending() {
+std::size_t ConfigMapPatcher::pending() const {
   std::lock_guard lock(mutex_);
   return queue_.size() + (busy_ ? 1 : 0);
 }

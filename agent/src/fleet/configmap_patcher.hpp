@@ -70,7 +70,7 @@ public:
   /// Everything that happened since the last call, oldest first.
   std::vector<ShareOutcome> takeOutcomes();
   /// Rules queued or being sent (a request in flight or a backoff).
-  [[nodiscard]] std::size_t pending();
+  [[nodiscard]] std::size_t pending() const;
 
 private:
   struct Job {
@@ -80,7 +80,7 @@ private:
   ShareOutcome attempt(const Job &job, unsigned number);
 
   PatcherOptions options_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable wake_;
   bool stop_ = false;
   std::deque<Job> queue_;

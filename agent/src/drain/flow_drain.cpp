@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// The drain: what the agent reads of the flow table each tick (see
+// flow_drain.hpp for why it reads what it reads).
+#include "drain/flow_drain.hpp"
+
+#include "drain/flow_value.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+
+namespace minewatch::drain {
+
+namespace {
+bool keyLess(const minewatch_flow_key &a, const minewatch_flow_key &b) { return std::memcmp(&a, &b, sizeof a) < 0; }
+bool keyEqual(const minewatch_flow_key &a, const minewatch_flow_key &b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+} // namespace
+
+/// One drain's state while it reads.
+struct FlowDrain::Pass {
+  Pass(std::uint64_t now, std::uint32_t generation, bool first_drain, DrainSink &to)
+      : now_ns(now), gen(generation), first(first_drain), sink(to) {}
+  std::uint64_t now_ns;
+  std::uint32_t gen;
+  bool first; // the agent's first drain: everything is news to it
+  DrainSink &sink;
+  DrainSummary summary{};
+  std::vector<minewatch_flow_key> over;    // to delete
+  std::vector<minewatch_flow_key> recheck; // read again next drain
+  // A sweep meets flows in hash order: they are handed over after it, in
+  // key order. The in-kernel sweep's records stay in the kernel's array;
+  // the batched sweep's buffers are reused, so those are copied.
+  std::vector<minewatch_sweep_record> copies;
+  std::vector<std::pair<const minewatch_sweep_record *, Handover>> pending;
+};
+
+FlowDrain::FlowDrain(datapath::SensorObject &sensor, DrainSettings settings)
+    : sensor_(sensor), settings_(settings),
+      news_ring_(sensor.dirtyFd(), [this](std::span<const std::byte> record) { onNews(record); }),
+      map_capacity_(sensor.flows().capacity()) {}
+
+std::uint64_t FlowDrain::evicted() const {
+  auto created = stat(MINEWATCH_STAT_FLOWS_CREATED);
+  return created > flows_deleted_ + map_entries_ ? created - flows_deleted_ - map_entries_ : 0;
+}
+
+DrainSummary FlowDrain::drain(std::uint64_t now_ns, DrainSink &sink) {
+  auto began = std::chrono::steady_clock::now();
+  // Bump first: packets from here on stamp the new generation and report
+  // their flow again; the reports consumed below are the ones before.
+  auto gen = sensor_.nextDrainGeneration();
+  news_.clear();
+  news_ring_.consume();
+  auto drops = sensor_.stat(MINEWATCH_STAT_DIRTY_DROPS);
+  // One list of flows to read: reported ones (both directions of a flow may
+  // report) and the ones last drain asked to see again.
+  news_.insert(news_.end(), recheck_.begin(), recheck_.end());
+  std::sort(news_.begin(), news_.end(), keyLess);
+  news_.erase(std::unique(news_.begin(), news_.end(), keyEqual), news_.end());
+  // The kernel reads the news by key at ~0.4 us a flow (hashing, a cache
+  // miss, the copy); copying the whole table out costs ~0.37 us a flow of
+  // the table. Only news for nearly all of it makes the sweep cheaper.
+  bool crowded = news_.size() >= 256 && news_.size() * 10 > map_entries_ * 9;
+  bool sweep = counters_.drains == 0 || settings_.sweep_every_ns == 0 ||
+               now_ns - last_sweep_ns_ >= settings_.sweep_every_ns || drops != dirty_drops_seen_ || crowded;
+  dirty_drops_seen_ = drops;
+
+  Pass pass(now_ns, gen, counters_.drains == 0, sink);
+  ++counters_.drains;
+  if (sweep) {
+    // The programs' clock is jiffies scaled by a measured tick; if that ever
+    // stops agreeing with the kernel's own coarse clock, fall back to it.
+    if (!sensor_.clockStillAgrees())
+      notes_.push_back("the data path's jiffies clock drifted from CLOCK_MONOTONIC; it reads the "
+                       "coarse clock through a helper call from now on");
+    pass.summary.swept = true;
+    sweepAll(pass);
+    handOverSorted(pass);
+    last_sweep_ns_ = now_ns;
+    ++counters_.sweeps;
+    if (on_sweep_)
+      on_sweep_();
+  } else {
+    readNews(pass);
+  }
+  recheck_ = std::move(pass.recheck);
+  if (!sweep) // a sweep counted what stays; between sweeps, count what goes
+    map_entries_ -= std::min<std::uint64_t>(map_entries_, pass.over.size());
+  if (!pass.over.empty())
+    flows_deleted_ += sensor_.flows().eraseAll(pass.over);
+  pass.summary.ended = pass.over.size();
+  stats_ = sensor_.stats();
+  counters_.last_flows = pass.summary.read;
+  counters_.flows_read += pass.summary.read;
+  counters_.last_ns = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - began).count());
+  return pass.summary;
+}
+
+void FlowDrain::onNews(std::span<const std::byte> record) {
+  if (record.size() != sizeof(minewatch_dirty_event)) {
+    ++counters_.dirty_malformed;
+    return;
+  }
+  minewatch_dirty_event event;
+  std::memcpy(&event, record.data(), sizeof event);
+  news_.push_back(event.key);
+}
+
+void FlowDrain::sweepAll(Pass &pass) {
+  // The first sweep reads everything whole: every flow is news to this
+  // agent. So does one whose news alone would not fit the kernel's records.
+  if (!pass.first && settings_.sweep_in_kernel && news_.size() < sensor_.sweepCapacity() &&
+      sweepInKernel(pass))
+    return;
+  sweepBatched(pass);
+}
+
+void FlowDrain::addUnchanged(const minewatch_flow_value &value, Pass &pass) {
+  pass.summary.unchanged_bytes += totalBytes(value);
+  pass.summary.unchanged_packets += totalPackets(value);
+}
+
+bool FlowDrain::sweepInKernel(Pass &pass) {
+  minewatch_sweep_ctx request{};
+  request.now_ns = pass.now_ns;
+  request.idle_ns = settings_.idle_ns;
+  request.closed_ns = settings_.closed_ns;
+  request.gen = pass.gen;
+  auto sweep = sensor_.sweepInKernel(request);
+  ++counters_.kernel_sweeps;
+  if (sweep.summary.overflow) {
+    ++counters_.kernel_sweep_overflows;
+    return false;
+  }
+  // What stays unchanged the kernel summed; the rest is visited here as the
+  // batched sweep visits it (the same rules decided what came out). The
+  // records stay in the kernel's array until the next sweep: no copy.
+  pass.summary.unchanged_bytes = sweep.summary.stay_bytes;
+  pass.summary.unchanged_packets = sweep.summary.stay_packets;
+  std::uint64_t changed = 0;
+  std::size_t over_before = pass.over.size();
+  for (const auto &record : sweep.records) {
+    bool is_changed = (record.flags & MINEWATCH_SWEEP_CHANGED) != 0;
+    changed += is_changed ? 1 : 0;
+    if (auto h = look(record.key, record.value, is_changed, pass))
+      pass.pending.emplace_back(&record, *h);
+    else // out as over by the kernel's clock, not by ours: it stays
+      addUnchanged(record.value, pass);
+  }
+  counters_.skipped += sweep.summary.flows - changed;
+  pass.summary.read = sweep.summary.flows;
+  map_entries_ = sweep.summary.flows - (pass.over.size() - over_before);
+  return true;
+}
+
+void FlowDrain::sweepBatched(Pass &pass) {
+  std::uint64_t seen = 0;
+  std::vector<Handover> handovers;
+  std::size_t over_before = pass.over.size();
+  sensor_.flows().forEachBatch([&](const minewatch_flow_key *keys, const minewatch_flow_value *values, std::uint32_t n) {
+    for (std::uint32_t i = 0; i < n; ++i) {
+      ++seen;
+      // The first sweep looks at everything (pinned flows of the last agent
+      // included); later ones at what changed since the previous drain. A
+      // flow stamped with the generation before this one had a packet after
+      // that drain read it, or raced it.
+      bool changed = pass.first || stampedWith(values[i], pass.gen) || stampedWith(values[i], pass.gen - 1);
+      if (!changed)
+        ++counters_.skipped;
+      auto h = look(keys[i], values[i], changed, pass);
+      if (!h) {
+        addUnchanged(values[i], pass);
+        continue;
+      }
+      minewatch_sweep_record copy;
+      std::memcpy(&copy.key, &keys[i], sizeof copy.key);
+      std::memcpy(&copy.value, &values[i], sizeof copy.value);
+      copy.flags = 0;
+      copy.pad = 0;
+      pass.copies.push_back(copy);
+      handovers.push_back(*h);
+    }
+  });
+  // pointers only now: the copies moved while they grew
+  for (std::size_t i = 0; i < pass.copies.size(); ++i)
+    pass.pending.emplace_back(&pass.copies[i], handovers[i]);
+  pass.summary.read = seen;
+  map_entries_ = seen - (pass.over.size() - over_before);
+}
+
+void FlowDrain::readNews(Pass &pass) {
+  // In the kernel's own loop, as many at a time as it has room for: one
+  // syscall where a lookup each cost 1-2 us. news_ is sorted, so flows go to
+  // the sink in key order.
+  std::size_t room = sensor_.sweepCapacity();
+  for (std::size_t at = 0; at < news_.size(); at += room) {
+    auto keys = std::span(news_).subspan(at, std::min(room, news_.size() - at));
+    for (const auto &read : sensor_.readFlows(keys)) {
+      ++pass.summary.read;
+      if (!(read.flags & MINEWATCH_SWEEP_FOUND)) {
+        if (pass.sink.onVanished(read.key))
+          map_entries_ -= map_entries_ ? 1 : 0;
+        continue;
+      }
+      if (auto h = look(read.key, read.value, true, pass))
+        if (pass.sink.onFlow({read.key, read.value, h->changed, h->ended}))
+          ++map_entries_;
+    }
+  }
+}
+
+std::optional<FlowDrain::Handover> FlowDrain::look(const minewatch_flow_key &key, const minewatch_flow_value &value,
+                                        bool changed, Pass &pass) {
+  auto last = lastSeen(value);
+  auto quiet = pass.now_ns > last ? pass.now_ns - last : 0;
+  bool is_idle = quiet >= settings_.idle_ns;
+  bool is_closed = closed(value) && quiet >= settings_.closed_ns;
+  bool over = is_idle || is_closed;
+  // Stamped with this drain's generation: a later packet of this tick will
+  // not report it again, so look at it next tick regardless. Closing flows
+  // too, until they are quiet long enough to go.
+  if (changed && !over && (stampedWith(value, pass.gen) || closed(value)))
+    pass.recheck.push_back(key);
+  if (over) {
+    pass.over.push_back(key);
+    ++(is_closed ? counters_.deleted_closed : counters_.deleted_idle);
+  }
+  if (!changed && !over)
+    return std::nullopt;
+  Handover h{changed, std::nullopt};
+  if (over)
+    h.ended = is_closed ? FlowEnd::Closed : FlowEnd::Idle;
+  return h;
+}
+
+void FlowDrain::handOverSorted(Pass &pass) {
+  std::sort(pass.pending.begin(), pass.pending.end(),
+            [](const auto &a, const auto &b) { return keyLess(a.first->key, b.first->key); });
+  for (const auto &[record, h] : pass.pending)
+    pass.sink.onFlow({record->key, record->value, h.changed, h.ended});
+  pass.pending.clear();
+  pass.copies.clear();
+}
+
+} // namespace minewatch::drain

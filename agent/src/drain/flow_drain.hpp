@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#pragma once
+
+#include "datapath/sensor_object.hpp"
+#include "bpf/ring_buffer.hpp"
+#include "minewatch_abi.h"
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <vector>
+
+namespace minewatch::drain {
+
+/// Why a flow left the kernel's map at a drain.
+enum class FlowEnd : std::uint8_t { Idle, Closed };
+
+/// One flow a drain read, as the kernel held it. `value` points into the
+/// kernel's read-out array or the drain's own copy: valid only during the
+/// call that hands it over.
+struct DrainedFlow {
+  const minewatch_flow_key &key;
+  const minewatch_flow_value &value;
+  bool changed;                 // a packet since the last drain (or the first read of it)
+  std::optional<FlowEnd> ended; // over: the drain deletes it from the kernel's map after the call
+};
+
+/// Where a drain hands what it read, flow by flow, in key order (so whoever
+/// judges them does it in the same order every run: the kernel's hash
+/// order is seeded per map).
+class DrainSink {
+public:
+  virtual ~DrainSink() = default;
+  /// A flow with news, or one that is over. Returns true when the flow is
+  /// new to the receiver (so the drain can count the map's entries without
+  /// a sweep).
+  virtual bool onFlow(const DrainedFlow &flow) = 0;
+  /// A reported flow was gone before it was read (the kernel's LRU made
+  /// room, or it was deleted). Returns true when the receiver knew it.
+  virtual bool onVanished(const minewatch_flow_key &key) = 0;
+};
+
+/// What one tick's drain did, beside the flows it handed over.
+struct DrainSummary {
+  bool swept = false;  // read the whole table: unchanged_* are exact
+  std::uint64_t read = 0; // flows read from the kernel
+  std::uint64_t unchanged_bytes = 0, unchanged_packets = 0; // swept: flows that stay and had no news
+  std::uint64_t ended = 0;
+};
+
+struct DrainSettings {
+  std::uint64_t idle_ns = 0;   // over when quiet this long
+  std::uint64_t closed_ns = 0; // over when closed and quiet this long
+  std::uint64_t sweep_every_ns = 0; // 0: every drain sweeps
+  bool sweep_in_kernel = true;
+};
+
+/// The drain's own counters (status "agent" and the drain metrics).
+struct DrainCounters {
+  std::uint64_t drains = 0;
+  std::uint64_t sweeps = 0;                  // drains that read the whole flow table
+  std::uint64_t kernel_sweeps = 0;           // ... of which walked it in the kernel
+  std::uint64_t kernel_sweep_overflows = 0;  // ... with more to hand out than fit: batched instead
+  std::uint64_t flows_read = 0;              // by every drain so far
+  std::uint64_t skipped = 0;                 // flows a sweep read but had no news of
+  std::uint64_t dirty_malformed = 0;         // news reports of the wrong size
+  std::uint64_t deleted_idle = 0, deleted_closed = 0;
+  std::uint64_t last_flows = 0;              // read by the last drain
+  std::uint64_t last_ns = 0;                 // wall time the last drain took
+};
+
+/// The only reader of the kernel's flow maps and stats: each tick it reads
+/// the flows with news (or sweeps the whole table), hands them to a sink in
+/// key order, deletes the ones that are over, and keeps the kernel's
+/// counters as of that tick for whoever asks between ticks.
+///
+/// Reading every flow every tick costs what copying ~0.5 KiB per flow out of
+/// the kernel costs, idle or not (bench/bench_agent prints that floor). So a
+/// tick reads only the flows with news: the data path reports a flow when a
+/// direction has its first packet since the last drain began (its drain_gen
+/// stamp changes; see struct minewatch_dirty_event). Every sweep_every_ns,
+/// and whenever a report may have been lost, a sweep reads the whole table
+/// instead: it finds idle flows, flows the kernel's LRU evicted, and makes
+/// the traffic totals exact again. A sweep walks the table in the kernel
+/// (minewatch_sweep) and takes out only the flows that changed or are over;
+/// the first one, and one with more of those than fit, copies it all out.
+class FlowDrain {
+public:
+  FlowDrain(datapath::SensorObject &sensor, DrainSettings settings);
+
+  /// One tick's drain at `now_ns` (data-path clock).
+  DrainSummary drain(std::uint64_t now_ns, DrainSink &sink);
+  /// Called after each sweep, before the flows go (live: pins again what
+  /// was unpinned, see Sensor::repinLost).
+  void onSweep(std::function<void()> hook) { on_sweep_ = std::move(hook); }
+
+  /// The kernel's counters as of the last drain (indexed by minewatch_stat).
+  [[nodiscard]] const datapath::StatCounters &stats() const { return stats_; }
+  [[nodiscard]] std::uint64_t stat(minewatch_stat s) const { return stats_[static_cast<std::size_t>(s)]; }
+  [[nodiscard]] const DrainCounters &counters() const { return counters_; }
+  /// Flows in the kernel's map at the last drain, and its size.
+  [[nodiscard]] std::uint64_t mapEntries() const { return map_entries_; }
+  [[nodiscard]] std::uint64_t mapCapacity() const { return map_capacity_; }
+  /// Flows the kernel's LRU dropped before a drain saw them end.
+  [[nodiscard]] std::uint64_t evicted() const;
+  /// A sentence for the operator when the data path's clock had to change.
+  [[nodiscard]] const std::vector<std::string> &notes() const { return notes_; }
+
+private:
+  /// A flow read that goes to the sink: changed, or over.
+  struct Handover {
+    bool changed = false;
+    std::optional<FlowEnd> ended;
+  };
+  struct Pass;
+  void sweepAll(Pass &pass);
+  bool sweepInKernel(Pass &pass);
+  void sweepBatched(Pass &pass);
+  void readNews(Pass &pass);
+  /// One flow read: whether it goes to the sink (changed, or over), and
+  /// noted for deletion or a second look next drain.
+  std::optional<Handover> look(const minewatch_flow_key &key, const minewatch_flow_value &value,
+                                      bool changed, Pass &pass);
+  static void addUnchanged(const minewatch_flow_value &value, Pass &pass);
+  void handOverSorted(Pass &pass);
+  void onNews(std::span<const std::byte> record);
+
+  datapath::SensorObject &sensor_;
+  DrainSettings settings_;
+  bpf::RingBuffer news_ring_;
+  std::vector<minewatch_flow_key> news_, recheck_;
+  std::uint64_t last_sweep_ns_ = 0;
+  std::uint64_t dirty_drops_seen_ = 0;
+  std::uint64_t map_entries_ = 0;
+  std::uint64_t map_capacity_ = 0;
+  std::uint64_t flows_deleted_ = 0;
+  datapath::StatCounters stats_{};
+  DrainCounters counters_;
+  std::vector<std::string> notes_;
+  std::function<void()> on_sweep_;
+};
+
+} // namespace minewatch::drain

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#pragma once
+
+#include "classify/facts.hpp"
+#include "classify/json_carry.hpp"
+#include "detect/assessment.hpp"
+#include "judge/flow_roles.hpp"
+#include "minewatch_abi.h"
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace minewatch::judge {
+
+/// One thing a classifier learned from a payload sample.
+struct PayloadFact {
+  classify::Protocol protocol = classify::Protocol::Unknown;
+  bool mining = false;       // a mining protocol signature
+  Side side = Side::Client;  // who sent it
+  std::string summary;       // "login, agent XMRig/6.16.4"
+  std::uint64_t ts_ns = 0;   // data-path clock
+};
+
+/// The client's ClientHello as explain shows it.
+struct TlsHelloFact {
+  std::string sni;
+  std::vector<std::string> alpn;
+  std::string ja3; // MD5; empty when cut short
+  std::string ja4; // empty when cut short
+  bool complete = false;
+  std::size_t bytes_seen = 0, bytes_total = 0;
+};
+
+/// What the agent knows of a flow beyond the BPF counters. Most flows never
+/// need one, so records hold it behind a pointer: the per-flow cost of a
+/// quiet flow stays small.
+struct FlowFacts {
+  static constexpr std::size_t kMaxFacts = 8;
+
+  std::vector<PayloadFact> payload; // what the samples said, at most kMaxFacts
+  std::string server_name;      // TLS SNI, or a DNS answer for the server
+  std::string tls_fingerprint;  // JA3-style
+  std::optional<TlsHelloFact> tls_hello;
+  // The first part of a ClientHello whose record goes on in the next
+  // segment (a minewatch_hello_sample of kind TLS_HELLO_CONT follows).
+  std::vector<std::uint8_t> hello_head;
+  detect::Assessment assessment;
+  bool reported = false;        // a detection entry exists for this flow
+  std::array<classify::JsonCarry, 2> json_carry; // by data-path direction
+};
+
+/// One direction's counters as of the last drain that read the flow.
+struct DirectionCount {
+  std::uint64_t packets = 0, bytes = 0;
+  std::uint64_t first_seen_ns = 0, last_seen_ns = 0;
+};
+
+/// The agent's per-flow record: what the drain last read of it (for
+/// `flows`, without asking the kernel), what the judge concluded.
+struct FlowRecord {
+  std::array<DirectionCount, MINEWATCH_DIRS> dir{}; // by data-path direction
+  std::uint8_t initiator = 0;          // as minewatch_flow_value
+  std::uint8_t flow_flags = 0;         // its low byte
+  std::uint64_t evaluated_seen_ns = 0; // last packet at the last evaluation
+  bool facts_changed = false;          // facts arrived since then
+  std::unique_ptr<FlowFacts> facts;
+  // The kernel's value at the last evaluation: what `explain` shows and
+  // judges again. Set at the first evaluation (every flow has one).
+  std::unique_ptr<minewatch_flow_value> judged;
+
+  [[nodiscard]] std::uint64_t lastSeen() const { return std::max(dir[0].last_seen_ns, dir[1].last_seen_ns); }
+  [[nodiscard]] std::uint64_t bytes() const { return dir[0].bytes + dir[1].bytes; }
+  [[nodiscard]] std::uint64_t packets() const { return dir[0].packets + dir[1].packets; }
+  FlowFacts &ensureFacts() {
+    if (!facts)
+      facts = std::make_unique<FlowFacts>();
+    return *facts;
+  }
+};
+
+} // namespace minewatch::judge

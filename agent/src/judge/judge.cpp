@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// Where a verdict is made: a flow the drain read is judged when it has news
+// and is due, and a flow that turns suspicious or mining is reported (and,
+// when mining, handed to the actor). Samples are in sample_facts.cpp.
+#include "judge/judge.hpp"
+
+#include "detect/flow_features.hpp"
+#include "drain/flow_value.hpp"
+
+#include <set>
+
+namespace minewatch::judge {
+
+Judge::Judge(const config::AgentConfig &config, detect::IntelFeed intel, util::TimeBase time_base, JudgeHooks hooks,
+             bool capture)
+    : config_(config), time_base_(time_base), hooks_(std::move(hooks)), capture_(capture),
+      engine_(config, std::move(intel)), table_(config.agent_max_flows) {}
+
+bool Judge::onFlow(const drain::DrainedFlow &flow, std::uint64_t now_ns) {
+  const auto &value = flow.value;
+  auto bytes = drain::totalBytes(value), packets = drain::totalPackets(value);
+  bool known = table_.find(flow.key) != nullptr;
+  if (flow.changed) {
+    auto &record = table_.touch(flow.key);
+    auto last = drain::lastSeen(value);
+    // A flow without payload facts can only change verdict through its
+    // shape (minutes in the making), its server's name or a taint: judging
+    // it every judge_quiet_every_s is soon enough, and most of a busy
+    // host's flows are such flows.
+    bool news = last != record.evaluated_seen_ns || record.facts_changed;
+    bool due = record.facts || record.evaluated_seen_ns == 0 ||
+               last - record.evaluated_seen_ns >= std::uint64_t{config_.judge_quiet_every_s} * 1'000'000'000ull;
+    // Totals move by what changed since this flow was last read (a sweep
+    // recounts them from scratch anyway).
+    traffic_.live_bytes += bytes - record.bytes();
+    traffic_.live_packets += packets - record.packets();
+    for (unsigned d = 0; d < MINEWATCH_DIRS; ++d)
+      record.dir[d] = {value.dir[d].packets, value.dir[d].bytes, value.dir[d].first_seen_ns,
+                       value.dir[d].last_seen_ns};
+    record.initiator = value.initiator;
+    record.flow_flags = static_cast<std::uint8_t>(value.flags);
+    if (news && due)
+      evaluate(flow.key, value, record, now_ns);
+  }
+  if (!flow.ended) {
+    drain_live_bytes_ += bytes;
+    drain_live_packets_ += packets;
+    return !known;
+  }
+  traffic_.ended_bytes += bytes;
+  traffic_.ended_packets += packets;
+  if (flow.changed) { // its bytes were just added to the live ones: they end now
+    traffic_.live_bytes -= std::min(traffic_.live_bytes, bytes);
+    traffic_.live_packets -= std::min(traffic_.live_packets, packets);
+  }
+  return !known;
+}
+
+bool Judge::onVanished(const minewatch_flow_key &key) {
+  // Gone before it was read: what it held until the last read ends with it.
+  auto *record = table_.find(key);
+  if (!record)
+    return false;
+  traffic_.live_bytes -= std::min(traffic_.live_bytes, record->bytes());
+  traffic_.live_packets -= std::min(traffic_.live_packets, record->packets());
+  traffic_.ended_bytes += record->bytes();
+  traffic_.ended_packets += record->packets();
+  table_.erase(key);
+  return true;
+}
+
+void Judge::endDrain(const drain::DrainSummary &summary) {
+  if (summary.swept) { // exact again: what every flow in the table holds now
+    traffic_.live_bytes = summary.unchanged_bytes + drain_live_bytes_;
+    traffic_.live_packets = summary.unchanged_packets + drain_live_packets_;
+  }
+  drain_live_bytes_ = drain_live_packets_ = 0;
+}
+
+detect::Assessment Judge::assess(const minewatch_flow_key &key, const minewatch_flow_value &value) const {
+  auto roles = rolesOf(key, value);
+  const auto *record = table_.find(key);
+  return engine_.evaluate(roles, detect::featuresOf(key, value, roles.client_dir),
+                          record ? record->facts.get() : nullptr);
+}
+
+void Judge::evaluate(const minewatch_flow_key &key, const minewatch_flow_value &value, FlowRecord &record,
+                     std::uint64_t now_ns) {
+  record.evaluated_seen_ns = drain::lastSeen(value);
+  record.facts_changed = false;
+  if (!record.judged)
+    record.judged = std::make_unique<minewatch_flow_value>();
+  *record.judged = value;
+  auto roles = rolesOf(key, value);
+  auto features = detect::featuresOf(key, value, roles.client_dir);
+  if (!record.facts || record.facts->server_name.empty())
+    if (auto name = dns_.lookup(roles.server.address, now_ns))
+      record.ensureFacts().server_name = *name;
+  auto assessment = engine_.evaluate(roles, features, record.facts.get());
+  engine_.learn(roles, assessment, now_ns);
+  if (assessment.verdict == detect::Verdict::Clean && !record.facts)
+    return;
+  auto &known = record.ensureFacts();
+  auto before = known.assessment.verdict;
+  known.assessment = std::move(assessment);
+  if (known.assessment.verdict != detect::Verdict::Clean &&
+      (!known.reported || known.assessment.verdict > before))
+    report(key, value, roles, features, known, now_ns);
+}
+
+void Judge::report(const minewatch_flow_key &key, const minewatch_flow_value &value, const FlowRoles &roles,
+                   const detect::FlowFeatures &features, FlowFacts &known, std::uint64_t now_ns) {
+  Detection d;
+  d.key = key;
+  d.id = flowId(key);
+  d.roles = roles;
+  d.assessment = known.assessment;
+  d.first_seen_wall_ns = time_base_.toWall(features.firstSeen());
+  // Live, the agent decided now. From a capture, "now" is the first packet
+  // after a tick: the packet whose evidence decided tells when it was known.
+  auto decided = capture_ ? detect::decidedAt(d.assessment, engine_.thresholds()) : 0;
+  d.detected_at_ns = decided ? decided : now_ns;
+  d.detected_at_wall_ns = time_base_.toWall(d.detected_at_ns);
+  d.server_name = known.server_name;
+  d.features = features;
+  d.action = known.assessment.verdict == detect::Verdict::Mining && hooks_.act
+                 ? hooks_.act({d.id, roles, value, known.assessment, now_ns})
+                 : Action::Alert;
+  known.reported = true;
+  ++counters_.detections;
+  std::set<detect::Detector> detectors;
+  for (const auto &e : d.assessment.evidence)
+    detectors.insert(e.detector);
+  for (auto detector : detectors)
+    ++detections_by_[{d.assessment.verdict, detector}];
+  const auto &stored = detections_.record(d);
+  if (hooks_.detected)
+    hooks_.detected(stored);
+}
+
+std::uint64_t Judge::detectionsBy(detect::Verdict verdict, detect::Detector detector) const {
+  auto it = detections_by_.find({verdict, detector});
+  return it == detections_by_.end() ? 0 : it->second;
+}
+
+SuspectServers Judge::suspectServers(std::uint64_t now_ns, std::uint64_t window_ns, std::size_t top) const {
+  // From the detection log, which outlives the flows: a miner blocked at
+  // once still counts for the window, so a scrape every 30 s sees it. A flow
+  // still tracked counts by its current verdict (it may have cleared since).
+  std::vector<SuspectFlow> flows;
+  for (const auto &d : detections_.all()) {
+    if (const auto *record = table_.find(d.key)) {
+      if (!record->facts || record->facts->assessment.verdict == detect::Verdict::Clean)
+        continue;
+    } else if (now_ns > d.detected_at_ns && now_ns - d.detected_at_ns > window_ns) {
+      continue;
+    }
+    flows.push_back({d.roles.client.address, d.roles.server.address, d.roles.server.port, d.roles.proto,
+                     d.server_name});
+  }
+  return topSuspectServers(flows, top);
+}
+
+} // namespace minewatch::judge
