@@ -36,21 +36,21 @@ BOOST_AUTO_TEST_SUITE(full_block_map)
 BOOST_AUTO_TEST_CASE(a_full_map_refuses_counts_and_goes_on) {
   BoundedBlockMaps maps(2);
   actions::RuleBook book(maps);
-  BOOST_TEST(!book.block(target("198.51.100.1:3333"), 0, 0, 0, "auto", "pool 1"));
-  BOOST_TEST(!book.block(target("198.51.100.2:3333"), 0, 0, 0, "auto", "pool 2"));
-  auto refused = book.block(target("198.51.100.3:3333"), 0, 0, 0, "auto", "pool 3");
+  BOOST_TEST(!book.block(target("198.51.100.1:3333"), 0, 0, 0, actions::RuleSource::Auto, "pool 1"));
+  BOOST_TEST(!book.block(target("198.51.100.2:3333"), 0, 0, 0, actions::RuleSource::Auto, "pool 2"));
+  auto refused = book.block(target("198.51.100.3:3333"), 0, 0, 0, actions::RuleSource::Auto, "pool 3");
   BOOST_REQUIRE(refused);
   BOOST_TEST((refused->why == actions::BlockRefusal::Why::MapFull));
   BOOST_TEST(refused->message.find("block map is full") != std::string::npos, refused->message);
   BOOST_TEST(!book.find(target("198.51.100.3:3333"))); // not in the book: it is not in force
   BOOST_TEST(book.blockCount() == 2u);
-  BOOST_TEST(book.block(target("203.0.113.0/24"), 0, 0, 0, "manual", "").has_value());
-  BOOST_TEST(book.refusedFull().at("auto") == 1u);
-  BOOST_TEST(book.refusedFull().at("manual") == 1u);
+  BOOST_TEST(book.block(target("203.0.113.0/24"), 0, 0, 0, actions::RuleSource::Manual, "").has_value());
+  BOOST_TEST(book.refusedFull().at(actions::RuleSource::Auto) == 1u);
+  BOOST_TEST(book.refusedFull().at(actions::RuleSource::Manual) == 1u);
   // A rule already in force can still be refreshed, and a freed slot used.
-  BOOST_TEST(!book.block(target("198.51.100.1:3333"), 5, 0, 0, "auto", "pool 1 again"));
+  BOOST_TEST(!book.block(target("198.51.100.1:3333"), 5, 0, 0, actions::RuleSource::Auto, "pool 1 again"));
   BOOST_TEST(book.unblock(target("198.51.100.2:3333")));
-  BOOST_TEST(!book.block(target("198.51.100.3:3333"), 0, 0, 0, "auto", "pool 3"));
+  BOOST_TEST(!book.block(target("198.51.100.3:3333"), 0, 0, 0, actions::RuleSource::Auto, "pool 3"));
   // Ids stay unique: a refused rule used none up.
   BOOST_TEST(book.find(target("198.51.100.3:3333"))->id == 3u);
 }
@@ -64,12 +64,12 @@ BOOST_AUTO_TEST_CASE(restart_gives_back_sources_reasons_and_manual_allows) {
   actions::SavedRuleBook saved;
   {
     actions::RuleBook before(maps);
-    BOOST_TEST(!before.block(target("198.51.100.7:3333"), 60, 1000, 11, "auto", "XMRig login"));
-    BOOST_TEST(!before.block(target("203.0.113.0/24"), 0, 1000, 12, "manual", "added by an operator"));
-    BOOST_TEST(!before.block(target("192.0.2.9/32"), 0, 1000, 13, "file", "listed in /lists/a:1"));
-    before.allow(target("192.0.2.128/25"), "manual", "added by an operator", 14);
-    before.allow(target("198.18.0.0/15"), "config", "listed in the config", 15);
-    before.allow(target("198.51.100.200/32"), "file", "listed in a list file", 16);
+    BOOST_TEST(!before.block(target("198.51.100.7:3333"), 60, 1000, 11, actions::RuleSource::Auto, "XMRig login"));
+    BOOST_TEST(!before.block(target("203.0.113.0/24"), 0, 1000, 12, actions::RuleSource::Manual, "added by an operator"));
+    BOOST_TEST(!before.block(target("192.0.2.9/32"), 0, 1000, 13, actions::RuleSource::File, "listed in /lists/a:1"));
+    before.allow(target("192.0.2.128/25"), actions::RuleSource::Manual, "added by an operator", 14);
+    before.allow(target("198.18.0.0/15"), actions::RuleSource::Config, "listed in the config", 15);
+    before.allow(target("198.51.100.200/32"), actions::RuleSource::File, "listed in a list file", 16);
     saved = actions::parseRuleBook(actions::toJson({before.state(), 77}));
   }
   BOOST_TEST(saved.block_map_id == 77u);
@@ -86,7 +86,7 @@ BOOST_AUTO_TEST_CASE(restart_gives_back_sources_reasons_and_manual_allows) {
     BOOST_TEST_CONTEXT(e.target) {
       const auto *rule = after.find(target(e.target));
       BOOST_REQUIRE(rule);
-      BOOST_TEST(rule->source == e.source);
+      BOOST_TEST(actions::toString(rule->source) == std::string(e.source));
       BOOST_TEST(rule->reason == e.reason);
       BOOST_TEST(rule->created_ns == e.created);
     }
@@ -96,7 +96,7 @@ BOOST_AUTO_TEST_CASE(restart_gives_back_sources_reasons_and_manual_allows) {
   // files give back their own (or, gone from them, must not come back).
   BOOST_REQUIRE(after.allows().size() == 1u);
   BOOST_TEST(rules::toString(after.allows()[0].target) == "192.0.2.128/25");
-  BOOST_TEST(after.allows()[0].source == "manual");
+  BOOST_TEST((after.allows()[0].source == actions::RuleSource::Manual));
   BOOST_TEST(after.isAllowed(net::Address::parse("192.0.2.200").value(), 80, 6));
 }
 
@@ -104,11 +104,11 @@ BOOST_AUTO_TEST_CASE(without_a_book_pinned_blocks_are_restored_as_today) {
   BoundedBlockMaps maps(10);
   BOOST_TEST(maps.install(target("198.51.100.7:3333"), 5, 0));
   actions::SavedRuleBook other; // a book about a rule the maps no longer hold
-  other.rules.blocks.push_back({9, target("203.0.113.1/32"), "manual", "gone", 1, 0, 0, 0, 0});
+  other.rules.blocks.push_back({9, target("203.0.113.1/32"), actions::RuleSource::Manual, "gone", 1, 0, 0, 0, 0});
   actions::RuleBook book(maps);
   book.restore(42, &other.rules);
   BOOST_TEST(book.blockCount() == 1u); // the maps are what enforces
-  BOOST_TEST(book.find(target("198.51.100.7:3333"))->source == "restored");
+  BOOST_TEST((book.find(target("198.51.100.7:3333"))->source == actions::RuleSource::Restored));
   BOOST_TEST(book.find(target("198.51.100.7:3333"))->created_ns == 42u);
 }
 
@@ -122,8 +122,8 @@ BOOST_AUTO_TEST_CASE(saved_atomically_and_a_bad_file_is_a_warning) {
   actions::SavedRuleBook book;
   book.block_map_id = 3;
   book.rules.blocks.push_back(
-      {1, target("198.51.100.7:3333"), "auto", "reason with \"quotes\" and \xff", 1, 2, 0, 0, 0});
-  book.rules.allows.push_back({target("192.0.2.0/24"), "manual", "", 4});
+      {1, target("198.51.100.7:3333"), actions::RuleSource::Auto, "reason with \"quotes\" and \xff", 1, 2, 0, 0, 0});
+  book.rules.allows.push_back({target("192.0.2.0/24"), actions::RuleSource::Manual, "", 4});
   actions::saveRuleBook(path, book); // makes the directory
   BOOST_TEST(!std::filesystem::exists(path + ".tmp"));
   auto loaded = actions::loadRuleBook(path, warning);
@@ -131,7 +131,7 @@ BOOST_AUTO_TEST_CASE(saved_atomically_and_a_bad_file_is_a_warning) {
   BOOST_TEST(warning.empty());
   BOOST_TEST(loaded->block_map_id == 3u);
   BOOST_REQUIRE(loaded->rules.blocks.size() == 1u);
-  BOOST_TEST(loaded->rules.blocks[0].source == "auto");
+  BOOST_TEST((loaded->rules.blocks[0].source == actions::RuleSource::Auto));
   BOOST_TEST(loaded->rules.blocks[0].expires_ns == 2u);
   BOOST_REQUIRE(loaded->rules.allows.size() == 1u);
 

@@ -99,12 +99,12 @@ BOOST_AUTO_TEST_SUITE(rule_book)
 BOOST_AUTO_TEST_CASE(blocks_carry_their_story_and_expire) {
   FakeBlockMaps maps;
   actions::RuleBook book(maps);
-  BOOST_TEST(!book.block(target("198.51.100.7:3333"), 60'000'000'000ull, 1000, 5, "auto", "XMRig login"));
-  BOOST_TEST(!book.block(target("203.0.113.0/24"), 0, 1000, 5, "manual", "operator"));
+  BOOST_TEST(!book.block(target("198.51.100.7:3333"), 60'000'000'000ull, 1000, 5, actions::RuleSource::Auto, "XMRig login"));
+  BOOST_TEST(!book.block(target("203.0.113.0/24"), 0, 1000, 5, actions::RuleSource::Manual, "operator"));
   auto blocks = book.blocks();
   BOOST_REQUIRE(blocks.size() == 2u);
   BOOST_TEST(blocks[0].id == 1u);
-  BOOST_TEST(blocks[0].source == "auto");
+  BOOST_TEST((blocks[0].source == actions::RuleSource::Auto));
   BOOST_TEST(blocks[0].expires_ns == 1000u + 60'000'000'000ull);
   BOOST_TEST(maps.rules_.size() == 2u);
 
@@ -118,14 +118,14 @@ BOOST_AUTO_TEST_CASE(blocks_carry_their_story_and_expire) {
 BOOST_AUTO_TEST_CASE(allowlist_always_wins) {
   FakeBlockMaps maps;
   actions::RuleBook book(maps);
-  BOOST_TEST(!book.block(target("198.51.100.0/24"), 0, 0, 0, "manual", ""));
+  BOOST_TEST(!book.block(target("198.51.100.0/24"), 0, 0, 0, actions::RuleSource::Manual, ""));
   auto lifted = book.allow(target("198.51.100.7:443"));
   BOOST_TEST(lifted.size() == 1u); // the /24 would have dropped an allowed endpoint
   BOOST_TEST(maps.rules_.empty());
-  auto refused = book.block(target("198.51.100.0/24"), 0, 0, 0, "auto", "");
+  auto refused = book.block(target("198.51.100.0/24"), 0, 0, 0, actions::RuleSource::Auto, "");
   BOOST_REQUIRE(refused);
   BOOST_TEST(refused->message.find("allowlisted 198.51.100.7:443/tcp") != std::string::npos);
-  BOOST_TEST(!book.block(target("198.51.100.8:3333"), 0, 0, 0, "auto", "")); // a neighbour is fine
+  BOOST_TEST(!book.block(target("198.51.100.8:3333"), 0, 0, 0, actions::RuleSource::Auto, "")); // a neighbour is fine
   BOOST_TEST(book.isAllowed(net::Address::parse("198.51.100.7").value(), 443, 6));
   BOOST_TEST(book.disallow(target("198.51.100.7:443")));
   BOOST_TEST(!book.disallow(target("198.51.100.7:443")));
@@ -138,9 +138,9 @@ BOOST_AUTO_TEST_CASE(restore_adopts_pinned_rules_and_keeps_ids_unique) {
   book.restore(123);
   auto blocks = book.blocks();
   BOOST_REQUIRE(blocks.size() == 1u);
-  BOOST_TEST(blocks[0].source == "restored");
+  BOOST_TEST((blocks[0].source == actions::RuleSource::Restored));
   BOOST_TEST(blocks[0].id == 41u);
-  BOOST_TEST(!book.block(target("203.0.113.1:1"), 0, 0, 0, "manual", ""));
+  BOOST_TEST(!book.block(target("203.0.113.1:1"), 0, 0, 0, actions::RuleSource::Manual, ""));
   BOOST_TEST(book.blocks().back().id == 42u);
   BOOST_TEST(book.unblock(target("198.51.100.7:3333")));
   BOOST_TEST(!book.unblock(target("198.51.100.7:3333")));

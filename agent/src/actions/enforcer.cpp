@@ -71,20 +71,20 @@ void Enforcer::start(std::uint64_t now_ns) {
   }
   rules_.restore(wall_ns, saved ? &saved->rules : nullptr);
   for (const auto &text : config_.allowlist)
-    rules_.allow(*rules::parseRuleTarget(text), "config", "listed in the config's allowlist", wall_ns); // validated
+    rules_.allow(*rules::parseRuleTarget(text), RuleSource::Config, "listed in the config's allowlist", wall_ns); // validated
   std::set<std::string> in_config;
   for (const auto &text : config_.blocklist) {
     auto target = *rules::parseRuleTarget(text);
     in_config.insert(rules::toString(target));
-    if (auto refused = rules_.block(target, 0, now_ns, wall_ns, "config", "listed in the config's blocklist")) {
-      reportRefused(target, "config", *refused);
+    if (auto refused = rules_.block(target, 0, now_ns, wall_ns, RuleSource::Config, "listed in the config's blocklist")) {
+      reportRefused(target, RuleSource::Config, *refused);
       events_.write({{"event", "warning"}, {"message", refused->message}});
     }
   }
   // A block the last config listed and this one does not goes, as a line
   // gone from a list file does.
   for (const auto &rule : rules_.state().blocks)
-    if (rule.source == "config" && !in_config.count(rules::toString(rule.target)))
+    if (rule.source == RuleSource::Config && !in_config.count(rules::toString(rule.target)))
       rules_.unblock(rule.target);
 }
 
@@ -119,14 +119,14 @@ judge::Action Enforcer::act(const judge::ActRequest &r) {
   rules::RuleTarget target = rules::EndpointTarget{roles.server.address, roles.server.port, roles.proto};
   std::string reason = r.assessment.evidence.empty() ? "mining" : r.assessment.evidence.front().reason;
   if (auto refused = rules_.block(target, std::uint64_t{config_.block_ttl_s} * kNsPerSec, r.now_ns,
-                                  util::wallNowNs(), "auto", reason)) {
-    reportRefused(target, "auto", *refused);
+                                  util::wallNowNs(), RuleSource::Auto, reason)) {
+    reportRefused(target, RuleSource::Auto, *refused);
     return judge::Action::BlockRefused;
   }
   ++counters_.blocks_added;
   events_.write({{"event", "block_added"},
                  {"target", rules::toString(target)},
-                 {"source", "auto"},
+                 {"source", toString(RuleSource::Auto)},
                  {"ttl_s", config_.block_ttl_s},
                  {"reason", reason}});
   shareBlock(target, reason);
@@ -144,12 +144,13 @@ void Enforcer::tick(std::uint64_t now_ns) {
 std::string Enforcer::blockAdd(const std::string &text, std::uint64_t ttl_s, std::uint64_t now_ns, bool everything) {
   auto target = parseTarget(text, everything);
   if (auto refused =
-          rules_.block(target, ttl_s * kNsPerSec, now_ns, util::wallNowNs(), "manual", "added by an operator")) {
-    reportRefused(target, "manual", *refused);
+          rules_.block(target, ttl_s * kNsPerSec, now_ns, util::wallNowNs(), RuleSource::Manual,
+                       "added by an operator")) {
+    reportRefused(target, RuleSource::Manual, *refused);
     throw std::invalid_argument(refused->message);
   }
   ++counters_.blocks_added;
-  events_.write({{"event", "block_added"}, {"target", rules::toString(target)}, {"source", "manual"}, {"ttl_s", ttl_s}});
+  events_.write({{"event", "block_added"}, {"target", rules::toString(target)}, {"source", toString(RuleSource::Manual)}, {"ttl_s", ttl_s}});
   save();
   return rules::toString(target);
 }
@@ -165,7 +166,7 @@ std::string Enforcer::blockDel(const std::string &text) {
 
 std::pair<std::string, std::vector<std::string>> Enforcer::allowAdd(const std::string &text, bool everything) {
   auto target = parseTarget(text, everything);
-  auto lifted = rules_.allow(target, "manual", "added by an operator", util::wallNowNs());
+  auto lifted = rules_.allow(target, RuleSource::Manual, "added by an operator", util::wallNowNs());
   std::vector<std::string> removed;
   for (const auto &rule : lifted)
     removed.push_back(rules::toString(rule.target));
@@ -241,12 +242,12 @@ void Enforcer::checkPins() {
              names, place_.pin_dir);
 }
 
-void Enforcer::reportRefused(const rules::RuleTarget &target, const std::string &source, const BlockRefusal &why) {
+void Enforcer::reportRefused(const rules::RuleTarget &target, RuleSource source, const BlockRefusal &why) {
   if (why.why != BlockRefusal::Why::MapFull)
     return;
   events_.write({{"event", "block_refused"},
                  {"target", rules::toString(target)},
-                 {"source", source},
+                 {"source", toString(source)},
                  {"reason", "the block map is full"}});
 }
 

@@ -76,7 +76,7 @@ public:
   void setPinCheck(std::function<std::vector<std::string>()> check) { pin_check_ = std::move(check); }
   void checkPins();
   /// A block the map had no room for: an event (the book counts it).
-  void reportRefused(const rules::RuleTarget &target, const std::string &source, const BlockRefusal &why);
+  void reportRefused(const rules::RuleTarget &target, RuleSource source, const BlockRefusal &why);
 
   [[nodiscard]] RuleBook &rules() { return rules_; }
   [[nodiscard]] const RuleBook &rules() const { return rules_; }

@@ -5,6 +5,24 @@
 
 namespace minewatch::actions {
 
+const char *toString(RuleSource source) {
+  switch (source) {
+  case RuleSource::Manual: return "manual";
+  case RuleSource::Auto: return "auto";
+  case RuleSource::Config: return "config";
+  case RuleSource::File: return "file";
+  case RuleSource::Restored: return "restored";
+  }
+  return "manual";
+}
+
+std::optional<RuleSource> parseRuleSource(std::string_view text) {
+  for (auto source : kRuleSources)
+    if (text == toString(source))
+      return source;
+  return std::nullopt;
+}
+
 void RuleBook::restore(std::uint64_t wall_ns, const RuleBookState *saved) {
   std::map<Key, const BlockRule *> story;
   if (saved)
@@ -14,7 +32,7 @@ void RuleBook::restore(std::uint64_t wall_ns, const RuleBookState *saved) {
     BlockRule rule;
     rule.id = installed.rule.rule_id;
     rule.target = installed.target;
-    rule.source = "restored";
+    rule.source = RuleSource::Restored;
     rule.reason = "kept in the pinned blocklist across an agent restart";
     rule.expires_ns = installed.rule.expires_ns; // the deadline BPF enforces wins over the saved one
     rule.created_ns = wall_ns;
@@ -28,20 +46,20 @@ void RuleBook::restore(std::uint64_t wall_ns, const RuleBookState *saved) {
   }
   if (saved)
     for (const auto &allowed : saved->allows)
-      if (allowed.source == "manual")
+      if (allowed.source == RuleSource::Manual)
         allow(allowed.target, allowed.source, allowed.reason, allowed.created_ns);
   ++generation_;
 }
 
 std::optional<BlockRefusal> RuleBook::block(const rules::RuleTarget &target, std::uint64_t ttl_ns,
-                                            std::uint64_t now_ns, std::uint64_t wall_ns, std::string source,
+                                            std::uint64_t now_ns, std::uint64_t wall_ns, RuleSource source,
                                             std::string reason) {
   if (auto allowed = allowing(target))
     return BlockRefusal{BlockRefusal::Why::Allowlisted, "refused: " + rules::toString(target) +
                                                             " overlaps allowlisted " + rules::toString(*allowed)};
   auto key = rules::toString(target);
   auto it = blocks_.find(key);
-  BlockRule rule = it != blocks_.end() ? it->second : BlockRule{next_id_, target, "", "", wall_ns, 0, 0, 0, 0};
+  BlockRule rule = it != blocks_.end() ? it->second : BlockRule{next_id_, target, source, "", wall_ns, 0, 0, 0, 0};
   rule.expires_ns = ttl_ns ? now_ns + ttl_ns : 0;
   if (!maps_.install(target, rule.id, rule.expires_ns)) {
     ++refused_full_[source];
@@ -50,7 +68,7 @@ std::optional<BlockRefusal> RuleBook::block(const rules::RuleTarget &target, std
   }
   if (it == blocks_.end())
     ++next_id_;
-  rule.source = std::move(source);
+  rule.source = source;
   rule.reason = std::move(reason);
   blocks_[key] = rule;
   ++generation_;
@@ -65,10 +83,10 @@ bool RuleBook::unblock(const rules::RuleTarget &target) {
   return known || removed;
 }
 
-std::vector<BlockRule> RuleBook::allow(const rules::RuleTarget &target, std::string source, std::string reason,
+std::vector<BlockRule> RuleBook::allow(const rules::RuleTarget &target, RuleSource source, std::string reason,
                                        std::uint64_t wall_ns) {
   if (std::none_of(allows_.begin(), allows_.end(), [&](const AllowRule &a) { return a.target == target; })) {
-    allows_.push_back({target, std::move(source), std::move(reason), wall_ns});
+    allows_.push_back({target, source, std::move(reason), wall_ns});
     ++generation_;
   }
   std::vector<BlockRule> lifted;
@@ -124,8 +142,8 @@ std::vector<BlockRule> RuleBook::blocks() const {
   return out;
 }
 
-std::map<std::string, std::size_t> RuleBook::countBySource() const {
-  std::map<std::string, std::size_t> out;
+std::map<RuleSource, std::size_t> RuleBook::countBySource() const {
+  std::map<RuleSource, std::size_t> out;
   for (const auto &[key, rule] : blocks_)
     ++out[rule.source];
   return out;

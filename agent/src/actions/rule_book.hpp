@@ -8,14 +8,22 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace minewatch::actions {
 
+/// Who put a rule in the book.
+enum class RuleSource : std::uint8_t { Manual, Auto, Config, File, Restored };
+inline constexpr RuleSource kRuleSources[] = {RuleSource::Manual, RuleSource::Auto, RuleSource::Config,
+                                              RuleSource::File, RuleSource::Restored};
+const char *toString(RuleSource source); // manual | auto | config | file | restored
+std::optional<RuleSource> parseRuleSource(std::string_view text);
+
 struct BlockRule {
   std::uint32_t id = 0;
   rules::RuleTarget target;
-  std::string source;  // manual | auto | config | file | restored
+  RuleSource source = RuleSource::Manual; // restored: found in the pinned maps with no saved story
   std::string reason;
   std::uint64_t created_ns = 0; // wall clock
   std::uint64_t expires_ns = 0; // data-path clock; 0 = never
@@ -26,7 +34,7 @@ struct BlockRule {
 
 struct AllowRule {
   rules::RuleTarget target;
-  std::string source; // manual | config | file
+  RuleSource source = RuleSource::Manual; // manual | config | file
   std::string reason;
   std::uint64_t created_ns = 0; // wall clock
 };
@@ -60,11 +68,11 @@ public:
 
   /// Adds or refreshes a block. Returns why when refused.
   std::optional<BlockRefusal> block(const rules::RuleTarget &target, std::uint64_t ttl_ns, std::uint64_t now_ns,
-                                    std::uint64_t wall_ns, std::string source, std::string reason);
+                                    std::uint64_t wall_ns, RuleSource source, std::string reason);
   bool unblock(const rules::RuleTarget &target);
 
   /// Allows a target; returns the blocks this lifted.
-  std::vector<BlockRule> allow(const rules::RuleTarget &target, std::string source = "manual",
+  std::vector<BlockRule> allow(const rules::RuleTarget &target, RuleSource source = RuleSource::Manual,
                                std::string reason = {}, std::uint64_t wall_ns = 0);
   bool disallow(const rules::RuleTarget &target);
 
@@ -72,9 +80,9 @@ public:
   [[nodiscard]] std::optional<rules::RuleTarget> allowing(const rules::RuleTarget &target) const;
   [[nodiscard]] std::size_t blockCount() const { return blocks_.size(); }
   /// Blocks by who added them (manual, auto, config, file, restored).
-  [[nodiscard]] std::map<std::string, std::size_t> countBySource() const;
+  [[nodiscard]] std::map<RuleSource, std::size_t> countBySource() const;
   /// Blocks refused because the map was full, by who asked.
-  [[nodiscard]] const std::map<std::string, std::uint64_t> &refusedFull() const { return refused_full_; }
+  [[nodiscard]] const std::map<RuleSource, std::uint64_t> &refusedFull() const { return refused_full_; }
   /// The rule for exactly this target, if any.
   [[nodiscard]] const BlockRule *find(const rules::RuleTarget &target) const;
 
@@ -94,7 +102,7 @@ private:
   BlockMaps &maps_;
   std::map<Key, BlockRule> blocks_;
   std::vector<AllowRule> allows_;
-  std::map<std::string, std::uint64_t> refused_full_;
+  std::map<RuleSource, std::uint64_t> refused_full_;
   std::uint32_t next_id_ = 1;
   std::uint64_t generation_ = 0;
 };

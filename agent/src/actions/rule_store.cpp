@@ -38,13 +38,13 @@ std::string toJson(const SavedRuleBook &book) {
   for (const auto &rule : book.rules.blocks)
     blocks.push_back({{"id", rule.id},
                       {"target", rules::toString(rule.target)},
-                      {"source", rule.source},
+                      {"source", toString(rule.source)},
                       {"reason", rule.reason},
                       {"created_ns", rule.created_ns},
                       {"expires_ns", rule.expires_ns}});
   for (const auto &rule : book.rules.allows)
     allows.push_back({{"target", rules::toString(rule.target)},
-                      {"source", rule.source},
+                      {"source", toString(rule.source)},
                       {"reason", rule.reason},
                       {"created_ns", rule.created_ns}});
   nlohmann::json out = {{"version", kVersion}, {"block_map_id", book.block_map_id}, {"blocks", blocks},
@@ -52,6 +52,15 @@ std::string toJson(const SavedRuleBook &book) {
   // Reasons quote list files and detections: never let a bad byte throw.
   return out.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
+
+namespace {
+RuleSource sourceOf(const nlohmann::json &entry) {
+  auto text = entry.at("source").get<std::string>();
+  if (auto source = parseRuleSource(text))
+    return *source;
+  throw std::invalid_argument("bad entry: unknown source '" + text + "'");
+}
+} // namespace
 
 SavedRuleBook parseRuleBook(const std::string &text) {
   auto json = nlohmann::json::parse(text, nullptr, false);
@@ -69,7 +78,7 @@ SavedRuleBook parseRuleBook(const std::string &text) {
       BlockRule rule;
       rule.id = j.value("id", 0u);
       rule.target = *target;
-      rule.source = j.at("source").get<std::string>();
+      rule.source = sourceOf(j);
       rule.reason = j.value("reason", "");
       rule.created_ns = j.value("created_ns", std::uint64_t{0});
       rule.expires_ns = j.value("expires_ns", std::uint64_t{0});
@@ -78,7 +87,7 @@ SavedRuleBook parseRuleBook(const std::string &text) {
     for (const auto &j : json.at("allows")) {
       auto target = rules::parseRuleTarget(j.at("target").get<std::string>());
       if (target)
-        book.rules.allows.push_back({*target, j.at("source").get<std::string>(), j.value("reason", ""),
+        book.rules.allows.push_back({*target, sourceOf(j), j.value("reason", ""),
                                      j.value("created_ns", std::uint64_t{0})});
     }
   } catch (const nlohmann::json::exception &e) {

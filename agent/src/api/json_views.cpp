@@ -69,7 +69,7 @@ nlohmann::json behaviourJson(const detect::BehaviourReport &r) {
 nlohmann::json ruleJson(const actions::BlockRule &rule, std::uint64_t now_ns, const util::TimeBase &time_base) {
   nlohmann::json j = {{"id", rule.id},
                       {"target", rules::toString(rule.target)},
-                      {"source", rule.source},
+                      {"source", actions::toString(rule.source)},
                       {"reason", rule.reason},
                       {"created", util::rfc3339(rule.created_ns)},
                       {"hits", rule.hits}};

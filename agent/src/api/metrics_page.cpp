@@ -24,7 +24,6 @@ constexpr std::pair<minewatch_stat, std::string_view> kMalformed[] = {
     {MINEWATCH_STAT_MALFORMED_UDP, "udp"},          {MINEWATCH_STAT_MALFORMED_ICMP, "icmp"},
 };
 constexpr detect::Verdict kVerdicts[] = {detect::Verdict::Suspicious, detect::Verdict::Mining};
-constexpr std::string_view kSources[] = {"manual", "auto", "config", "file", "restored"};
 
 /// IPFIX export: only when the config names a collector.
 void exportMetrics(MetricsText &m, const ipfix::FlowExport &flow_export) {
@@ -149,17 +148,18 @@ std::string metricsText(const AgentView &v, std::uint64_t now_ns) {
 
   auto sources = rules.countBySource();
   m.family("minewatch_block_rules", "gauge", "Block rules in force, by who added them");
-  for (auto source : kSources) {
-    auto it = sources.find(std::string(source));
+  for (auto source : actions::kRuleSources) {
+    auto it = sources.find(source);
     m.sample("minewatch_block_rules", it == sources.end() ? 0 : static_cast<double>(it->second),
-             {{"source", source}});
+             {{"source", actions::toString(source)}});
   }
   m.family("minewatch_block_rules_refused_total", "counter",
            "Block rules refused because the kernel map was full, by who asked");
-  for (auto source : kSources) {
-    auto it = rules.refusedFull().find(std::string(source));
+  for (auto source : actions::kRuleSources) {
+    auto it = rules.refusedFull().find(source);
     m.sample("minewatch_block_rules_refused_total",
-             it == rules.refusedFull().end() ? 0 : static_cast<double>(it->second), {{"source", source}});
+             it == rules.refusedFull().end() ? 0 : static_cast<double>(it->second),
+             {{"source", actions::toString(source)}});
   }
   m.family("minewatch_block_rules_capacity", "gauge", "Block rules each kernel map holds");
   m.sample("minewatch_block_rules_capacity", v.enforcer.blockCapacity());

@@ -31,8 +31,11 @@ nlohmann::json status(const AgentView &v, std::uint64_t now_ns) {
   counters["flows_evicted"] = v.drain.evicted();
 
   std::uint64_t refused = 0;
-  for (const auto &[source, n] : rules.refusedFull())
+  nlohmann::json refused_by_source = nlohmann::json::object();
+  for (const auto &[source, n] : rules.refusedFull()) {
     refused += n;
+    refused_by_source[actions::toString(source)] = n;
+  }
   nlohmann::json stale = nlohmann::json::array();
   for (const auto &source : v.lists.stale())
     stale.push_back({{"path", source.path},
@@ -92,7 +95,7 @@ nlohmann::json status(const AgentView &v, std::uint64_t now_ns) {
          {{"entries", rules.blockCount()},
           {"max", v.enforcer.blockCapacity()},
           {"refused", refused},
-          {"refused_by_source", rules.refusedFull()}}},
+          {"refused_by_source", refused_by_source}}},
         {"allow_rules", rules.allows().size()}}},
       {"traffic",
        {{"bytes", v.judge.traffic().bytes()},
@@ -274,7 +277,7 @@ void forEachAllow(const AgentView &v, std::uint64_t offset, std::optional<std::u
   const auto &allows = v.enforcer.rules().allows();
   auto [from, to] = page(allows.size(), offset, limit);
   for (auto i = from; i < to; ++i)
-    sink({{"target", rules::toString(allows[i].target)}, {"source", allows[i].source}});
+    sink({{"target", rules::toString(allows[i].target)}, {"source", actions::toString(allows[i].source)}});
 }
 
 nlohmann::json blockList(const AgentView &v, std::uint64_t now_ns) {

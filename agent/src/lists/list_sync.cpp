@@ -20,7 +20,7 @@ ListSync::ListSync(const config::AgentConfig &config, actions::Enforcer &enforce
 
 void ListSync::start() {
   for (const auto &rule : enforcer_.rules().state().blocks)
-    if (rule.source == "file")
+    if (rule.source == actions::RuleSource::File)
       file_blocks_.emplace(rules::toString(rule.target), rule.target);
   // A rule file that is not there at start is a config mistake; later, the
   // same is a reload error that keeps the agent running.
@@ -122,7 +122,7 @@ void ListSync::applyAllows(const std::vector<RuleLine> &lines, ListReload &out) 
     if (file_allows_.count(key))
       continue;
     ++out.allows_added;
-    for (const auto &lifted : enforcer_.rules().allow(target, "file", "listed in a list file", util::wallNowNs()))
+    for (const auto &lifted : enforcer_.rules().allow(target, actions::RuleSource::File, "listed in a list file", util::wallNowNs()))
       events_.write({{"event", "block_lifted"},
                      {"target", rules::toString(lifted.target)},
                      {"reason", "allowlisted by file: " + key}});
@@ -139,19 +139,19 @@ void ListSync::applyBlocks(const std::vector<RuleLine> &lines, std::uint64_t now
     const auto *existing = enforcer_.rules().find(line.target);
     // A rule an operator or the detector added stays theirs; one kept
     // across a restart is adopted (it may well be this very line).
-    if (existing && existing->source != "file" && existing->source != "restored") {
+    if (existing && existing->source != actions::RuleSource::File && existing->source != actions::RuleSource::Restored) {
       wanted.emplace(key, line.target);
       continue;
     }
     auto reason = "listed in " + line.origin + (line.comment.empty() ? "" : ": " + line.comment);
-    if (auto refused = enforcer_.rules().block(line.target, 0, now_ns, util::wallNowNs(), "file", reason)) {
+    if (auto refused = enforcer_.rules().block(line.target, 0, now_ns, util::wallNowNs(), actions::RuleSource::File, reason)) {
       // A full map refuses every line past it: one error for all of them.
       if (refused->why == actions::BlockRefusal::Why::MapFull && out.blocks_refused++)
         continue;
       out.errors.push_back(line.origin + ": " + refused->message);
       continue;
     }
-    if (!existing || existing->source == "restored")
+    if (!existing || existing->source == actions::RuleSource::Restored)
       ++out.blocks_added;
     wanted.emplace(key, line.target);
   }
@@ -159,7 +159,7 @@ void ListSync::applyBlocks(const std::vector<RuleLine> &lines, std::uint64_t now
     if (wanted.count(key))
       continue;
     const auto *rule = enforcer_.rules().find(target);
-    if (rule && rule->source == "file" && enforcer_.rules().unblock(target))
+    if (rule && rule->source == actions::RuleSource::File && enforcer_.rules().unblock(target))
       ++out.blocks_removed;
   }
   file_blocks_ = std::move(wanted);
