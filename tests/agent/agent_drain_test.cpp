@@ -10,7 +10,7 @@
 #include "api/queries.hpp"
 #include "app/agent.hpp"
 #include "datapath/libbpf_log.hpp"
-#include "sensor_harness.hpp"
+#include "test_run_harness.hpp"
 
 #include <netinet/in.h>
 #include <unistd.h>
@@ -32,7 +32,7 @@ Bytes fromServer(std::uint16_t dport, std::uint8_t flags, std::size_t payload = 
 
 /// A loaded sensor, the agent over it, and the sum of what was sent.
 struct Rig {
-  SensorHarness harness;
+  TestRunHarness harness;
   actions::EventLog events{"/dev/null"};
   std::unique_ptr<app::Agent> agent;
   std::uint64_t sent_packets = 0, sent_bytes = 0;

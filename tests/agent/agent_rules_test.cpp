@@ -12,7 +12,7 @@
 #include "app/agent.hpp"
 #include "datapath/blocklist.hpp"
 #include "datapath/libbpf_log.hpp"
-#include "sensor_harness.hpp"
+#include "test_run_harness.hpp"
 
 #include <bpf/bpf.h>
 #include <unistd.h>
@@ -53,7 +53,7 @@ std::uint32_t blockMapId(datapath::SensorObject &sensor) {
 struct Run {
   actions::EventLog events{"/dev/null"};
   std::unique_ptr<app::Agent> agent;
-  Run(SensorHarness &harness, const config::AgentConfig &config, const std::string &book,
+  Run(TestRunHarness &harness, const config::AgentConfig &config, const std::string &book,
       std::uint32_t previous_map) {
     datapath::DatapathInfo info{.interface = "test", .xdp_mode = datapath::XdpAttach::None};
     info.rules_file = book;
@@ -69,7 +69,7 @@ struct Run {
   }
 };
 
-bool inCidrMap(SensorHarness &h, const char *cidr) {
+bool inCidrMap(TestRunHarness &h, const char *cidr) {
   return h.sensor().cidrRules().lookup(datapath::Blocklist::cidrKey(net::Cidr::parse(cidr).value())).has_value();
 }
 } // namespace
@@ -77,7 +77,7 @@ bool inCidrMap(SensorHarness &h, const char *cidr) {
 BOOST_AUTO_TEST_CASE(a_restart_reconciles_file_rules_and_keeps_the_rule_book) {
   datapath::installLibbpfLogger(false);
   Scratch scratch;
-  SensorHarness harness;
+  TestRunHarness harness;
   config::AgentConfig config;
   config.blocklist_files = {scratch.lists()};
   scratch.write("pools", "192.0.2.1  # first\n192.0.2.2  # second\n");
@@ -109,7 +109,7 @@ BOOST_AUTO_TEST_CASE(a_restart_reconciles_file_rules_and_keeps_the_rule_book) {
 
 BOOST_AUTO_TEST_CASE(a_book_beside_other_maps_or_corrupt_is_not_restored) {
   Scratch scratch;
-  SensorHarness harness;
+  TestRunHarness harness;
   config::AgentConfig config;
   {
     Run first(harness, config, scratch.book(), 0);
@@ -128,7 +128,7 @@ BOOST_AUTO_TEST_CASE(a_book_beside_other_maps_or_corrupt_is_not_restored) {
 
 BOOST_AUTO_TEST_CASE(a_lost_list_source_keeps_its_rules_until_it_is_back) {
   Scratch scratch;
-  SensorHarness harness;
+  TestRunHarness harness;
   config::AgentConfig config;
   config.blocklist_files = {scratch.lists()};
   scratch.write("a", "192.0.2.1\n");
@@ -164,7 +164,7 @@ BOOST_AUTO_TEST_CASE(a_full_block_map_refuses_and_the_agent_goes_on) {
   Scratch scratch;
   datapath::SensorOptions options;
   options.max_block_rules = 2;
-  SensorHarness harness(options);
+  TestRunHarness harness(options);
   config::AgentConfig config;
   config.sensor = options;
   config.blocklist_files = {scratch.lists()};

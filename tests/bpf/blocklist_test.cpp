@@ -22,7 +22,7 @@ Cidr cidr(const char *text) {
 BOOST_AUTO_TEST_SUITE(blocklist)
 
 BOOST_AUTO_TEST_CASE(cidr_rule_drops_at_both_hooks_and_counts_hits) {
-  SensorHarness h;
+  TestRunHarness h;
   h.blocklist().addCidr(cidr("198.51.100.0/24"), RuleSpec{7, 0});
   BOOST_TEST(h.runTc(tcpToPool(kSyn), kT0) == kTcShot);
   BOOST_TEST(h.runXdp(tcpFromPool(kSyn | kAck), kT0 + kMs) == XDP_DROP);
@@ -42,7 +42,7 @@ BOOST_AUTO_TEST_CASE(cidr_rule_drops_at_both_hooks_and_counts_hits) {
 }
 
 BOOST_AUTO_TEST_CASE(endpoint_rule_matches_only_its_port_and_protocol) {
-  SensorHarness h;
+  TestRunHarness h;
   h.blocklist().addEndpoint(addr(kPool), 3333, IPPROTO_TCP, RuleSpec{1, 0});
   BOOST_TEST(h.runTc(tcpToPool(kSyn), kT0) == kTcShot);
   auto https = PacketBuilder().ipv4(kClient, kPool).tcp(40001, 443, kSyn).build();
@@ -52,14 +52,14 @@ BOOST_AUTO_TEST_CASE(endpoint_rule_matches_only_its_port_and_protocol) {
 }
 
 BOOST_AUTO_TEST_CASE(ipv6_prefix_rule) {
-  SensorHarness h;
+  TestRunHarness h;
   h.blocklist().addCidr(cidr("2001:db8:1::/48"), RuleSpec{2, 0});
   BOOST_TEST(h.runXdp(PacketBuilder().ipv6(kPool6, kClient6).tcp(443, 5000, kAck).build(), kT0) == XDP_DROP);
   BOOST_TEST(h.runXdp(PacketBuilder().ipv6("2001:db8:2::1", kClient6).tcp(443, 5000, kAck).build(), kT0) == XDP_PASS);
 }
 
 BOOST_AUTO_TEST_CASE(expiry_is_enforced_in_bpf) {
-  SensorHarness h;
+  TestRunHarness h;
   h.blocklist().addCidr(cidr("198.51.100.7/32"), RuleSpec{3, kT0 + 10 * kSec});
   BOOST_TEST(h.runTc(tcpToPool(kSyn), kT0 + 10 * kSec - 1) == kTcShot);
   BOOST_TEST(h.runTc(tcpToPool(kSyn), kT0 + 10 * kSec) == kTcOk);
@@ -73,7 +73,7 @@ BOOST_AUTO_TEST_CASE(an_expired_rule_hides_no_shorter_live_one) {
   // The trie answers only with the longest match, and the agent deletes
   // expired rules only at its next tick: until then the packet must look
   // past them. Live /16, expired /24 and /32 over it, an expired endpoint.
-  SensorHarness h;
+  TestRunHarness h;
   h.blocklist().addCidr(cidr("198.51.0.0/16"), RuleSpec{1, kT0 + 100 * kSec});
   h.blocklist().addCidr(cidr("198.51.100.0/24"), RuleSpec{2, kT0 + 10 * kSec});
   h.blocklist().addCidr(cidr("198.51.100.7/32"), RuleSpec{3, kT0 + 10 * kSec});
@@ -89,7 +89,7 @@ BOOST_AUTO_TEST_CASE(an_expired_rule_hides_no_shorter_live_one) {
 }
 
 BOOST_AUTO_TEST_CASE(rule_added_to_a_live_flow_takes_effect_on_the_next_packet) {
-  SensorHarness h;
+  TestRunHarness h;
   BOOST_TEST(h.runTc(tcpToPool(kAck, 100), kT0) == kTcOk);
   BOOST_TEST(h.runTc(tcpToPool(kAck, 100), kT0 + kMs) == kTcOk);
   h.blocklist().addEndpoint(addr(kPool), 3333, IPPROTO_TCP, RuleSpec{4, 0});
@@ -104,7 +104,7 @@ BOOST_AUTO_TEST_CASE(rule_added_to_a_live_flow_takes_effect_on_the_next_packet) 
 BOOST_AUTO_TEST_CASE(tap_mode_counts_would_drops_and_passes) {
   minewatch::datapath::SensorOptions options;
   options.enforce = false;
-  SensorHarness h(options);
+  TestRunHarness h(options);
   h.blocklist().addCidr(cidr("198.51.100.0/24"), RuleSpec{5, 0});
   BOOST_TEST(h.runXdp(tcpFromPool(kAck), kT0) == XDP_PASS);
   BOOST_TEST(h.runXdp(tcpFromPool(kAck), kT0 + 1) == XDP_PASS);
@@ -114,7 +114,7 @@ BOOST_AUTO_TEST_CASE(tap_mode_counts_would_drops_and_passes) {
 }
 
 BOOST_AUTO_TEST_CASE(malformed_packets_are_never_dropped_even_from_blocked_sources) {
-  SensorHarness h;
+  TestRunHarness h;
   h.blocklist().addCidr(cidr("198.51.100.0/24"), RuleSpec{6, 0});
   auto frame = tcpFromPool(kAck);
   frame[14] = 0x44; // bad IHL: we cannot trust the addresses we would match

@@ -17,7 +17,7 @@ struct Stamped {
   std::uint64_t before, seen, after;
 };
 
-Stamped stampOnePacket(SensorHarness &h, std::uint16_t sport) {
+Stamped stampOnePacket(TestRunHarness &h, std::uint16_t sport) {
   Stamped s{};
   s.before = monotonicNs();
   h.runXdp(tcpFromPool(kAck, 0, sport), 0);
@@ -28,13 +28,13 @@ Stamped stampOnePacket(SensorHarness &h, std::uint16_t sport) {
   return s;
 }
 
-std::uint64_t tickNs(SensorHarness &h) { return h.sensor().skel()->bss->minewatch_globals.clock_tick_ns; }
+std::uint64_t tickNs(TestRunHarness &h) { return h.sensor().skel()->bss->minewatch_globals.clock_tick_ns; }
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(live_clock)
 
 BOOST_AUTO_TEST_CASE(calibrated_programs_read_monotonic_time_from_jiffies) {
-  SensorHarness h;
+  TestRunHarness h;
   BOOST_TEST(!h.sensor().jiffiesClock());
   BOOST_TEST(h.sensor().calibrateClock() == "");
   BOOST_REQUIRE(h.sensor().jiffiesClock());
@@ -55,7 +55,7 @@ BOOST_AUTO_TEST_CASE(calibrated_programs_read_monotonic_time_from_jiffies) {
 }
 
 BOOST_AUTO_TEST_CASE(uncalibrated_programs_call_the_coarse_clock) {
-  SensorHarness h;
+  TestRunHarness h;
   BOOST_REQUIRE(!h.sensor().jiffiesClock());
   BOOST_TEST(h.sensor().clockStillAgrees()); // nothing to disagree with
   auto s = stampOnePacket(h, 42000);
@@ -64,7 +64,7 @@ BOOST_AUTO_TEST_CASE(uncalibrated_programs_call_the_coarse_clock) {
 }
 
 BOOST_AUTO_TEST_CASE(a_clock_that_stops_agreeing_is_dropped_for_the_helper) {
-  SensorHarness h;
+  TestRunHarness h;
   BOOST_REQUIRE(h.sensor().calibrateClock() == "");
   auto &globals = h.sensor().skel()->bss->minewatch_globals;
   globals.clock_offset_ns += 10 * globals.clock_tick_ns; // as if the tick were wrong for a while
@@ -81,7 +81,7 @@ BOOST_AUTO_TEST_CASE(a_clock_that_stops_agreeing_is_dropped_for_the_helper) {
 BOOST_AUTO_TEST_CASE(precise_clock_needs_no_calibration) {
   minewatch::datapath::SensorOptions options;
   options.precise_clock = true;
-  SensorHarness h(options);
+  TestRunHarness h(options);
   BOOST_TEST(h.sensor().calibrateClock() == "");
   BOOST_TEST(!h.sensor().jiffiesClock());
   auto s = stampOnePacket(h, 44000);

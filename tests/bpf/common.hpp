@@ -2,7 +2,7 @@
 #pragma once
 
 #include "datapath/monotonic_clock.hpp"
-#include "sensor_harness.hpp"
+#include "test_run_harness.hpp"
 
 #include <linux/bpf.h>
 #include <netinet/in.h>

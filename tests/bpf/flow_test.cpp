@@ -14,7 +14,7 @@ using namespace minewatch::test::tcp_flags;
 BOOST_AUTO_TEST_SUITE(flows)
 
 BOOST_AUTO_TEST_CASE(both_directions_land_in_one_flow) {
-  SensorHarness h;
+  TestRunHarness h;
   auto syn = tcpToPool(kSyn);
   auto synack = tcpFromPool(kSyn | kAck);
   auto ack = tcpToPool(kAck);
@@ -39,7 +39,7 @@ BOOST_AUTO_TEST_CASE(both_directions_land_in_one_flow) {
 }
 
 BOOST_AUTO_TEST_CASE(packets_stamp_the_drain_generation_of_their_direction) {
-  SensorHarness h;
+  TestRunHarness h;
   auto gen = h.sensor().nextDrainGeneration();
   h.runTc(tcpToPool(kSyn), kT0);
   auto f = h.flow(kClient, 40000, kPool, 3333, IPPROTO_TCP);
@@ -57,7 +57,7 @@ BOOST_AUTO_TEST_CASE(packets_stamp_the_drain_generation_of_their_direction) {
 }
 
 BOOST_AUTO_TEST_CASE(ipv4_flows_use_the_compact_map_and_read_back_widened) {
-  SensorHarness h;
+  TestRunHarness h;
   h.runTc(tcpToPool(kSyn), kT0);
   h.runXdp(PacketBuilder().ipv6(kClient6, kPool6).tcp(42000, 443, kSyn).build(), kT0);
   auto *skel = h.sensor().skel();
@@ -79,7 +79,7 @@ BOOST_AUTO_TEST_CASE(ipv4_flows_use_the_compact_map_and_read_back_widened) {
 }
 
 BOOST_AUTO_TEST_CASE(a_later_bare_syn_names_the_initiator) {
-  SensorHarness h;
+  TestRunHarness h;
   h.runXdp(tcpFromPool(kAck, 10), kT0); // mid-flow packet seen first
   auto f = h.flow(kPool, 3333, kClient, 40000, IPPROTO_TCP);
   BOOST_REQUIRE(f);
@@ -113,7 +113,7 @@ BOOST_AUTO_TEST_CASE(the_hook_of_the_opening_packet_says_whether_this_host_opene
       {"first seen going out, then a remote bare SYN names it", {{true, kAck}, {false, kSyn}}, false},
   };
   for (const auto &c : cases) {
-    SensorHarness h;
+    TestRunHarness h;
     std::uint64_t t = kT0;
     for (const auto &step : c.steps) {
       // The same two endpoints every time: the client port on our side.
@@ -129,7 +129,7 @@ BOOST_AUTO_TEST_CASE(the_hook_of_the_opening_packet_says_whether_this_host_opene
 }
 
 BOOST_AUTO_TEST_CASE(payload_size_histogram_buckets) {
-  SensorHarness h;
+  TestRunHarness h;
   // bucket 0: no payload; i>=1: [2^(i-1), 2^i)
   struct {
     std::size_t payload;
@@ -150,7 +150,7 @@ BOOST_AUTO_TEST_CASE(payload_size_histogram_buckets) {
 }
 
 BOOST_AUTO_TEST_CASE(inter_arrival_histogram_uses_the_injected_clock) {
-  SensorHarness h;
+  TestRunHarness h;
   // gaps: 1 ms -> 976 units of 1024 ns -> bucket 9; 10 s -> 9765625 units -> 23;
   // 5 min -> past the last bucket; 0 ns (same timestamp) -> bucket 0
   std::uint64_t times[] = {kT0, kT0 + kMs, kT0 + kMs + 10 * kSec, kT0 + kMs + 310 * kSec,
@@ -173,7 +173,7 @@ BOOST_AUTO_TEST_CASE(inter_arrival_histogram_uses_the_injected_clock) {
 }
 
 BOOST_AUTO_TEST_CASE(directions_keep_separate_inter_arrival_clocks) {
-  SensorHarness h;
+  TestRunHarness h;
   h.runTc(tcpToPool(kAck, 50), kT0);
   h.runXdp(tcpFromPool(kAck, 300), kT0 + 5 * kMs);
   h.runTc(tcpToPool(kAck, 50), kT0 + 30 * kSec); // 30 s since the last client packet
@@ -189,7 +189,7 @@ BOOST_AUTO_TEST_CASE(directions_keep_separate_inter_arrival_clocks) {
 BOOST_AUTO_TEST_CASE(gso_packets_count_as_the_frames_they_leave_as) {
   // TC egress sees a GSO packet once; the wire carries one frame (and one
   // set of headers) per segment, and so must the flow table.
-  SensorHarness h;
+  TestRunHarness h;
   auto frame = tcpToPool(kAck | kPsh, 3 * 400);
   BOOST_TEST(h.runTcGso(frame, 3, kT0) == kTcOk);
   auto f = h.flow(kClient, 40000, kPool, 3333, IPPROTO_TCP);
@@ -201,7 +201,7 @@ BOOST_AUTO_TEST_CASE(gso_packets_count_as_the_frames_they_leave_as) {
 }
 
 BOOST_AUTO_TEST_CASE(icmp_echo_request_and_reply_share_a_flow) {
-  SensorHarness h;
+  TestRunHarness h;
   auto req = PacketBuilder().ipv4(kClient, kPool).icmpEcho(8, 4242, 1).payload(56).build();
   auto rep = PacketBuilder().ipv4(kPool, kClient).icmpEcho(0, 4242, 1).payload(56).build();
   h.runTc(req, kT0);
@@ -216,7 +216,7 @@ BOOST_AUTO_TEST_CASE(icmp_echo_request_and_reply_share_a_flow) {
 BOOST_AUTO_TEST_CASE(lru_table_recycles_and_every_creation_is_counted) {
   minewatch::datapath::SensorOptions options;
   options.max_flows = 64;
-  SensorHarness h(options);
+  TestRunHarness h(options);
   constexpr unsigned kFlows = 1000;
   for (unsigned i = 0; i < kFlows; ++i)
     h.runXdp(tcpToPool(kSyn, 0, static_cast<std::uint16_t>(10000 + i)), kT0 + i);
@@ -232,7 +232,7 @@ BOOST_AUTO_TEST_CASE(lru_table_recycles_and_every_creation_is_counted) {
 }
 
 BOOST_AUTO_TEST_CASE(kernel_clock_is_used_when_nothing_is_injected) {
-  SensorHarness h;
+  TestRunHarness h;
   h.runXdp(tcpToPool(kSyn), 0);
   auto f = h.flow(kClient, 40000, kPool, 3333, IPPROTO_TCP);
   BOOST_REQUIRE(f);

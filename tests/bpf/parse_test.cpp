@@ -12,7 +12,7 @@ using namespace minewatch::test::tcp_flags;
 BOOST_AUTO_TEST_SUITE(parser)
 
 BOOST_AUTO_TEST_CASE(ipv4_tcp_is_tracked_with_ports_and_flags) {
-  SensorHarness h;
+  TestRunHarness h;
   BOOST_TEST(h.runXdp(tcpToPool(kSyn), kT0) == XDP_PASS);
   auto f = h.flow(kClient, 40000, kPool, 3333, IPPROTO_TCP);
   BOOST_REQUIRE(f);
@@ -24,7 +24,7 @@ BOOST_AUTO_TEST_CASE(ipv4_tcp_is_tracked_with_ports_and_flags) {
 }
 
 BOOST_AUTO_TEST_CASE(one_and_two_vlan_tags_are_walked) {
-  SensorHarness h;
+  TestRunHarness h;
   auto one = PacketBuilder().vlan(0x8100, 7).ipv4(kClient, kPool).udp(5000, 3333).payload(10).build();
   auto two = PacketBuilder().vlan(0x88a8, 100).vlan(0x8100, 7).ipv4(kClient, kPool).udp(5001, 3333).build();
   BOOST_TEST(h.runXdp(one, kT0) == XDP_PASS);
@@ -35,7 +35,7 @@ BOOST_AUTO_TEST_CASE(one_and_two_vlan_tags_are_walked) {
 }
 
 BOOST_AUTO_TEST_CASE(three_vlan_tags_are_counted_not_followed) {
-  SensorHarness h;
+  TestRunHarness h;
   auto three = PacketBuilder().vlan(0x88a8, 1).vlan(0x8100, 2).vlan(0x8100, 3).ipv4(kClient, kPool).udp(1, 2).build();
   BOOST_TEST(h.runXdp(three, kT0) == XDP_PASS);
   BOOST_TEST(h.stat(MINEWATCH_STAT_VLAN_TOO_DEEP) == 1u);
@@ -43,7 +43,7 @@ BOOST_AUTO_TEST_CASE(three_vlan_tags_are_counted_not_followed) {
 }
 
 BOOST_AUTO_TEST_CASE(ipv4_options_shift_the_transport_header) {
-  SensorHarness h;
+  TestRunHarness h;
   auto frame = PacketBuilder().ipv4(kClient, kPool).ipv4Options(40).tcp(41000, 3333, kAck | kPsh).payload(77).build();
   h.runXdp(frame, kT0);
   auto f = h.flow(kClient, 41000, kPool, 3333, IPPROTO_TCP);
@@ -53,7 +53,7 @@ BOOST_AUTO_TEST_CASE(ipv4_options_shift_the_transport_header) {
 }
 
 BOOST_AUTO_TEST_CASE(ipv4_first_fragment_keeps_ports_later_ones_go_by_address_pair) {
-  SensorHarness h;
+  TestRunHarness h;
   auto first = PacketBuilder().ipv4(kClient, kPool).fragment(0, true).udp(6000, 3333).payload(1000).build();
   auto second = PacketBuilder().ipv4(kClient, kPool).fragment(1008, false).l4(IPPROTO_UDP).payload(500).build();
   h.runXdp(first, kT0);
@@ -70,7 +70,7 @@ BOOST_AUTO_TEST_CASE(ipv4_first_fragment_keeps_ports_later_ones_go_by_address_pa
 }
 
 BOOST_AUTO_TEST_CASE(ipv6_tcp_and_icmpv6_echo) {
-  SensorHarness h;
+  TestRunHarness h;
   h.runXdp(PacketBuilder().ipv6(kClient6, kPool6).tcp(42000, 443, kSyn).build(), kT0);
   h.runXdp(PacketBuilder().ipv6(kClient6, kPool6).icmpEcho(128, 77, 1).payload(56).build(), kT0);
   h.runTc(PacketBuilder().ipv6(kPool6, kClient6).icmpEcho(129, 77, 1).payload(56).build(), kT0);
@@ -82,7 +82,7 @@ BOOST_AUTO_TEST_CASE(ipv6_tcp_and_icmpv6_echo) {
 }
 
 BOOST_AUTO_TEST_CASE(ipv6_extension_headers_up_to_the_walk_limit) {
-  SensorHarness h;
+  TestRunHarness h;
   PacketBuilder b;
   b.ipv6(kClient6, kPool6);
   for (int i = 0; i < MINEWATCH_IPV6_EXT_MAX; ++i)
@@ -99,7 +99,7 @@ BOOST_AUTO_TEST_CASE(ipv6_extension_headers_up_to_the_walk_limit) {
 }
 
 BOOST_AUTO_TEST_CASE(ipv6_extension_chain_longer_than_the_walk_is_counted) {
-  SensorHarness h;
+  TestRunHarness h;
   PacketBuilder b;
   b.ipv6(kClient6, kPool6);
   for (int i = 0; i < MINEWATCH_IPV6_EXT_MAX + 1; ++i)
@@ -110,7 +110,7 @@ BOOST_AUTO_TEST_CASE(ipv6_extension_chain_longer_than_the_walk_is_counted) {
 }
 
 BOOST_AUTO_TEST_CASE(ipv6_non_first_fragment_goes_by_address_pair) {
-  SensorHarness h;
+  TestRunHarness h;
   auto frag = PacketBuilder().ipv6(kClient6, kPool6).ipv6Fragment(1232, false).l4(IPPROTO_UDP).payload(300).build();
   h.runXdp(frag, kT0);
   auto f = h.flow(kClient6, 0, kPool6, 0, IPPROTO_UDP);
@@ -120,14 +120,14 @@ BOOST_AUTO_TEST_CASE(ipv6_non_first_fragment_goes_by_address_pair) {
 }
 
 BOOST_AUTO_TEST_CASE(non_ip_is_passed_and_counted) {
-  SensorHarness h;
+  TestRunHarness h;
   BOOST_TEST(h.runXdp(PacketBuilder().payload(28).build(), kT0) == XDP_PASS);
   BOOST_TEST(h.stat(MINEWATCH_STAT_NON_IP) == 1u);
   BOOST_TEST(h.flowCount() == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(jumbo_frame_in_fragments_counts_every_byte) {
-  SensorHarness h;
+  TestRunHarness h;
   auto jumbo = PacketBuilder().ipv4(kClient, kPool).tcp(44000, 3333, kAck).payload(8946).build();
   BOOST_REQUIRE(jumbo.size() == 9000u);
   BOOST_TEST(h.runXdp(jumbo, kT0) == XDP_PASS);
@@ -143,7 +143,7 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE(malformed)
 
 BOOST_AUTO_TEST_CASE(empty_and_sub_ethernet_frames_never_reach_the_program) {
-  SensorHarness h;
+  TestRunHarness h;
   BOOST_TEST(h.tryRunXdp({}) == -EINVAL);
   BOOST_TEST(h.tryRunXdp(Bytes(13, 0)) == -EINVAL);
   BOOST_TEST(h.stat(MINEWATCH_STAT_XDP_PACKETS) == 0u);
@@ -155,7 +155,7 @@ BOOST_AUTO_TEST_CASE(truncation_at_every_byte_is_passed_and_counted) {
   auto full = PacketBuilder().vlan(0x8100, 5).ipv4(kClient, kPool).tcp(45000, 3333, kAck).build();
   const std::size_t eth = 14, vlan = 18, ip = 38;
   for (std::size_t cut = eth; cut < full.size(); ++cut) {
-    SensorHarness h;
+    TestRunHarness h;
     Bytes frame(full.begin(), full.begin() + static_cast<std::ptrdiff_t>(cut));
     BOOST_TEST_CONTEXT("cut at " << cut) {
       BOOST_TEST(h.runXdp(frame, kT0) == XDP_PASS);
@@ -192,7 +192,7 @@ BOOST_AUTO_TEST_CASE(transport_cut_short_with_consistent_ip_length) {
       {"icmp 4 bytes", cut(icmp, 4, 14, 20), MINEWATCH_STAT_MALFORMED_ICMP},
   };
   for (auto &c : cases) {
-    SensorHarness h;
+    TestRunHarness h;
     BOOST_TEST_CONTEXT(c.name) {
       BOOST_TEST(h.runXdp(c.frame, kT0) == XDP_PASS);
       BOOST_TEST(h.stat(c.expected) == 1u);
@@ -203,7 +203,7 @@ BOOST_AUTO_TEST_CASE(transport_cut_short_with_consistent_ip_length) {
 
 BOOST_AUTO_TEST_CASE(bad_ihl_values) {
   for (int ihl : {0, 1, 4, 15}) {
-    SensorHarness h;
+    TestRunHarness h;
     auto frame = tcpToPool(kAck);
     frame[14] = static_cast<std::uint8_t>(0x40 | ihl); // 15 words = 60 bytes > what follows
     frame.resize(14 + 40);                              // IP + TCP only, no room for 60
@@ -217,7 +217,7 @@ BOOST_AUTO_TEST_CASE(bad_ihl_values) {
 }
 
 BOOST_AUTO_TEST_CASE(wrong_version_and_lying_lengths) {
-  SensorHarness h;
+  TestRunHarness h;
   auto v5 = tcpToPool(kAck);
   v5[14] = 0x55;
   h.runXdp(v5, kT0);
@@ -246,7 +246,7 @@ BOOST_AUTO_TEST_CASE(wrong_version_and_lying_lengths) {
 }
 
 BOOST_AUTO_TEST_CASE(ipv6_extension_header_cut_short) {
-  SensorHarness h;
+  TestRunHarness h;
   auto frame = PacketBuilder().ipv6(kClient6, kPool6).ipv6Ext(IPPROTO_HOPOPTS, 8).build();
   frame.resize(14 + 40 + 4); // half an extension header
   frame[14 + 4] = 0;
@@ -261,7 +261,7 @@ BOOST_AUTO_TEST_CASE(ipv6_extension_header_cut_short) {
 }
 
 BOOST_AUTO_TEST_CASE(tc_egress_handles_the_same_garbage) {
-  SensorHarness h;
+  TestRunHarness h;
   auto frame = tcpToPool(kAck);
   frame[14] = 0x43;
   BOOST_TEST(h.runTc(frame, kT0) == kTcOk);

@@ -30,7 +30,7 @@ BOOST_AUTO_TEST_SUITE(program_shape)
 namespace {
 /// Every per-packet program, loaded: XDP and TC egress by default, TC
 /// ingress when asked for (instead of XDP).
-std::vector<bpf_program *> packetPrograms(SensorHarness &xdp, SensorHarness &tc) {
+std::vector<bpf_program *> packetPrograms(TestRunHarness &xdp, TestRunHarness &tc) {
   return {xdp.sensor().xdpProgram(), xdp.sensor().tcProgram(), tc.sensor().skel()->progs.minewatch_tc_ingress};
 }
 minewatch::datapath::SensorOptions tcIngress() {
@@ -41,7 +41,7 @@ minewatch::datapath::SensorOptions tcIngress() {
 } // namespace
 
 BOOST_AUTO_TEST_CASE(only_the_ingress_program_in_use_is_loaded) {
-  SensorHarness xdp, tc(tcIngress());
+  TestRunHarness xdp, tc(tcIngress());
   BOOST_TEST(bpf_program__fd(xdp.sensor().xdpProgram()) >= 0);
   BOOST_TEST(bpf_program__fd(xdp.sensor().skel()->progs.minewatch_tc_ingress) < 0);
   BOOST_TEST(bpf_program__fd(tc.sensor().xdpProgram()) < 0);
@@ -49,7 +49,7 @@ BOOST_AUTO_TEST_CASE(only_the_ingress_program_in_use_is_loaded) {
 }
 
 BOOST_AUTO_TEST_CASE(every_flow_lookup_is_inlined) {
-  SensorHarness h, tc(tcIngress());
+  TestRunHarness h, tc(tcIngress());
   for (auto *prog : packetPrograms(h, tc)) {
     auto text = xlated(bpf_program__fd(prog));
     BOOST_TEST(text.find("__htab_map_lookup_elem") != std::string::npos, "no inlined hash lookup at all?");
@@ -61,7 +61,7 @@ BOOST_AUTO_TEST_CASE(every_flow_lookup_is_inlined) {
 // The live clock is jiffies, which the verifier turns into one load: the
 // helper call it replaced was ~11 ns a packet (bench_datapath).
 BOOST_AUTO_TEST_CASE(the_live_clock_is_no_call) {
-  SensorHarness h, tc(tcIngress());
+  TestRunHarness h, tc(tcIngress());
   for (auto *prog : packetPrograms(h, tc)) {
     auto text = xlated(bpf_program__fd(prog));
     BOOST_TEST(text.find("call bpf_jiffies64") == std::string::npos,

@@ -46,7 +46,7 @@ BOOST_AUTO_TEST_SUITE(samples)
 BOOST_AUTO_TEST_CASE(first_payload_packets_of_each_direction_are_sampled) {
   minewatch::datapath::SensorOptions options;
   options.samples_per_direction = 3;
-  SensorHarness h(options);
+  TestRunHarness h(options);
   h.runTc(tcpToPool(kSyn), kT0); // no payload: never sampled
   auto login = PacketBuilder().ipv4(kClient, kPool).tcp(40000, 3333, kAck | kPsh).payload(kLogin).build();
   for (int i = 0; i < 5; ++i) {
@@ -75,7 +75,7 @@ BOOST_AUTO_TEST_CASE(first_payload_packets_of_each_direction_are_sampled) {
 BOOST_AUTO_TEST_CASE(long_payload_is_cut_at_the_sample_size) {
   minewatch::datapath::SensorOptions options;
   options.sample_bytes = 100;
-  SensorHarness h(options);
+  TestRunHarness h(options);
   h.runXdp(tcpFromPool(kAck | kPsh, 1000), kT0);
   auto samples = h.drainSamples();
   BOOST_REQUIRE(samples.size() == 1u);
@@ -85,7 +85,7 @@ BOOST_AUTO_TEST_CASE(long_payload_is_cut_at_the_sample_size) {
 }
 
 BOOST_AUTO_TEST_CASE(payload_outside_the_linear_area_is_still_read) {
-  SensorHarness h;
+  TestRunHarness h;
   std::string body(1500, 'a');
   for (std::size_t i = 0; i < body.size(); ++i)
     body[i] = static_cast<char>('a' + i % 26);
@@ -113,7 +113,7 @@ BOOST_AUTO_TEST_CASE(a_client_hello_is_sampled_whole) {
   };
   for (const auto &c : cases) {
     BOOST_TEST_CONTEXT(c.name) {
-      SensorHarness h;
+      TestRunHarness h;
       std::size_t off = 0;
       std::string sent;
       for (std::size_t i = 0; i < c.segments.size(); ++i) {
@@ -144,7 +144,7 @@ BOOST_AUTO_TEST_CASE(a_client_hello_is_sampled_whole) {
 }
 
 BOOST_AUTO_TEST_CASE(a_client_hello_outside_the_linear_area_is_read_whole) {
-  SensorHarness h;
+  TestRunHarness h;
   const std::string hello = helloRecord(1795);
   auto frame = PacketBuilder().ipv4(kClient, kPool).tcp(40000, 443, kAck | kPsh).payload(hello).build();
   BOOST_TEST(h.runXdpFragmented(frame, 64, kT0) == XDP_PASS);
@@ -157,7 +157,7 @@ BOOST_AUTO_TEST_CASE(dns_responses_are_all_sampled_up_to_the_rate_limit) {
   minewatch::datapath::SensorOptions options;
   options.dns_samples_per_sec = 3;
   options.samples_per_direction = 1;
-  SensorHarness h(options);
+  TestRunHarness h(options);
   auto answer = PacketBuilder().ipv4("192.0.2.53", kClient).udp(53, 50000).payload(120).build();
   for (int i = 0; i < 5; ++i)
     h.runXdp(answer, kT0 + static_cast<std::uint64_t>(i) * kMs);
@@ -171,7 +171,7 @@ BOOST_AUTO_TEST_CASE(dns_responses_are_all_sampled_up_to_the_rate_limit) {
 BOOST_AUTO_TEST_CASE(a_full_ring_buffer_counts_its_drops) {
   minewatch::datapath::SensorOptions options;
   options.ring_buffer_bytes = 4096;
-  SensorHarness h(options);
+  TestRunHarness h(options);
   constexpr unsigned kFlows = 40;
   for (unsigned i = 0; i < kFlows; ++i)
     h.runXdp(tcpFromPool(kAck | kPsh, 100, static_cast<std::uint16_t>(20000 + i)), kT0 + i);

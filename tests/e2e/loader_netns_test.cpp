@@ -14,7 +14,7 @@
 #include "netns_harness.hpp"
 #include "process_util.hpp"
 #include "packet_capture.hpp"
-#include "sensor_harness.hpp"
+#include "test_run_harness.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>

@@ -72,7 +72,7 @@ public:
   /// is reported and retried at the next change.
   void save();
   /// Pins again whatever was unpinned under the agent (live_runner hands in
-  /// Sensor::repinLost); called at every sweep.
+  /// AttachedSensor::repinLost); called at every sweep.
   void setPinCheck(std::function<std::vector<std::string>()> check) { pin_check_ = std::move(check); }
   void checkPins();
   /// A block the map had no room for: an event (the book counts it).

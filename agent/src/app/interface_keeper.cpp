@@ -14,7 +14,7 @@ namespace {
 constexpr std::uint64_t kLookEveryNs = 2'000'000'000ull;
 } // namespace
 
-DatapathInfo describe(const datapath::Sensor &sensor, bool tap) {
+DatapathInfo describe(const datapath::AttachedSensor &sensor, bool tap) {
   DatapathInfo info;
   info.interface = sensor.interface();
   info.xdp_mode = datapath::xdpAttachOf(sensor.xdpMode());
@@ -32,7 +32,7 @@ DatapathInfo describe(const datapath::Sensor &sensor, bool tap) {
   return info;
 }
 
-InterfaceKeeper::InterfaceKeeper(datapath::Sensor &sensor, Agent &agent, bool tap)
+InterfaceKeeper::InterfaceKeeper(datapath::AttachedSensor &sensor, Agent &agent, bool tap)
     : sensor_(sensor), agent_(agent), tap_(tap) {
   // The interface may have gone between the attach and this subscription.
   look(0);

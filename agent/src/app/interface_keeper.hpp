@@ -3,7 +3,7 @@
 
 #include "app/agent.hpp"
 #include "datapath/link_watch.hpp"
-#include "datapath/sensor.hpp"
+#include "datapath/attached_sensor.hpp"
 
 #include <cstdint>
 #include <string>
@@ -11,7 +11,7 @@
 namespace minewatch::app {
 
 /// What the agent reports about the sensor's attachment.
-DatapathInfo describe(const datapath::Sensor &sensor, bool tap);
+DatapathInfo describe(const datapath::AttachedSensor &sensor, bool tap);
 
 /// Keeps the sensor on its interface by name. An interface can go under a
 /// running agent (deleted, moved to another namespace, renamed, replaced by
@@ -21,7 +21,7 @@ DatapathInfo describe(const datapath::Sensor &sensor, bool tap);
 /// Link events (netlink) say when to look; if_nametoindex says what is there.
 class InterfaceKeeper {
 public:
-  InterfaceKeeper(datapath::Sensor &sensor, Agent &agent, bool tap);
+  InterfaceKeeper(datapath::AttachedSensor &sensor, Agent &agent, bool tap);
 
   /// For epoll: readable when the kernel announces a link change.
   [[nodiscard]] int fd() const { return watch_.fd(); }
@@ -37,7 +37,7 @@ public:
 private:
   void look(std::uint64_t now_ns);
 
-  datapath::Sensor &sensor_;
+  datapath::AttachedSensor &sensor_;
   Agent &agent_;
   bool tap_;
   datapath::LinkWatch watch_;

@@ -10,7 +10,7 @@
 #include "api/queries.hpp"
 #include "control/unix_server.hpp"
 #include "datapath/monotonic_clock.hpp"
-#include "datapath/sensor.hpp"
+#include "datapath/attached_sensor.hpp"
 #include "lists/path_watch.hpp"
 
 #include <fmt/format.h>
@@ -124,7 +124,7 @@ int runLive(const config::AgentConfig &config, bool verbose) {
   self = &server;
   auto options = config.sensor;
   options.enforce = !config.tap;
-  datapath::Sensor sensor(options, {config.interface, config.xdp_mode,
+  datapath::AttachedSensor sensor(options, {config.interface, config.xdp_mode,
                                     config.ingress_hook, config.tap, config.pin_root});
   actions::EventLog events(config.events);
   auto info = describe(sensor, config.tap);

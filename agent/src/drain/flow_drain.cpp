@@ -26,7 +26,7 @@ struct FlowDrain::Pass {
   DrainSink &sink;
   DrainSummary summary{};
   std::vector<minewatch_flow_key> over;    // to delete
-  std::vector<minewatch_flow_key> recheck; // read again next drain
+  std::vector<minewatch_flow_key> read_again; // stamped during this drain: read next drain too
   // A sweep meets flows in hash order: they are handed over after it, in
   // key order. The in-kernel sweep's records stay in the kernel's array;
   // the batched sweep's buffers are reused, so those are copied.
@@ -54,7 +54,7 @@ DrainSummary FlowDrain::drain(std::uint64_t now_ns, DrainSink &sink) {
   auto drops = sensor_.stat(MINEWATCH_STAT_DIRTY_DROPS);
   // One list of flows to read: reported ones (both directions of a flow may
   // report) and the ones last drain asked to see again.
-  news_.insert(news_.end(), recheck_.begin(), recheck_.end());
+  news_.insert(news_.end(), read_again_.begin(), read_again_.end());
   std::sort(news_.begin(), news_.end(), keyLess);
   news_.erase(std::unique(news_.begin(), news_.end(), keyEqual), news_.end());
   // The kernel reads the news by key at ~0.4 us a flow (hashing, a cache
@@ -83,7 +83,7 @@ DrainSummary FlowDrain::drain(std::uint64_t now_ns, DrainSink &sink) {
   } else {
     readNews(pass);
   }
-  recheck_ = std::move(pass.recheck);
+  read_again_ = std::move(pass.read_again);
   if (!sweep) // a sweep counted what stays; between sweeps, count what goes
     map_entries_ -= std::min<std::uint64_t>(map_entries_, pass.over.size());
   if (!pass.over.empty())
@@ -99,7 +99,7 @@ DrainSummary FlowDrain::drain(std::uint64_t now_ns, DrainSink &sink) {
 
 void FlowDrain::onNews(std::span<const std::byte> record) {
   if (record.size() != sizeof(minewatch_dirty_event)) {
-    ++counters_.dirty_malformed;
+    ++counters_.news_malformed;
     return;
   }
   minewatch_dirty_event event;
@@ -204,7 +204,7 @@ void FlowDrain::readNews(Pass &pass) {
         continue;
       }
       if (auto h = look(read.key, read.value, true, pass))
-        if (pass.sink.onFlow({read.key, read.value, h->changed, h->ended}))
+        if (pass.sink.onFlow({read.key, read.value, h->news, h->ended}))
           ++map_entries_;
     }
   }
@@ -221,14 +221,14 @@ std::optional<FlowDrain::Handover> FlowDrain::look(const minewatch_flow_key &key
   // not report it again, so look at it next tick regardless. Closing flows
   // too, until they are quiet long enough to go.
   if (changed && !over && (stampedWith(value, pass.gen) || closed(value)))
-    pass.recheck.push_back(key);
+    pass.read_again.push_back(key);
   if (over) {
     pass.over.push_back(key);
     ++(is_closed ? counters_.deleted_closed : counters_.deleted_idle);
   }
   if (!changed && !over)
     return std::nullopt;
-  Handover h{changed, std::nullopt};
+  Handover h{changed, std::nullopt}; // news, or over
   if (over)
     h.ended = is_closed ? FlowEnd::Closed : FlowEnd::Idle;
   return h;
@@ -238,7 +238,7 @@ void FlowDrain::handOverSorted(Pass &pass) {
   std::sort(pass.pending.begin(), pass.pending.end(),
             [](const auto &a, const auto &b) { return keyLess(a.first->key, b.first->key); });
   for (const auto &[record, h] : pass.pending)
-    pass.sink.onFlow({record->key, record->value, h.changed, h.ended});
+    pass.sink.onFlow({record->key, record->value, h.news, h.ended});
   pass.pending.clear();
   pass.copies.clear();
 }

@@ -14,6 +14,12 @@
 
 namespace minewatch::drain {
 
+// One word for one idea: a flow has *news* when a packet stamped it since
+// the last drain began (drain_gen). The kernel reports such flows on the
+// news ring (the ABI's historical name: minewatch_dirty_event) and marks
+// them MINEWATCH_SWEEP_CHANGED in a sweep; a flow stamped during a drain is
+// read again at the next one.
+
 /// Why a flow left the kernel's map at a drain.
 enum class FlowEnd : std::uint8_t { Idle, Closed };
 
@@ -23,7 +29,7 @@ enum class FlowEnd : std::uint8_t { Idle, Closed };
 struct DrainedFlow {
   const minewatch_flow_key &key;
   const minewatch_flow_value &value;
-  bool changed;                 // a packet since the last drain (or the first read of it)
+  bool news;                    // a packet since the last drain (or the agent's first read of it)
   std::optional<FlowEnd> ended; // over: the drain deletes it from the kernel's map after the call
 };
 
@@ -65,7 +71,7 @@ struct DrainCounters {
   std::uint64_t kernel_sweep_overflows = 0;  // ... with more to hand out than fit: batched instead
   std::uint64_t flows_read = 0;              // by every drain so far
   std::uint64_t skipped = 0;                 // flows a sweep read but had no news of
-  std::uint64_t dirty_malformed = 0;         // news reports of the wrong size
+  std::uint64_t news_malformed = 0;         // news reports of the wrong size
   std::uint64_t deleted_idle = 0, deleted_closed = 0;
   std::uint64_t last_flows = 0;              // read by the last drain
   std::uint64_t last_ns = 0;                 // wall time the last drain took
@@ -93,7 +99,7 @@ public:
   /// One tick's drain at `now_ns` (data-path clock).
   DrainSummary drain(std::uint64_t now_ns, DrainSink &sink);
   /// Called after each sweep, before the flows go (live: pins again what
-  /// was unpinned, see Sensor::repinLost).
+  /// was unpinned, see AttachedSensor::repinLost).
   void onSweep(std::function<void()> hook) { on_sweep_ = std::move(hook); }
 
   /// The kernel's counters as of the last drain (indexed by minewatch_stat).
@@ -111,7 +117,7 @@ public:
 private:
   /// A flow read that goes to the sink: changed, or over.
   struct Handover {
-    bool changed = false;
+    bool news = false;
     std::optional<FlowEnd> ended;
   };
   struct Pass;
@@ -130,7 +136,7 @@ private:
   datapath::SensorObject &sensor_;
   DrainSettings settings_;
   bpf::RingBuffer news_ring_;
-  std::vector<minewatch_flow_key> news_, recheck_;
+  std::vector<minewatch_flow_key> news_, read_again_;
   std::uint64_t last_sweep_ns_ = 0;
   std::uint64_t dirty_drops_seen_ = 0;
   std::uint64_t map_entries_ = 0;

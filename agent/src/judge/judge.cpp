@@ -20,7 +20,7 @@ bool Judge::onFlow(const drain::DrainedFlow &flow, std::uint64_t now_ns) {
   const auto &value = flow.value;
   auto bytes = drain::totalBytes(value), packets = drain::totalPackets(value);
   bool known = table_.find(flow.key) != nullptr;
-  if (flow.changed) {
+  if (flow.news) {
     auto &record = table_.touch(flow.key);
     auto last = drain::lastSeen(value);
     // A flow without payload facts can only change verdict through its
@@ -49,7 +49,7 @@ bool Judge::onFlow(const drain::DrainedFlow &flow, std::uint64_t now_ns) {
   }
   traffic_.ended_bytes += bytes;
   traffic_.ended_packets += packets;
-  if (flow.changed) { // its bytes were just added to the live ones: they end now
+  if (flow.news) { // its bytes were just added to the live ones: they end now
     traffic_.live_bytes -= std::min(traffic_.live_bytes, bytes);
     traffic_.live_packets -= std::min(traffic_.live_packets, packets);
   }

@@ -27,9 +27,9 @@ struct AttachRequest {
 /// Construction checks privileges and the interface first, so the common
 /// mistakes get a plain sentence instead of an errno. Detaches on destruction;
 /// the pinned maps (and so the block rules) stay.
-class Sensor {
+class AttachedSensor {
 public:
-  Sensor(const SensorOptions &options, const AttachRequest &request);
+  AttachedSensor(const SensorOptions &options, const AttachRequest &request);
 
   [[nodiscard]] SensorObject &object() { return object_; }
   [[nodiscard]] const SensorObject &object() const { return object_; }

@@ -15,9 +15,9 @@ namespace minewatch::test {
 
 /// The real sensor programs, loaded (not attached), driven one packet at a
 /// time through bpf_prog_test_run_opts with an injected clock.
-class SensorHarness {
+class TestRunHarness {
 public:
-  explicit SensorHarness(const datapath::SensorOptions &options = {});
+  explicit TestRunHarness(const datapath::SensorOptions &options = {});
 
   /// Runs the XDP (ingress) program; returns its XDP_* verdict.
   std::uint32_t runXdp(const Bytes &frame, std::uint64_t now_ns);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-#include "sensor_harness.hpp"
+#include "test_run_harness.hpp"
 
 #include "bpf/ring_buffer.hpp"
 
@@ -20,9 +20,9 @@ net::Address addr(std::string_view text) {
   return *a;
 }
 
-SensorHarness::SensorHarness(const datapath::SensorOptions &options) : sensor_(options) { sensor_.load(); }
+TestRunHarness::TestRunHarness(const datapath::SensorOptions &options) : sensor_(options) { sensor_.load(); }
 
-std::uint32_t SensorHarness::run(int prog_fd, const Bytes &frame, std::uint64_t now_ns, const void *ctx,
+std::uint32_t TestRunHarness::run(int prog_fd, const Bytes &frame, std::uint64_t now_ns, const void *ctx,
                                  std::size_t ctx_size) {
   sensor_.setClock(now_ns);
   LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(), .data_size_in = static_cast<__u32>(frame.size()),
@@ -32,35 +32,35 @@ std::uint32_t SensorHarness::run(int prog_fd, const Bytes &frame, std::uint64_t 
   return opts.retval;
 }
 
-std::uint32_t SensorHarness::runXdp(const Bytes &frame, std::uint64_t now_ns) {
+std::uint32_t TestRunHarness::runXdp(const Bytes &frame, std::uint64_t now_ns) {
   return run(bpf_program__fd(sensor_.xdpProgram()), frame, now_ns, nullptr, 0);
 }
 
-std::uint32_t SensorHarness::runTc(const Bytes &frame, std::uint64_t now_ns) {
+std::uint32_t TestRunHarness::runTc(const Bytes &frame, std::uint64_t now_ns) {
   return run(bpf_program__fd(sensor_.tcProgram()), frame, now_ns, nullptr, 0);
 }
 
-std::uint32_t SensorHarness::runTcGso(const Bytes &frame, std::uint32_t segments, std::uint64_t now_ns) {
+std::uint32_t TestRunHarness::runTcGso(const Bytes &frame, std::uint32_t segments, std::uint64_t now_ns) {
   __sk_buff ctx{};
   ctx.gso_segs = segments;
   ctx.gso_size = static_cast<__u32>(frame.size() / segments); // only its presence matters here
   return run(bpf_program__fd(sensor_.tcProgram()), frame, now_ns, &ctx, sizeof ctx);
 }
 
-std::uint32_t SensorHarness::runXdpFragmented(const Bytes &frame, std::uint32_t linear_bytes,
+std::uint32_t TestRunHarness::runXdpFragmented(const Bytes &frame, std::uint32_t linear_bytes,
                                               std::uint64_t now_ns) {
   xdp_md ctx{};
   ctx.data_end = linear_bytes;
   return run(bpf_program__fd(sensor_.xdpProgram()), frame, now_ns, &ctx, sizeof ctx);
 }
 
-int SensorHarness::tryRunXdp(const Bytes &frame) {
+int TestRunHarness::tryRunXdp(const Bytes &frame) {
   LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(), .data_size_in = static_cast<__u32>(frame.size()),
               .repeat = 1);
   return bpf_prog_test_run_opts(bpf_program__fd(sensor_.xdpProgram()), &opts) ? -errno : 0;
 }
 
-std::optional<SensorHarness::FlowView> SensorHarness::flow(std::string_view src, std::uint16_t sport,
+std::optional<TestRunHarness::FlowView> TestRunHarness::flow(std::string_view src, std::uint16_t sport,
                                                            std::string_view dst, std::uint16_t dport,
                                                            std::uint8_t proto) const {
   auto [key, dir] = datapath::canonicalFlowKey({addr(src), sport}, {addr(dst), dport}, proto);
@@ -70,7 +70,7 @@ std::optional<SensorHarness::FlowView> SensorHarness::flow(std::string_view src,
   return FlowView{*value, dir};
 }
 
-std::vector<minewatch_sample> SensorHarness::drainSamples() {
+std::vector<minewatch_sample> TestRunHarness::drainSamples() {
   std::vector<minewatch_sample> out;
   hellos_.clear();
   bpf::RingBuffer rb(sensor_.samplesFd(), [&](std::span<const std::byte> record) {

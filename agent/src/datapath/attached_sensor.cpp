@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-#include "datapath/sensor.hpp"
+#include "datapath/attached_sensor.hpp"
 
 #include <linux/capability.h>
 #include <net/if.h>
@@ -63,7 +63,7 @@ SensorOptions forIngress(SensorOptions options, IngressHook hook) {
 }
 } // namespace
 
-Sensor::Sensor(const SensorOptions &options, const AttachRequest &request)
+AttachedSensor::AttachedSensor(const SensorOptions &options, const AttachRequest &request)
     : object_(forIngress(options, request.ingress)), request_(request), interface_(request.interface) {
   checkPrivileges();
   ifindex_ = static_cast<int>(::if_nametoindex(request.interface.c_str()));
@@ -109,7 +109,7 @@ Sensor::Sensor(const SensorOptions &options, const AttachRequest &request)
   attachEgress();
 }
 
-void Sensor::attachIngress(int previous_fd) {
+void AttachedSensor::attachIngress(int previous_fd) {
   if (request_.ingress == IngressHook::Xdp) {
     // A previous agent on TC ingress (keep-attached) would count twice.
     TcAttachment::removeLeftover(ifindex_, TcDirection::Ingress);
@@ -126,12 +126,12 @@ void Sensor::attachIngress(int previous_fd) {
                      " off it: ingress is on TC now");
 }
 
-void Sensor::attachEgress() {
+void AttachedSensor::attachEgress() {
   if (!request_.tap)
     tc_ = std::make_unique<TcAttachment>(bpf_program__fd(object_.tcProgram()), ifindex_, TcDirection::Egress);
 }
 
-void Sensor::detach() {
+void AttachedSensor::detach() {
   // The ifindex may be gone (deleted, moved away) or still there under
   // another name (renamed): only in the second case is there anything to
   // take off. Even if the number was taken by another interface, the
@@ -149,7 +149,7 @@ void Sensor::detach() {
   xdp_.reset();
 }
 
-void Sensor::reattach(int ifindex) {
+void AttachedSensor::reattach(int ifindex) {
   detach();
   ifindex_ = ifindex;
   // Our own program may still be on it (the same interface, moved back):
@@ -164,7 +164,7 @@ void Sensor::reattach(int ifindex) {
   }
 }
 
-unsigned Sensor::xdpProgId() const {
+unsigned AttachedSensor::xdpProgId() const {
   if (!xdp_)
     return 0; // loaded with the others, not attached
   bpf_prog_info info{};
@@ -172,7 +172,7 @@ unsigned Sensor::xdpProgId() const {
   return bpf_obj_get_info_by_fd(bpf_program__fd(object_.xdpProgram()), &info, &len) == 0 ? info.id : 0;
 }
 
-std::vector<std::string> Sensor::repinLost() const {
+std::vector<std::string> AttachedSensor::repinLost() const {
   if (!pinning_)
     return {};
   auto repinned = pinning_->repinLost();
@@ -183,6 +183,6 @@ std::vector<std::string> Sensor::repinLost() const {
   return repinned;
 }
 
-unsigned Sensor::tcProgId() const { return tc_ ? tc_->progId() : 0; }
+unsigned AttachedSensor::tcProgId() const { return tc_ ? tc_->progId() : 0; }
 
 } // namespace minewatch::datapath
