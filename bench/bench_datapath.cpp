@@ -236,8 +236,10 @@ int main(int argc, char **argv) {
     auto blocking = loadedSensor(SensorOptions{});
     datapath::Blocklist(blocking).addEndpoint(*net::Address::parse("198.51.100.7"), 3333, IPPROTO_TCP, {1, 0});
 
-    // A Stratum-sized segment from the pool: the packet every case sees.
+    // A Stratum-sized segment from the pool: the packet every case but the ACK one sees.
     auto packet = test::PacketBuilder().ipv4("198.51.100.7", "192.0.2.10").tcp(3333, 40000, 0x18).payload(180).build();
+    // The same flow's pure ACK: what message tracking must leave alone.
+    auto ack = test::PacketBuilder().ipv4("198.51.100.7", "192.0.2.10").tcp(3333, 40000, 0x10).build();
     auto malformed = packet;
     malformed[14] = 0x44; // IHL 4: parsed, refused, counted
     XdpFilter filter_pass, filter_block;
@@ -248,6 +250,8 @@ int main(int argc, char **argv) {
         {{"empty", "empty XDP program (baseline)", {}}, bpf_program__fd(empty.skel->progs.xdp_pass), &packet,
          XDP_PASS},
         {{"existing_flow", "sensor XDP, existing flow", {}}, bpf_program__fd(sensor.xdpProgram()), &packet, XDP_PASS},
+        {{"existing_flow_ack", "sensor XDP, existing flow, pure ACK", {}}, bpf_program__fd(sensor.xdpProgram()),
+         &ack, XDP_PASS},
         {{"new_flow", "sensor XDP, new flow each packet", {}}, bpf_program__fd(fresh.xdpProgram()), &packet,
          XDP_PASS, &fresh},
         {{"blocked", "sensor XDP, blocked endpoint", {}}, bpf_program__fd(blocking.xdpProgram()), &packet, XDP_DROP},
@@ -300,6 +304,8 @@ int main(int argc, char **argv) {
     };
     fmt::print("\n{:<52} {:>7}\n", "comparison (medians of this run)", "ratio");
     for (auto [ours, floor, what] : {
+             std::tuple{"existing_flow", "empty", "XDP existing flow, 180 B payload / empty XDP"},
+             std::tuple{"existing_flow_ack", "empty", "XDP existing flow, pure ACK / empty XDP"},
              std::tuple{"tc_existing_flow", "tc_empty", "TC egress existing flow / empty TC program"},
              std::tuple{"tc_new_flow", "tc_empty", "TC egress new flow / empty TC program"},
              std::tuple{"tc_blocked", "tc_empty", "TC egress blocked / empty TC program"},

@@ -19,6 +19,16 @@
 #define MINEWATCH_ABI_ASSERT(c, m) _Static_assert(c, m)
 #endif
 
+/* The rules both sides apply to these structs are functions here, once.
+ * In BPF they must inline (an out-of-line one would be a BPF-to-BPF call
+ * on the packet path); in C++ they are ordinary inline functions. Plain C
+ * that also compiles as C++20 under the project's warnings: no casts. */
+#ifdef __bpf__
+#define MINEWATCH_ABI_FN static inline __attribute__((always_inline))
+#else
+#define MINEWATCH_ABI_FN static inline
+#endif
+
 /* Histogram geometry. Both are log2 buckets so a flow's shape survives in a
  * few hundred bytes.
  *
@@ -77,6 +87,38 @@ struct minewatch_flow_key4 {
 } __attribute__((aligned(8)));
 MINEWATCH_ABI_ASSERT(sizeof(struct minewatch_flow_key4) == 16, "IPv4 flow key layout");
 
+/* The wide form of an IPv4 key: v4-mapped addresses, family 4. */
+MINEWATCH_ABI_FN void minewatch_widen_key4(const struct minewatch_flow_key4 *key,
+					     struct minewatch_flow_key *out)
+{
+	__builtin_memset(out, 0, sizeof(*out));
+	out->addr_a[10] = 0xff;
+	out->addr_a[11] = 0xff;
+	out->addr_b[10] = 0xff;
+	out->addr_b[11] = 0xff;
+	__builtin_memcpy(&out->addr_a[12], &key->addr_a, 4);
+	__builtin_memcpy(&out->addr_b[12], &key->addr_b, 4);
+	out->port_a = key->port_a;
+	out->port_b = key->port_b;
+	out->proto = key->proto;
+	out->family = MINEWATCH_FAMILY_IPV4;
+}
+
+/* The IPv4 key of a wide one; 0 (and *out untouched) when the flow is IPv6. */
+MINEWATCH_ABI_FN int minewatch_narrow_key(const struct minewatch_flow_key *key,
+					  struct minewatch_flow_key4 *out)
+{
+	if (key->family != MINEWATCH_FAMILY_IPV4)
+		return 0;
+	__builtin_memset(out, 0, sizeof(*out));
+	__builtin_memcpy(&out->addr_a, &key->addr_a[12], 4);
+	__builtin_memcpy(&out->addr_b, &key->addr_b[12], 4);
+	out->port_a = key->port_a;
+	out->port_b = key->port_b;
+	out->proto = key->proto;
+	return 1;
+}
+
 enum minewatch_direction {
 	MINEWATCH_DIR_A_TO_B = 0,
 	MINEWATCH_DIR_B_TO_A = 1,
@@ -124,14 +166,57 @@ enum minewatch_flow_flags {
 	MINEWATCH_FLOW_OPENED_OUTBOUND = 0x4,
 };
 
+/* Message sequence of a TCP flow (issue 15; the SPLT idea of Cisco's ETA
+ * and CESNET's per-packet information): its first messages_per_flow
+ * messages, a message being a run of payload in one direction. Segments of
+ * one burst are one message; a new one begins when the other side speaks,
+ * or after more than message_gap_ms of silence. Each finished message goes
+ * to the minewatch_messages ring as a struct minewatch_message; the one in
+ * progress lives in the flow value (minewatch_flow_value.msg), where the
+ * agent finds the last message of a flow that ended. */
+#define MINEWATCH_MESSAGES_MAX 4096 /* upper bound of messages_per_flow */
+
+/* The message in progress. */
+struct minewatch_msg_state {
+	__u64 start_ns; /* its first segment, data-path clock */
+	__u64 last_ns;  /* its newest segment */
+	__u32 bytes;    /* payload so far */
+	__u32 gap_ms;   /* silence before it (previous message's last segment to
+			 * its first); 0 for a flow's first message */
+	/* messages begun, this one included (0: none yet); messages_per_flow
+	 * + 1 once the last was handed out. Boundaries move it by
+	 * compare-and-swap, so two CPUs never both close one message. */
+	__u32 count;
+	__u16 tls_len;  /* length field of the TLS record header its first segment began with */
+	__u8 dir;       /* enum minewatch_direction */
+	__u8 tls_type;  /* that record's content type (20-24); 0: no TLS record header */
+};
+MINEWATCH_ABI_ASSERT(sizeof(struct minewatch_msg_state) == 32, "message state layout");
+
 struct minewatch_flow_value {
 	struct minewatch_dir_stats dir[MINEWATCH_DIRS];
 	__u64 rules_gen;  /* blocklist generation this flow was last checked against, +1 */
 	__u32 flags;      /* enum minewatch_flow_flags */
 	__u8 initiator;   /* enum minewatch_direction of whoever opened the flow */
 	__u8 pad[3];
+	struct minewatch_msg_state msg; /* TCP only; all zero when messages_per_flow is 0 */
 };
-MINEWATCH_ABI_ASSERT(sizeof(struct minewatch_flow_value) == 480, "flow value layout");
+MINEWATCH_ABI_ASSERT(sizeof(struct minewatch_flow_value) == 512, "flow value layout");
+
+/* Over: either side sent RST, or both sent FIN. */
+MINEWATCH_ABI_FN int minewatch_flow_closed(const struct minewatch_flow_value *v)
+{
+	__u32 f0 = v->dir[0].tcp_flags, f1 = v->dir[1].tcp_flags;
+
+	return ((f0 | f1) & MINEWATCH_TCP_RST) ||
+	       ((f0 & MINEWATCH_TCP_FIN) && (f1 & MINEWATCH_TCP_FIN));
+}
+
+/* A packet of either direction stamped drain generation gen into it. */
+MINEWATCH_ABI_FN int minewatch_flow_stamped(const struct minewatch_flow_value *v, __u32 gen)
+{
+	return v->dir[0].drain_gen == gen || v->dir[1].drain_gen == gen;
+}
 
 /* A flow had its first packet in a direction since the agent began its last
  * drain (its drain_gen stamp changed). The agent reads just these flows
@@ -176,7 +261,7 @@ struct minewatch_sweep_record {
 	__u32 flags;                   /* enum minewatch_sweep_flags */
 	__u32 pad;
 };
-MINEWATCH_ABI_ASSERT(sizeof(struct minewatch_sweep_record) == 528, "sweep record layout");
+MINEWATCH_ABI_ASSERT(sizeof(struct minewatch_sweep_record) == 560, "sweep record layout");
 
 /* minewatch_read_flows: the flows named in minewatch_read_keys[0, count),
  * each copied to minewatch_sweep_out[i] (flags FOUND, or not there). A
@@ -242,6 +327,26 @@ struct minewatch_hello_sample {
 	__u8 data[MINEWATCH_HELLO_MAX];
 };
 MINEWATCH_ABI_ASSERT(sizeof(struct minewatch_hello_sample) == 2112, "hello sample layout");
+/* Where data[] begins in both sample records: BPF fills either through one
+ * function (emit_payload_record), the agent reads either header alike. */
+#define MINEWATCH_SAMPLE_DATA_OFF 64
+MINEWATCH_ABI_ASSERT(__builtin_offsetof(struct minewatch_sample, data) == MINEWATCH_SAMPLE_DATA_OFF,
+		     "sample header");
+MINEWATCH_ABI_ASSERT(__builtin_offsetof(struct minewatch_hello_sample, data) == MINEWATCH_SAMPLE_DATA_OFF,
+		     "hello sample shares the sample header");
+
+/* One finished message of a TCP flow, a minewatch_messages ring record. */
+struct minewatch_message {
+	struct minewatch_flow_key key; /* wide, IPv4 ones v4-mapped */
+	__u64 start_ns;  /* its first segment, data-path clock */
+	__u32 bytes;     /* payload bytes, all its segments */
+	__u32 gap_ms;    /* as minewatch_msg_state.gap_ms */
+	__u32 index;     /* 0-based position in the flow's sequence */
+	__u16 tls_len;   /* as minewatch_msg_state */
+	__u8 direction;  /* enum minewatch_direction */
+	__u8 tls_type;   /* as minewatch_msg_state; 23 application data */
+};
+MINEWATCH_ABI_ASSERT(sizeof(struct minewatch_message) == 64, "message record layout");
 
 /* Blocklist keys. The LPM trie holds IPv4 and IPv6 prefixes in one 16-byte
  * address space (IPv4 as ::ffff:0:0/96 + prefix), so a /24 is prefixlen 120. */
@@ -309,6 +414,8 @@ enum minewatch_stat {
 	MINEWATCH_STAT_TC_INGRESS_PACKETS,
 	MINEWATCH_STAT_BLOCKED_TC_INGRESS,
 	MINEWATCH_STAT_BLOCKED_TC_INGRESS_BYTES,
+	MINEWATCH_STAT_MESSAGES,          /* finished messages handed to the agent */
+	MINEWATCH_STAT_MESSAGE_DROPS,     /* ... lost: the messages ring was full */
 	MINEWATCH_STAT_MAX,
 };
 
@@ -322,8 +429,10 @@ struct minewatch_config {
 	__u8 bench_new_flow_per_packet; /* benchmark only: vary the key every packet */
 	__u8 precise_clock;          /* ns timestamps; else the coarse clock (1/HZ) */
 	__u8 pad;
+	__u32 messages_per_flow;     /* <= MINEWATCH_MESSAGES_MAX; 0: no message sequence */
+	__u32 message_gap_ms;        /* silence that ends a message in one direction */
 };
-MINEWATCH_ABI_ASSERT(sizeof(struct minewatch_config) == 16, "config layout");
+MINEWATCH_ABI_ASSERT(sizeof(struct minewatch_config) == 24, "config layout");
 
 /* Mutable globals, in .bss. */
 struct minewatch_globals {

@@ -10,7 +10,7 @@
 
 /* LRU so a flood of new flows recycles old entries instead of wedging the
  * table; one shared (not per-CPU) value updated with atomics, because a
- * per-CPU value would multiply ~480 B per flow by the CPU count.
+ * per-CPU value would multiply ~512 B per flow by the CPU count.
  * IPv6 flows here, IPv4 flows in minewatch_flows4 under a 16-byte key. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -30,6 +30,12 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 4 << 20);
 } minewatch_samples SEC(".maps");
+
+/* struct minewatch_message records */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);
+} minewatch_messages SEC(".maps");
 
 /* struct minewatch_dirty_event records */
 struct {
@@ -100,6 +106,8 @@ const volatile struct minewatch_config minewatch_cfg = {
 	.enforce = 1,
 	.bench_new_flow_per_packet = 0,
 	.precise_clock = 0,
+	.messages_per_flow = 64,
+	.message_gap_ms = 100,
 };
 
 struct minewatch_globals minewatch_globals = {};

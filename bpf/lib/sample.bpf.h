@@ -64,22 +64,24 @@ static __always_inline int begins_client_hello(void *ctx, enum minewatch_hook ho
 	return 1;
 }
 
-/* The long record for a ClientHello's packets; see minewatch_hello_sample. */
-static __always_inline void emit_hello_sample(void *ctx, enum minewatch_hook hook,
-					      const struct minewatch_flow_key *key,
-					      enum minewatch_direction dir,
-					      const struct packet *pkt,
-					      enum minewatch_sample_kind kind, __u64 now,
-					      const struct minewatch_flow_value *flow)
+/* Reserves a sample record of record_size bytes (a minewatch_sample or a
+ * minewatch_hello_sample: the same header, data[] of a different length),
+ * fills it with the header and len payload bytes, and submits it. Callers
+ * pass a constant size and a len already cut to that record's data[], so
+ * the verifier sees the copy fit. */
+static __always_inline void emit_payload_record(void *ctx, enum minewatch_hook hook,
+						const struct minewatch_flow_key *key,
+						enum minewatch_direction dir,
+						const struct packet *pkt,
+						enum minewatch_sample_kind kind, __u64 now,
+						__u32 len, const __u32 record_size,
+						const struct minewatch_flow_value *flow)
 {
-	struct minewatch_hello_sample *s;
-	__u32 len = pkt->payload_len;
+	struct minewatch_sample *s;
 
-	if (len > MINEWATCH_HELLO_MAX)
-		len = MINEWATCH_HELLO_MAX;
 	if (len == 0)
 		return;
-	s = bpf_ringbuf_reserve(&minewatch_samples, sizeof(*s), 0);
+	s = bpf_ringbuf_reserve(&minewatch_samples, record_size, 0);
 	if (!s) {
 		count(MINEWATCH_STAT_RINGBUF_DROPS);
 		return;
@@ -95,7 +97,9 @@ static __always_inline void emit_hello_sample(void *ctx, enum minewatch_hook hoo
 	s->initiator = flow->initiator;
 	s->flow_flags = (__u8)flow->flags;
 	__builtin_memset(s->pad, 0, sizeof(s->pad));
-	if (load_payload(ctx, hook, pkt->payload_off, s->data, len)) {
+	/* data[] through the record's start, not s->data: for a hello record it
+	 * runs past the 256 bytes struct minewatch_sample declares */
+	if (load_payload(ctx, hook, pkt->payload_off, (__u8 *)s + MINEWATCH_SAMPLE_DATA_OFF, len)) {
 		count(MINEWATCH_STAT_SAMPLE_LOAD_FAILED);
 		bpf_ringbuf_discard(s, 0);
 		return;
@@ -104,46 +108,36 @@ static __always_inline void emit_hello_sample(void *ctx, enum minewatch_hook hoo
 	bpf_ringbuf_submit(s, 0);
 }
 
+/* The long record for a ClientHello's packets; see minewatch_hello_sample. */
+static __always_inline void emit_hello_sample(void *ctx, enum minewatch_hook hook,
+					      const struct minewatch_flow_key *key,
+					      enum minewatch_direction dir,
+					      const struct packet *pkt,
+					      enum minewatch_sample_kind kind, __u64 now,
+					      const struct minewatch_flow_value *flow)
+{
+	__u32 len = pkt->payload_len;
+
+	if (len > MINEWATCH_HELLO_MAX)
+		len = MINEWATCH_HELLO_MAX;
+	emit_payload_record(ctx, hook, key, dir, pkt, kind, now, len,
+			    sizeof(struct minewatch_hello_sample), flow);
+}
+
 static __always_inline void emit_sample(void *ctx, enum minewatch_hook hook,
 					const struct minewatch_flow_key *key,
 					enum minewatch_direction dir, const struct packet *pkt,
 					enum minewatch_sample_kind kind, __u64 now,
 					const struct minewatch_flow_value *flow)
 {
-	struct minewatch_sample *s;
 	__u32 len = pkt->payload_len;
 
 	if (len > minewatch_cfg.sample_bytes)
 		len = minewatch_cfg.sample_bytes;
 	if (len > MINEWATCH_SAMPLE_MAX)
 		len = MINEWATCH_SAMPLE_MAX;
-	if (len == 0)
-		return;
-
-	s = bpf_ringbuf_reserve(&minewatch_samples, sizeof(*s), 0);
-	if (!s) {
-		count(MINEWATCH_STAT_RINGBUF_DROPS);
-		return;
-	}
-	__builtin_memcpy(&s->key, key, sizeof(*key));
-	s->ts_ns = now;
-	s->payload_len = pkt->payload_len;
-	s->captured_len = len;
-	s->direction = dir;
-	s->kind = kind;
-	s->hook = hook;
-	s->tcp_flags = pkt->tcp_flags;
-	s->initiator = flow->initiator;
-	s->flow_flags = (__u8)flow->flags;
-	__builtin_memset(s->pad, 0, sizeof(s->pad));
-
-	if (load_payload(ctx, hook, pkt->payload_off, s->data, len)) {
-		count(MINEWATCH_STAT_SAMPLE_LOAD_FAILED);
-		bpf_ringbuf_discard(s, 0);
-		return;
-	}
-	count(MINEWATCH_STAT_SAMPLES);
-	bpf_ringbuf_submit(s, 0);
+	emit_payload_record(ctx, hook, key, dir, pkt, kind, now, len,
+			    sizeof(struct minewatch_sample), flow);
 }
 
 /* Samples carry the wide key whatever map the flow is in: the agent files

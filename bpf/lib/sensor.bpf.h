@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* The per-packet pipeline both hooks run: parse, blocklist, account, sample. */
+/* The per-packet pipeline both hooks run: parse, blocklist, account, message
+ * sequence, sample. */
 #ifndef MINEWATCH_SENSOR_BPF_H
 #define MINEWATCH_SENSOR_BPF_H
 
 #include "blocklist.bpf.h"
 #include "clock.bpf.h"
 #include "flow.bpf.h"
+#include "messages.bpf.h"
 #include "sample.bpf.h"
 
 enum sensor_verdict {
@@ -31,14 +33,15 @@ static __always_inline void bench_vary_key(struct minewatch_flow_key *key,
 /* Tells the agent the flow is news, after its counters took the packet (the
  * agent reads them when it sees this). IPv4 flows get their wide key built
  * here; it is the one name the agent knows flows by. */
-static __always_inline void report_dirty(const struct packet *pkt, const struct minewatch_flow_key *key)
+static __always_inline void report_dirty(const struct minewatch_flow_key *key,
+					 const struct minewatch_flow_key4 *key4)
 {
 	struct minewatch_dirty_event ev;
 
-	if (key)
-		ev.key = *key;
+	if (key4)
+		minewatch_widen_key4(key4, &ev.key);
 	else
-		make_flow_key(pkt, &ev.key);
+		ev.key = *key;
 	if (bpf_ringbuf_output(&minewatch_dirty, &ev, sizeof ev, 0))
 		count(MINEWATCH_STAT_DIRTY_DROPS);
 }
@@ -146,7 +149,8 @@ static __always_inline enum sensor_verdict sensor_process(void *ctx, void *data,
 	else
 		restamped = account_packet(flow, dir, &pkt, 1, pkt.frame_len, now, outbound);
 	if (restamped)
-		report_dirty(&pkt, v4 ? NULL : &key);
+		report_dirty(&key, v4 ? &key4 : NULL);
+	track_message(ctx, hook, flow, dir, &pkt, now);
 	maybe_sample(ctx, hook, flow, dir, &pkt, now);
 	return SENSOR_PASS;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* The agent's sweep of the flow table, in place: see struct
- * minewatch_sweep_ctx. Each rule here has its twin in
- * agent/src/app/flow_value.hpp and agent_drain.cpp's visit(). */
+ * minewatch_sweep_ctx. Its rules (minewatch_flow_closed, _stamped) are the
+ * ABI header's, which agent_drain.cpp's visit() applies too. */
 #ifndef MINEWATCH_SWEEP_BPF_H
 #define MINEWATCH_SWEEP_BPF_H
 
@@ -14,18 +14,6 @@ struct sweep_state {
 	__u32 gen, records, overflow;
 };
 
-static __always_inline int sweep_flow_closed(const struct minewatch_flow_value *v)
-{
-	__u32 f0 = v->dir[0].tcp_flags, f1 = v->dir[1].tcp_flags;
-
-	return ((f0 | f1) & MINEWATCH_TCP_RST) || ((f0 & MINEWATCH_TCP_FIN) && (f1 & MINEWATCH_TCP_FIN));
-}
-
-static __always_inline int sweep_stamped(const struct minewatch_flow_value *v, __u32 gen)
-{
-	return v->dir[0].drain_gen == gen || v->dir[1].drain_gen == gen;
-}
-
 /* Returns the record to fill for this flow, or NULL when it only adds to
  * the totals (or did not fit, which voids the sweep). */
 static __always_inline struct minewatch_sweep_record *
@@ -34,8 +22,8 @@ sweep_flow(struct sweep_state *s, const struct minewatch_flow_value *v)
 	__u64 last = v->dir[0].last_seen_ns > v->dir[1].last_seen_ns ? v->dir[0].last_seen_ns
 								       : v->dir[1].last_seen_ns;
 	__u64 quiet = s->now_ns > last ? s->now_ns - last : 0;
-	int changed = sweep_stamped(v, s->gen) || sweep_stamped(v, s->gen - 1);
-	int over = quiet >= s->idle_ns || (sweep_flow_closed(v) && quiet >= s->closed_ns);
+	int changed = minewatch_flow_stamped(v, s->gen) || minewatch_flow_stamped(v, s->gen - 1);
+	int over = quiet >= s->idle_ns || (minewatch_flow_closed(v) && quiet >= s->closed_ns);
 	struct minewatch_sweep_record *r;
 	__u32 i = s->records;
 
@@ -62,19 +50,8 @@ static long sweep_flow4(void *map, const struct minewatch_flow_key4 *key, struct
 {
 	struct minewatch_sweep_record *r = sweep_flow(s, v);
 
-	if (r) { /* widened as FlowMaps::widen does */
-		__builtin_memset(&r->key, 0, sizeof(r->key));
-		r->key.addr_a[10] = 0xff;
-		r->key.addr_a[11] = 0xff;
-		r->key.addr_b[10] = 0xff;
-		r->key.addr_b[11] = 0xff;
-		__builtin_memcpy(&r->key.addr_a[12], &key->addr_a, 4);
-		__builtin_memcpy(&r->key.addr_b[12], &key->addr_b, 4);
-		r->key.port_a = key->port_a;
-		r->key.port_b = key->port_b;
-		r->key.proto = key->proto;
-		r->key.family = MINEWATCH_FAMILY_IPV4;
-	}
+	if (r)
+		minewatch_widen_key4(key, &r->key);
 	return 0;
 }
 
@@ -93,23 +70,15 @@ static long read_flow(__u32 i, __u32 *found)
 {
 	struct minewatch_flow_key *key = bpf_map_lookup_elem(&minewatch_read_keys, &i);
 	struct minewatch_sweep_record *r = bpf_map_lookup_elem(&minewatch_sweep_out, &i);
+	struct minewatch_flow_key4 key4;
 	struct minewatch_flow_value *v;
 
 	if (!key || !r)
 		return 1; /* past the arrays: the agent asked for too many */
-	if (key->family == MINEWATCH_FAMILY_IPV4) {
-		struct minewatch_flow_key4 key4 = {
-			.port_a = key->port_a,
-			.port_b = key->port_b,
-			.proto = key->proto,
-		};
-
-		__builtin_memcpy(&key4.addr_a, &key->addr_a[12], 4);
-		__builtin_memcpy(&key4.addr_b, &key->addr_b[12], 4);
+	if (minewatch_narrow_key(key, &key4))
 		v = bpf_map_lookup_elem(&minewatch_flows4, &key4);
-	} else {
+	else
 		v = bpf_map_lookup_elem(&minewatch_flows, key);
-	}
 	__builtin_memcpy(&r->key, key, sizeof(*key));
 	r->pad = 0;
 	if (!v) {

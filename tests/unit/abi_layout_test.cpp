@@ -15,6 +15,7 @@ BOOST_AUTO_TEST_CASE(shared_structs_are_plain_data) {
   BOOST_TEST(std::is_trivially_copyable_v<minewatch_flow_value>);
   BOOST_TEST(std::is_trivially_copyable_v<minewatch_sample>);
   BOOST_TEST(std::is_trivially_copyable_v<minewatch_hello_sample>);
+  BOOST_TEST(std::is_trivially_copyable_v<minewatch_message>);
   BOOST_TEST(std::is_trivially_copyable_v<minewatch_block_rule>);
   BOOST_TEST(std::is_standard_layout_v<minewatch_flow_value>);
 }
@@ -57,7 +58,13 @@ BOOST_AUTO_TEST_CASE(hello_sample_shares_the_sample_header) {
   BOOST_TEST(offsetof(minewatch_sweep_ctx, records) == 56u);
   BOOST_TEST(offsetof(minewatch_sweep_ctx, overflow) == 60u);
   BOOST_TEST(offsetof(minewatch_sweep_record, value) == 40u);
-  BOOST_TEST(offsetof(minewatch_sweep_record, flags) == 520u);
+  BOOST_TEST(offsetof(minewatch_sweep_record, flags) == 552u);
+  BOOST_TEST(offsetof(minewatch_flow_value, msg) == 480u);
+  BOOST_TEST(offsetof(minewatch_msg_state, count) == 24u);
+  BOOST_TEST(offsetof(minewatch_message, start_ns) == 40u);
+  BOOST_TEST(offsetof(minewatch_message, index) == 56u);
+  BOOST_TEST(offsetof(minewatch_message, direction) == 62u);
+  BOOST_TEST(offsetof(minewatch_config, messages_per_flow) == 16u);
 }
 
 BOOST_AUTO_TEST_CASE(histograms_cover_what_mining_needs) {

@@ -26,6 +26,7 @@ BOOST_AUTO_TEST_CASE(empty_file_means_defaults) {
   auto c = parseConfig("", "agent.yaml");
   BOOST_TEST(c.tick_ms == 1000u);
   BOOST_TEST(c.sensor.max_flows == 262144u);
+  BOOST_TEST(c.sensor.messages_per_flow == 64u);
   BOOST_TEST(std::string(toString(c.autoblock)) == "off");
   BOOST_TEST(c.socket_path == "/run/minewatch/minewatch.sock");
 }
@@ -43,6 +44,7 @@ datapath:
   samples_per_direction: 2
   sample_bytes: 128
   dns_samples_per_sec: 10
+  messages_per_flow: 16
 agent:
   tick_ms: 250
   max_flows: 500
@@ -68,6 +70,7 @@ intel:
   BOOST_TEST(c.tap);
   BOOST_TEST(c.sensor.max_flows == 1024u);
   BOOST_TEST(c.sensor.sample_bytes == 128u);
+  BOOST_TEST(c.sensor.messages_per_flow == 16u);
   BOOST_TEST(c.tick_ms == 250u);
   BOOST_TEST(c.agent_max_flows == 500u);
   BOOST_TEST(c.mining_threshold == 0.9);
@@ -81,6 +84,9 @@ intel:
 BOOST_AUTO_TEST_CASE(errors_name_the_file_line_and_key) {
   BOOST_TEST(refusal("agent:\n  tick_ms: 5\n") == "agent.yaml:2: agent.tick_ms: 5 is out of range 10-60000");
   BOOST_TEST(refusal("agent:\n  tick_ms: soon\n") == "agent.yaml:2: agent.tick_ms: 'soon' is not a whole number");
+  BOOST_TEST(refusal("datapath:\n  messages_per_flow: 5000\n") ==
+             "agent.yaml:2: datapath.messages_per_flow: 5000 is out of range 0-4096");
+  BOOST_TEST(parseConfig("datapath:\n  messages_per_flow: 0\n", "a").sensor.messages_per_flow == 0u); // off
   BOOST_TEST(refusal("tick_ms: 50\n") == "agent.yaml:1: tick_ms: unknown key");
   BOOST_TEST(refusal("agent:\n  tickms: 50\n") == "agent.yaml:2: agent.tickms: unknown key");
   BOOST_TEST(refusal("actions:\n  autoblock: maybe\n") ==

@@ -215,10 +215,12 @@ nlohmann::json explain(const AgentView &v, const std::string &flow) {
     auto roles = judge::rolesOf(*live_key, value);
     auto features = detect::featuresOf(*live_key, value, roles.client_dir);
     const judge::FlowFacts *known = live->facts.get();
-    assessment = engine.evaluate(roles, features, known);
+    auto sequence = v.judge.sequenceOf(*live_key, value);
+    assessment = engine.evaluate(roles, features, known, &sequence);
     out["flow"] = flowJson(roles);
     out["features"] = featuresJson(features);
     out["behaviour"] = behaviourJson(engine.behaviour(features));
+    out["rhythm"] = {{"messages", sequence.size()}, {"measured", engine.rhythm(sequence).lines()}};
     out["facts"] = nlohmann::json::array();
     if (known) {
       for (const auto &fact : known->payload)

@@ -40,6 +40,8 @@ public:
   void start(std::uint64_t now_ns);
   /// One ring-buffer record (a payload sample).
   void onRecord(std::span<const std::byte> record) { judge_.onRecord(record); }
+  /// The finished messages waiting on their ring (a tick takes them too).
+  void pollMessages() { drain_.pollMessages(*this); }
   /// The periodic work: drain (and judge what it read), expire rules,
   /// export, save the rule book.
   void tick(std::uint64_t now_ns);
@@ -65,6 +67,7 @@ public:
 private:
   bool onFlow(const drain::DrainedFlow &flow) override;
   bool onVanished(const minewatch_flow_key &key) override;
+  void onMessage(const datapath::FlowMessage &message) override { judge_.onMessage(message); }
   /// Hands a flow the drain read to the IPFIX export, with the judge's labels.
   void exportFlow(const drain::DrainedFlow &flow);
 

@@ -61,8 +61,10 @@ ReplaySummary feedCapture(replay::PcapReader &reader, datapath::SensorObject &se
                               fmt::format("replay packet {} of {}", summary.packets + 1, reader.path()));
     ++summary.packets;
     summary.padded += frame.padded ? 1 : 0;
-    if (summary.packets % kConsumeEvery == 0)
+    if (summary.packets % kConsumeEvery == 0) {
       samples.consume();
+      agent.pollMessages();
+    }
     if (!next_tick)
       next_tick = last_ts + tick_ms * kNsPerMs;
     if (last_ts >= next_tick) {

@@ -4,6 +4,7 @@
 #include "config/agent_config.hpp"
 
 #include "export/ipfix_exporter.hpp"
+#include "minewatch_abi.h"
 #include "rules/rule_target.hpp"
 
 #include <grp.h>
@@ -185,6 +186,8 @@ const std::map<std::string, Setter> &setters() {
       {"datapath.dirty_ring_bytes",
        [](L v, C c) { c.sensor.dirty_ring_bytes = v.integer<std::uint32_t>(4096, 1u << 30); }},
       {"datapath.sample_bytes", [](L v, C c) { c.sensor.sample_bytes = v.integer<std::uint32_t>(1, 256); }},
+      {"datapath.messages_per_flow",
+       [](L v, C c) { c.sensor.messages_per_flow = v.integer<std::uint32_t>(0, MINEWATCH_MESSAGES_MAX); }},
       {"datapath.dns_samples_per_sec",
        [](L v, C c) { c.sensor.dns_samples_per_sec = v.integer<std::uint32_t>(0, 1000000); }},
       {"agent.tick_ms", [](L v, C c) { c.tick_ms = v.integer<std::uint32_t>(10, 60000); }},

@@ -1,13 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include "datapath/flow_maps.hpp"
 
-#include <cstring>
-
 namespace minewatch::datapath {
 
 namespace {
-constexpr std::uint8_t kV4Mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-
 /// Deletes keys from one map in one batch, one by one if the kernel will not.
 template <typename K> std::uint32_t deleteKeys(bpf_map *map, const std::vector<K> &keys) {
   if (keys.empty())
@@ -25,27 +21,15 @@ template <typename K> std::uint32_t deleteKeys(bpf_map *map, const std::vector<K
 } // namespace
 
 minewatch_flow_key widen(const minewatch_flow_key4 &key) {
-  minewatch_flow_key out{};
-  std::memcpy(out.addr_a, kV4Mapped, sizeof kV4Mapped);
-  std::memcpy(out.addr_a + 12, &key.addr_a, 4);
-  std::memcpy(out.addr_b, kV4Mapped, sizeof kV4Mapped);
-  std::memcpy(out.addr_b + 12, &key.addr_b, 4);
-  out.port_a = key.port_a;
-  out.port_b = key.port_b;
-  out.proto = key.proto;
-  out.family = MINEWATCH_FAMILY_IPV4;
+  minewatch_flow_key out;
+  minewatch_widen_key4(&key, &out);
   return out;
 }
 
 std::optional<minewatch_flow_key4> narrow(const minewatch_flow_key &key) {
-  if (key.family != MINEWATCH_FAMILY_IPV4)
+  minewatch_flow_key4 out;
+  if (!minewatch_narrow_key(&key, &out))
     return std::nullopt;
-  minewatch_flow_key4 out{};
-  std::memcpy(&out.addr_a, key.addr_a + 12, 4);
-  std::memcpy(&out.addr_b, key.addr_b + 12, 4);
-  out.port_a = key.port_a;
-  out.port_b = key.port_b;
-  out.proto = key.proto;
   return out;
 }
 

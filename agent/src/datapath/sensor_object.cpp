@@ -43,6 +43,10 @@ SensorObject::SensorObject(const SensorOptions &options) : skel_("minewatch") {
   resize(skel_->maps.minewatch_flows, ipv6FlowCapacity(options.max_flows));
   resize(skel_->maps.minewatch_samples, options.ring_buffer_bytes);
   resize(skel_->maps.minewatch_dirty, options.dirty_ring_bytes);
+  // Off, the ring is never written: one page instead of megabytes.
+  resize(skel_->maps.minewatch_messages, options.messages_per_flow
+                                             ? options.message_ring_bytes
+                                             : static_cast<std::uint32_t>(sysconf(_SC_PAGESIZE)));
   resize(skel_->maps.minewatch_sweep_out, sweepRecordCapacity(options.max_flows));
   resize(skel_->maps.minewatch_read_keys, sweepRecordCapacity(options.max_flows));
   resize(skel_->maps.minewatch_block_cidr, options.max_block_rules);
@@ -58,6 +62,8 @@ SensorObject::SensorObject(const SensorOptions &options) : skel_("minewatch") {
   cfg.enforce = options.enforce ? 1 : 0;
   cfg.bench_new_flow_per_packet = options.bench_new_flow_per_packet ? 1 : 0;
   cfg.precise_clock = options.precise_clock ? 1 : 0;
+  cfg.messages_per_flow = options.messages_per_flow;
+  cfg.message_gap_ms = options.message_gap_ms;
   // A fresh generation no pinned flow can hold (see minewatch_globals).
   skel_->bss->minewatch_globals.rules_gen = monotonicNs();
   // Likewise for drains: a pinned flow stamped by the last agent must not
@@ -226,6 +232,8 @@ const char *statName(minewatch_stat stat) {
   case MINEWATCH_STAT_TC_INGRESS_PACKETS: return "tc_ingress_packets";
   case MINEWATCH_STAT_BLOCKED_TC_INGRESS: return "blocked_tc_ingress";
   case MINEWATCH_STAT_BLOCKED_TC_INGRESS_BYTES: return "blocked_tc_ingress_bytes";
+  case MINEWATCH_STAT_MESSAGES: return "messages";
+  case MINEWATCH_STAT_MESSAGE_DROPS: return "message_drops";
   case MINEWATCH_STAT_MAX: break;
   }
   return "unknown";

@@ -54,6 +54,8 @@ public:
   }
   [[nodiscard]] int samplesFd() const { return bpf_map__fd(skel_->maps.minewatch_samples); }
   [[nodiscard]] int dirtyFd() const { return bpf_map__fd(skel_->maps.minewatch_dirty); }
+  /// struct minewatch_message records (decode with datapath/message_records.hpp).
+  [[nodiscard]] int messagesFd() const { return bpf_map__fd(skel_->maps.minewatch_messages); }
 
   /// Walks both flow maps in the kernel (minewatch_sweep) with the
   /// request's now, timeouts and drain generation. Throws std::system_error.

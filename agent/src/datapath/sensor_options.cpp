@@ -25,6 +25,15 @@ void validate(const SensorOptions &o) {
   if (dirty < page || (dirty & (dirty - 1)) != 0)
     fail("dirty_ring_bytes must be a power of two of at least " + std::to_string(page) + ", got " +
          std::to_string(dirty));
+  auto messages = o.message_ring_bytes;
+  if (messages < page || (messages & (messages - 1)) != 0)
+    fail("message_ring_bytes must be a power of two of at least " + std::to_string(page) + ", got " +
+         std::to_string(messages));
+  if (o.messages_per_flow > MINEWATCH_MESSAGES_MAX)
+    fail("messages_per_flow must be 0-" + std::to_string(MINEWATCH_MESSAGES_MAX) + ", got " +
+         std::to_string(o.messages_per_flow));
+  if (o.message_gap_ms == 0)
+    fail("message_gap_ms must be at least 1");
   if (o.max_block_rules == 0)
     fail("max_block_rules must be at least 1");
   if (o.sample_bytes == 0 || o.sample_bytes > MINEWATCH_SAMPLE_MAX)

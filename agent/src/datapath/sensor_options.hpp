@@ -28,6 +28,10 @@ struct SensorOptions {
   std::uint32_t samples_per_direction = 4;
   std::uint32_t sample_bytes = 256;
   std::uint32_t dns_samples_per_sec = 200;
+  // First messages of each TCP flow (struct minewatch_msg_state); 0: off.
+  std::uint32_t messages_per_flow = 64;
+  std::uint32_t message_gap_ms = 1000;          // silence that ends a message in one direction (detect::kMessageGapMs)
+  std::uint32_t message_ring_bytes = 4u << 20;  // 72 B a message; power of two like the others
   bool enforce = true; // false: tap mode, count would-drops only
   bool precise_clock = false; // ns timestamps instead of the coarse (1/HZ) clock
   // Ingress on TC: load the TC ingress program and not the XDP one. Each
@@ -44,7 +48,7 @@ inline std::uint32_t ipv6FlowCapacity(std::uint32_t max_flows) { return max_flow
 
 /// How many flows one in-kernel sweep can hand the agent (changed or over;
 /// see struct minewatch_sweep_ctx), and a tick read in one go: an eighth
-/// of the table, 4096 to 131072. 568 bytes each (the record and the key
+/// of the table, 4096 to 131072. 600 bytes each (the record and the key
 /// asked for), ~8 % on top of the flow maps' memory. A sweep with more falls
 /// back to reading the whole table; a tick reads in several goes.
 inline std::uint32_t sweepRecordCapacity(std::uint32_t max_flows) {

@@ -34,8 +34,9 @@ struct Message {
 using MessageSequence = std::vector<Message>;
 
 /// Silence after which one side's payload counts as a new message although
-/// the other side did not speak. A placeholder until the data path's value
-/// is fixed; tools/message_sequences.py has its own copy (GAP_MS).
+/// the other side did not speak: the value
+/// the data path uses (SensorOptions::message_gap_ms); tools/message_sequences.py
+/// has its own copy (GAP_MS).
 inline constexpr std::uint32_t kMessageGapMs = 1000;
 
 } // namespace minewatch::detect

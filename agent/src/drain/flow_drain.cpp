@@ -37,6 +37,7 @@ struct FlowDrain::Pass {
 FlowDrain::FlowDrain(datapath::SensorObject &sensor, DrainSettings settings)
     : sensor_(sensor), settings_(settings),
       news_ring_(sensor.dirtyFd(), [this](std::span<const std::byte> record) { onNews(record); }),
+      messages_ring_(sensor.messagesFd(), [this](std::span<const std::byte> record) { onMessageRecord(record); }),
       map_capacity_(sensor.flows().capacity()) {}
 
 std::uint64_t FlowDrain::evicted() const {
@@ -44,8 +45,26 @@ std::uint64_t FlowDrain::evicted() const {
   return created > flows_deleted_ + map_entries_ ? created - flows_deleted_ - map_entries_ : 0;
 }
 
+void FlowDrain::pollMessages(DrainSink &sink) {
+  message_sink_ = &sink;
+  messages_ring_.consume();
+  message_sink_ = nullptr;
+}
+
+void FlowDrain::onMessageRecord(std::span<const std::byte> record) {
+  std::string error;
+  auto message = datapath::decodeMessage(record, error);
+  if (!message || !message_sink_) {
+    ++counters_.messages_malformed;
+    return;
+  }
+  ++counters_.messages;
+  message_sink_->onMessage(*message);
+}
+
 DrainSummary FlowDrain::drain(std::uint64_t now_ns, DrainSink &sink) {
   auto began = std::chrono::steady_clock::now();
+  pollMessages(sink);
   // Bump first: packets from here on stamp the new generation and report
   // their flow again; the reports consumed below are the ones before.
   auto gen = sensor_.nextDrainGeneration();

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #pragma once
 
+#include "datapath/message_records.hpp"
 #include "datapath/sensor_object.hpp"
 #include "bpf/ring_buffer.hpp"
 #include "minewatch_abi.h"
@@ -46,6 +47,8 @@ public:
   /// A reported flow was gone before it was read (the kernel's LRU made
   /// room, or it was deleted). Returns true when the receiver knew it.
   virtual bool onVanished(const minewatch_flow_key &key) = 0;
+  /// A finished message of a TCP flow (its sequence, in ring order).
+  virtual void onMessage(const datapath::FlowMessage &message) = 0;
 };
 
 /// What one tick's drain did, beside the flows it handed over.
@@ -72,6 +75,8 @@ struct DrainCounters {
   std::uint64_t flows_read = 0;              // by every drain so far
   std::uint64_t skipped = 0;                 // flows a sweep read but had no news of
   std::uint64_t news_malformed = 0;         // news reports of the wrong size
+  std::uint64_t messages = 0;               // message records handed over
+  std::uint64_t messages_malformed = 0;     // ... and ones that were not a minewatch_message
   std::uint64_t deleted_idle = 0, deleted_closed = 0;
   std::uint64_t last_flows = 0;              // read by the last drain
   std::uint64_t last_ns = 0;                 // wall time the last drain took
@@ -96,8 +101,12 @@ class FlowDrain {
 public:
   FlowDrain(datapath::SensorObject &sensor, DrainSettings settings);
 
-  /// One tick's drain at `now_ns` (data-path clock).
+  /// One tick's drain at `now_ns` (data-path clock): the finished messages
+  /// first, then the flows.
   DrainSummary drain(std::uint64_t now_ns, DrainSink &sink);
+  /// Hands over the finished messages waiting on the ring (a replay calls
+  /// this between ticks, as it reads the samples, so the ring never fills).
+  void pollMessages(DrainSink &sink);
   /// Called after each sweep, before the flows go (live: pins again what
   /// was unpinned, see AttachedSensor::repinLost).
   void onSweep(std::function<void()> hook) { on_sweep_ = std::move(hook); }
@@ -132,10 +141,13 @@ private:
   static void addUnchanged(const minewatch_flow_value &value, Pass &pass);
   void handOverSorted(Pass &pass);
   void onNews(std::span<const std::byte> record);
+  void onMessageRecord(std::span<const std::byte> record);
 
   datapath::SensorObject &sensor_;
   DrainSettings settings_;
   bpf::RingBuffer news_ring_;
+  bpf::RingBuffer messages_ring_;
+  DrainSink *message_sink_ = nullptr; // while pollMessages runs
   std::vector<minewatch_flow_key> news_, read_again_;
   std::uint64_t last_sweep_ns_ = 0;
   std::uint64_t dirty_drops_seen_ = 0;

@@ -13,18 +13,15 @@ inline std::uint64_t lastSeen(const minewatch_flow_value &v) {
   return std::max(v.dir[0].last_seen_ns, v.dir[1].last_seen_ns);
 }
 
-/// Over when both sides said FIN, or either said RST.
-inline bool closed(const minewatch_flow_value &v) {
-  auto f0 = v.dir[0].tcp_flags, f1 = v.dir[1].tcp_flags;
-  return ((f0 | f1) & MINEWATCH_TCP_RST) || ((f0 & MINEWATCH_TCP_FIN) && (f1 & MINEWATCH_TCP_FIN));
-}
+/// Over when both sides said FIN, or either said RST (the in-kernel sweep's rule too).
+inline bool closed(const minewatch_flow_value &v) { return minewatch_flow_closed(&v) != 0; }
 
 inline std::uint64_t totalBytes(const minewatch_flow_value &v) { return v.dir[0].bytes + v.dir[1].bytes; }
 inline std::uint64_t totalPackets(const minewatch_flow_value &v) { return v.dir[0].packets + v.dir[1].packets; }
 
 /// Whether a packet stamped drain generation `gen` into either direction.
 inline bool stampedWith(const minewatch_flow_value &v, std::uint32_t gen) {
-  return v.dir[0].drain_gen == gen || v.dir[1].drain_gen == gen;
+  return minewatch_flow_stamped(&v, gen) != 0;
 }
 
 } // namespace minewatch::drain

@@ -34,7 +34,7 @@ DetectionEngine::DetectionEngine(const config::AgentConfig &config, detect::Inte
       behaviour_(behaviourSettings(config)), correlation_(config.correlation_clients) {}
 
 detect::Assessment DetectionEngine::evaluate(const FlowRoles &roles, const detect::FlowFeatures &features,
-                                             const FlowFacts *known) const {
+                                             const FlowFacts *known, const detect::MessageSequence *sequence) const {
   std::vector<detect::Evidence> evidence;
 
   // When each piece of evidence could first be known: a fact at its
@@ -84,6 +84,8 @@ detect::Assessment DetectionEngine::evaluate(const FlowRoles &roles, const detec
     }
   };
   add_at_last(behaviour_.evaluate(features));
+  if (sequence)
+    add_at_last(rhythm_.evaluate(*sequence));
   add_at_last(correlation_.taint(roles.client.address, roles.server.address, flowWithinPair(roles)));
   add_at_last(correlation_.fanIn({roles.server.address, roles.server.port}));
 
@@ -103,7 +105,10 @@ void DetectionEngine::learn(const FlowRoles &roles, const detect::Assessment &as
                             fmt::format("{} on {}", detect::toString(own.front().detector), serverText(roles)), now_ns,
                             flowWithinPair(roles));
   bool shaped = std::any_of(assessment.evidence.begin(), assessment.evidence.end(),
-                            [](const auto &e) { return e.detector == detect::Detector::Behaviour; });
+                            [](const auto &e) {
+                              return e.detector == detect::Detector::Behaviour ||
+                                     e.detector == detect::Detector::Rhythm;
+                            });
   if (shaped)
     correlation_.markPattern(roles.client.address, {roles.server.address, roles.server.port});
 }

@@ -7,6 +7,7 @@
 #include "detect/behaviour_detector.hpp"
 #include "detect/correlation_detector.hpp"
 #include "detect/intel_feed.hpp"
+#include "detect/rhythm_detector.hpp"
 
 #include <vector>
 
@@ -18,14 +19,18 @@ class DetectionEngine {
 public:
   DetectionEngine(const config::AgentConfig &config, detect::IntelFeed intel);
 
-  detect::Assessment evaluate(const FlowRoles &roles, const detect::FlowFeatures &features,
-                              const FlowFacts *known) const;
+  /// `sequence`: the flow's messages oriented by role (TCP), or null.
+  detect::Assessment evaluate(const FlowRoles &roles, const detect::FlowFeatures &features, const FlowFacts *known,
+                              const detect::MessageSequence *sequence = nullptr) const;
   /// Feeds a conclusion back: pairs seen mining taint their later flows,
   /// mining-shaped clients count towards their server's fan-in.
   void learn(const FlowRoles &roles, const detect::Assessment &assessment, std::uint64_t now_ns);
 
   [[nodiscard]] detect::BehaviourReport behaviour(const detect::FlowFeatures &features) const {
     return behaviour_.measure(features);
+  }
+  [[nodiscard]] detect::RhythmFeatures rhythm(const detect::MessageSequence &sequence) const {
+    return rhythm_.measure(sequence);
   }
   [[nodiscard]] const detect::IntelFeed &intel() const { return intel_; }
   [[nodiscard]] const detect::Thresholds &thresholds() const { return thresholds_; }
@@ -42,6 +47,7 @@ private:
   detect::IntelFeed intel_;
   detect::BehaviourDetector behaviour_;
   detect::CorrelationDetector correlation_;
+  detect::RhythmDetector rhythm_;
 };
 
 } // namespace minewatch::judge

@@ -35,6 +35,18 @@ struct TlsHelloFact {
   std::size_t bytes_seen = 0, bytes_total = 0;
 };
 
+/// One finished message of the flow as the data path handed it over (see
+/// datapath::FlowMessage), kept small: a TCP flow keeps its first
+/// datapath.messages_per_flow of them.
+struct SeenMessage {
+  std::uint32_t index = 0;    // position in the flow's sequence
+  std::uint32_t bytes = 0;
+  std::uint32_t gap_ms = 0;
+  std::uint16_t tls_length = 0;
+  std::uint8_t tls_type = 0;
+  std::uint8_t direction = 0; // data-path direction: oriented by role when judged
+};
+
 /// What the agent knows of a flow beyond the BPF counters. Most flows never
 /// need one, so records hold it behind a pointer: the per-flow cost of a
 /// quiet flow stays small.
@@ -51,6 +63,7 @@ struct FlowFacts {
   detect::Assessment assessment;
   bool reported = false;        // a detection entry exists for this flow
   std::array<classify::JsonCarry, 2> json_carry; // by data-path direction
+  std::vector<SeenMessage> messages; // the message sequence so far, in ring order
 };
 
 /// One direction's counters as of the last drain that read the flow.

@@ -7,6 +7,9 @@
 #include "detect/flow_features.hpp"
 #include "drain/flow_value.hpp"
 
+#include <netinet/in.h>
+
+#include <algorithm>
 #include <set>
 
 namespace minewatch::judge {
@@ -80,8 +83,49 @@ void Judge::endDrain(const drain::DrainSummary &summary) {
 detect::Assessment Judge::assess(const minewatch_flow_key &key, const minewatch_flow_value &value) const {
   auto roles = rolesOf(key, value);
   const auto *record = table_.find(key);
+  auto sequence = sequenceOf(key, value);
   return engine_.evaluate(roles, detect::featuresOf(key, value, roles.client_dir),
-                          record ? record->facts.get() : nullptr);
+                          record ? record->facts.get() : nullptr, &sequence);
+}
+
+void Judge::onMessage(const datapath::FlowMessage &m) {
+  if (m.key.proto != IPPROTO_TCP || m.index >= config_.sensor.messages_per_flow)
+    return;
+  auto &record = table_.touch(m.key);
+  auto &known = record.ensureFacts();
+  known.messages.push_back({m.index, m.bytes, m.gap_ms, m.tls_length, m.tls_type,
+                            static_cast<std::uint8_t>(m.direction)});
+  record.facts_changed = true;
+}
+
+detect::MessageSequence Judge::sequenceOf(const minewatch_flow_key &key, const minewatch_flow_value &value) const {
+  detect::MessageSequence out;
+  if (key.proto != IPPROTO_TCP)
+    return out;
+  auto roles = rolesOf(key, value);
+  const auto *record = table_.find(key);
+  std::vector<SeenMessage> seen;
+  if (record && record->facts)
+    seen = record->facts->messages;
+  // The ring hands messages over in the order CPUs finished them; the
+  // index is the flow's own order.
+  std::sort(seen.begin(), seen.end(), [](const auto &a, const auto &b) { return a.index < b.index; });
+  if (auto pending = datapath::pendingMessage(key, value, config_.sensor.messages_per_flow);
+      pending && (seen.empty() || pending->index > seen.back().index))
+    seen.push_back({pending->index, pending->bytes, pending->gap_ms, pending->tls_length, pending->tls_type,
+                    static_cast<std::uint8_t>(pending->direction)});
+  out.reserve(seen.size());
+  for (const auto &m : seen) {
+    detect::Message message;
+    message.direction = (m.direction & 1u) == roles.client_dir ? detect::Message::Direction::ToServer
+                                                                : detect::Message::Direction::ToClient;
+    message.bytes = m.bytes;
+    message.gap_ms = m.gap_ms;
+    message.tls_type = m.tls_type;
+    message.tls_length = m.tls_length;
+    out.push_back(message);
+  }
+  return out;
 }
 
 void Judge::evaluate(const minewatch_flow_key &key, const minewatch_flow_value &value, FlowRecord &record,
@@ -96,7 +140,8 @@ void Judge::evaluate(const minewatch_flow_key &key, const minewatch_flow_value &
   if (!record.facts || record.facts->server_name.empty())
     if (auto name = dns_.lookup(roles.server.address, now_ns))
       record.ensureFacts().server_name = *name;
-  auto assessment = engine_.evaluate(roles, features, record.facts.get());
+  auto sequence = sequenceOf(key, value);
+  auto assessment = engine_.evaluate(roles, features, record.facts.get(), &sequence);
   engine_.learn(roles, assessment, now_ns);
   if (assessment.verdict == detect::Verdict::Clean && !record.facts)
     return;

@@ -2,6 +2,8 @@
 #pragma once
 
 #include "config/agent_config.hpp"
+#include "datapath/message_records.hpp"
+#include "detect/message_sequence.hpp"
 #include "drain/flow_drain.hpp"
 #include "flows/flow_table.hpp"
 #include "judge/detection_engine.hpp"
@@ -69,6 +71,12 @@ public:
   /// A flow the drain read (changed or over): records it, judges it when it
   /// has news and is due. Returns true when it was new to the agent.
   bool onFlow(const drain::DrainedFlow &flow, std::uint64_t now_ns);
+  /// A finished message of a TCP flow: kept for the rhythm detector.
+  void onMessage(const datapath::FlowMessage &message);
+  /// A flow's message sequence oriented by role: the finished messages and
+  /// the one in progress in `value`.
+  [[nodiscard]] detect::MessageSequence sequenceOf(const minewatch_flow_key &key,
+                                                   const minewatch_flow_value &value) const;
   /// A flow that is over, after the export saw its last labels.
   void forget(const minewatch_flow_key &key) { table_.erase(key); }
   /// A reported flow the kernel no longer had: true when known.
