@@ -185,6 +185,21 @@ nlohmann::json detections(const AgentView &v) {
   return out;
 }
 
+namespace {
+minewatch_flow_value countsOf(const judge::FlowRecord &r) {
+  minewatch_flow_value value{};
+  for (unsigned d = 0; d < MINEWATCH_DIRS; ++d) {
+    value.dir[d].packets = r.dir[d].packets;
+    value.dir[d].bytes = r.dir[d].bytes;
+    value.dir[d].first_seen_ns = r.dir[d].first_seen_ns;
+    value.dir[d].last_seen_ns = r.dir[d].last_seen_ns;
+  }
+  value.initiator = r.initiator;
+  value.flags = r.flow_flags;
+  return value;
+}
+} // namespace
+
 nlohmann::json explain(const AgentView &v, const std::string &flow) {
   // A flow is named by its id, as `flows` and `detections` print it.
   const judge::Detection *detection = v.judge.detections().find(flow);
@@ -201,8 +216,6 @@ nlohmann::json explain(const AgentView &v, const std::string &flow) {
       }
     });
   }
-  if (live && !live->judged)
-    live = nullptr; // read, never judged: nothing to explain yet
   if (!detection && !live)
     throw std::invalid_argument("unknown flow '" + flow + "' (ids come from `minewatch flows` or `detections`)");
 
@@ -210,8 +223,10 @@ nlohmann::json explain(const AgentView &v, const std::string &flow) {
   detect::Assessment assessment;
   const auto &engine = v.judge.engine();
   if (live) {
-    // As the judge last saw it: the flow's counters at its last evaluation.
-    const auto &value = *live->judged;
+    // As the judge last saw it: the flow's counters at its last evaluation
+    // when it keeps facts of the flow; otherwise the counts the last drain
+    // read (a flow with nothing to explain keeps no histograms).
+    const auto &value = live->facts && live->facts->judged ? *live->facts->judged : countsOf(*live);
     auto roles = judge::rolesOf(*live_key, value);
     auto features = detect::featuresOf(*live_key, value, roles.client_dir);
     const judge::FlowFacts *known = live->facts.get();

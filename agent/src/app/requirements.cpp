@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include "app/requirements.hpp"
 
+#include "judge/flow_record.hpp"
+
 #include "datapath/sensor_options.hpp"
 #include "export/ipfix_encoder.hpp"
 #include "minewatch_abi.h"
@@ -15,7 +17,8 @@ namespace {
 // LRU node) besides key and value; round up.
 constexpr std::uint64_t kHashElemOverhead = 64;
 // Measured by bench/bench_agent: 130-220 bytes per tracked flow; 300 leaves
-// room for flows with payload notes.
+// room for flows with payload facts. A flow with facts also keeps the value
+// it was last judged on and, over TCP, its message sequence (perFlowBytes).
 constexpr std::uint64_t kAgentBytesPerFlow = 300;
 // Binary, libraries, intel feeds, JSON answers, the HTTP thread.
 constexpr std::uint64_t kAgentBase = 64ull << 20;
@@ -37,8 +40,11 @@ std::uint64_t memoryEstimate(const config::AgentConfig &config) {
                         (sizeof(minewatch_sweep_record) + sizeof(minewatch_flow_key));
   std::uint64_t export_queue =
       config.export_ipfix.empty() ? 0 : std::uint64_t{config.export_max_queue} * kExportRecordBytes;
-  return flows + rules + sweep + s.ring_buffer_bytes + s.dirty_ring_bytes +
-         std::uint64_t{config.agent_max_flows} * kAgentBytesPerFlow + kAgentBase + export_queue;
+  std::uint64_t per_flow = kAgentBytesPerFlow + sizeof(minewatch_flow_value) +
+                          std::uint64_t{s.messages_per_flow} * sizeof(judge::SeenMessage);
+  std::uint64_t messages_ring = s.messages_per_flow ? s.message_ring_bytes : 0;
+  return flows + rules + sweep + s.ring_buffer_bytes + s.dirty_ring_bytes + messages_ring +
+         std::uint64_t{config.agent_max_flows} * per_flow + kAgentBase + export_queue;
 }
 
 nlohmann::json requirements(const config::AgentConfig &config, const std::string &config_path) {

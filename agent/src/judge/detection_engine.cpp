@@ -104,11 +104,12 @@ void DetectionEngine::learn(const FlowRoles &roles, const detect::Assessment &as
     correlation_.markMining(roles.client.address, roles.server.address,
                             fmt::format("{} on {}", detect::toString(own.front().detector), serverText(roles)), now_ns,
                             flowWithinPair(roles));
+  // A client counts towards its server's fan-in only when its conversation
+  // has a pool's rhythm: counters alone (behaviour) cannot tell a mining
+  // session from an event stream, and several clients of one event server
+  // are common (the lab's hard negatives reached suspicious that way).
   bool shaped = std::any_of(assessment.evidence.begin(), assessment.evidence.end(),
-                            [](const auto &e) {
-                              return e.detector == detect::Detector::Behaviour ||
-                                     e.detector == detect::Detector::Rhythm;
-                            });
+                            [](const auto &e) { return e.detector == detect::Detector::Rhythm; });
   if (shaped)
     correlation_.markPattern(roles.client.address, {roles.server.address, roles.server.port});
 }

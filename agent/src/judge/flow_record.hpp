@@ -39,13 +39,13 @@ struct TlsHelloFact {
 /// datapath::FlowMessage), kept small: a TCP flow keeps its first
 /// datapath.messages_per_flow of them.
 struct SeenMessage {
-  std::uint32_t index = 0;    // position in the flow's sequence
   std::uint32_t bytes = 0;
   std::uint32_t gap_ms = 0;
-  std::uint16_t tls_length = 0;
-  std::uint8_t tls_type = 0;
+  std::uint16_t index = 0;    // position in the flow's sequence (< MINEWATCH_MESSAGES_MAX)
+  std::uint8_t tls_type = 0;  // the TLS record type its first segment began with; 0: none
   std::uint8_t direction = 0; // data-path direction: oriented by role when judged
 };
+static_assert(sizeof(SeenMessage) == 12, "12 bytes a message: a TCP flow keeps up to messages_per_flow");
 
 /// What the agent knows of a flow beyond the BPF counters. Most flows never
 /// need one, so records hold it behind a pointer: the per-flow cost of a
@@ -64,6 +64,9 @@ struct FlowFacts {
   bool reported = false;        // a detection entry exists for this flow
   std::array<classify::JsonCarry, 2> json_carry; // by data-path direction
   std::vector<SeenMessage> messages; // the message sequence so far, in ring order
+  // The kernel's value at the last evaluation: what `explain` shows and
+  // judges again. Only flows with something to explain keep it.
+  std::optional<minewatch_flow_value> judged;
 };
 
 /// One direction's counters as of the last drain that read the flow.
@@ -81,9 +84,6 @@ struct FlowRecord {
   std::uint64_t evaluated_seen_ns = 0; // last packet at the last evaluation
   bool facts_changed = false;          // facts arrived since then
   std::unique_ptr<FlowFacts> facts;
-  // The kernel's value at the last evaluation: what `explain` shows and
-  // judges again. Set at the first evaluation (every flow has one).
-  std::unique_ptr<minewatch_flow_value> judged;
 
   [[nodiscard]] std::uint64_t lastSeen() const { return std::max(dir[0].last_seen_ns, dir[1].last_seen_ns); }
   [[nodiscard]] std::uint64_t bytes() const { return dir[0].bytes + dir[1].bytes; }

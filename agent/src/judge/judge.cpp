@@ -93,8 +93,8 @@ void Judge::onMessage(const datapath::FlowMessage &m) {
     return;
   auto &record = table_.touch(m.key);
   auto &known = record.ensureFacts();
-  known.messages.push_back({m.index, m.bytes, m.gap_ms, m.tls_length, m.tls_type,
-                            static_cast<std::uint8_t>(m.direction)});
+  known.messages.push_back(
+      {m.bytes, m.gap_ms, static_cast<std::uint16_t>(m.index), m.tls_type, static_cast<std::uint8_t>(m.direction)});
   record.facts_changed = true;
 }
 
@@ -112,7 +112,7 @@ detect::MessageSequence Judge::sequenceOf(const minewatch_flow_key &key, const m
   std::sort(seen.begin(), seen.end(), [](const auto &a, const auto &b) { return a.index < b.index; });
   if (auto pending = datapath::pendingMessage(key, value, config_.sensor.messages_per_flow);
       pending && (seen.empty() || pending->index > seen.back().index))
-    seen.push_back({pending->index, pending->bytes, pending->gap_ms, pending->tls_length, pending->tls_type,
+    seen.push_back({pending->bytes, pending->gap_ms, static_cast<std::uint16_t>(pending->index), pending->tls_type,
                     static_cast<std::uint8_t>(pending->direction)});
   out.reserve(seen.size());
   for (const auto &m : seen) {
@@ -122,7 +122,6 @@ detect::MessageSequence Judge::sequenceOf(const minewatch_flow_key &key, const m
     message.bytes = m.bytes;
     message.gap_ms = m.gap_ms;
     message.tls_type = m.tls_type;
-    message.tls_length = m.tls_length;
     out.push_back(message);
   }
   return out;
@@ -132,9 +131,6 @@ void Judge::evaluate(const minewatch_flow_key &key, const minewatch_flow_value &
                      std::uint64_t now_ns) {
   record.evaluated_seen_ns = drain::lastSeen(value);
   record.facts_changed = false;
-  if (!record.judged)
-    record.judged = std::make_unique<minewatch_flow_value>();
-  *record.judged = value;
   auto roles = rolesOf(key, value);
   auto features = detect::featuresOf(key, value, roles.client_dir);
   if (!record.facts || record.facts->server_name.empty())
@@ -146,6 +142,7 @@ void Judge::evaluate(const minewatch_flow_key &key, const minewatch_flow_value &
   if (assessment.verdict == detect::Verdict::Clean && !record.facts)
     return;
   auto &known = record.ensureFacts();
+  known.judged = value;
   auto before = known.assessment.verdict;
   known.assessment = std::move(assessment);
   if (known.assessment.verdict != detect::Verdict::Clean &&
