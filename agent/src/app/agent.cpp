@@ -72,7 +72,10 @@ void Agent::start(std::uint64_t now_ns) {
 void Agent::tick(std::uint64_t now_ns) {
   tick_now_ns_ = now_ns;
   auto drained = drain_.drain(now_ns, *this);
-  judge_.endDrain(drained);
+  judge_.endDrain(drained, now_ns);
+  for (const auto &key : ended_)
+    judge_.forget(key);
+  ended_.clear();
   ++ticks_;
   enforcer_.tick(now_ns);
   if (export_)
@@ -87,7 +90,7 @@ bool Agent::onFlow(const drain::DrainedFlow &flow) {
   if (export_)
     exportFlow(flow);
   if (flow.ended)
-    judge_.forget(flow.key);
+    ended_.push_back(flow.key);
   return fresh;
 }
 

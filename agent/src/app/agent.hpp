@@ -85,6 +85,7 @@ private:
   std::uint64_t interface_lost_ = 0;
   std::uint64_t started_wall_ns_;
   std::uint64_t tick_now_ns_ = 0; // the tick in progress, for the drain's callbacks
+  std::vector<minewatch_flow_key> ended_; // flows over this tick: forgotten once judged
 };
 
 } // namespace minewatch::app

@@ -27,11 +27,6 @@ struct FlowDrain::Pass {
   DrainSummary summary{};
   std::vector<minewatch_flow_key> over;    // to delete
   std::vector<minewatch_flow_key> read_again; // stamped during this drain: read next drain too
-  // A sweep meets flows in hash order: they are handed over after it, in
-  // key order. The in-kernel sweep's records stay in the kernel's array;
-  // the batched sweep's buffers are reused, so those are copied.
-  std::vector<minewatch_sweep_record> copies;
-  std::vector<std::pair<const minewatch_sweep_record *, Handover>> pending;
 };
 
 FlowDrain::FlowDrain(datapath::SensorObject &sensor, DrainSettings settings)
@@ -94,7 +89,6 @@ DrainSummary FlowDrain::drain(std::uint64_t now_ns, DrainSink &sink) {
                        "coarse clock through a helper call from now on");
     pass.summary.swept = true;
     sweepAll(pass);
-    handOverSorted(pass);
     last_sweep_ns_ = now_ns;
     ++counters_.sweeps;
     if (on_sweep_)
@@ -163,7 +157,7 @@ bool FlowDrain::sweepInKernel(Pass &pass) {
     bool is_changed = (record.flags & MINEWATCH_SWEEP_CHANGED) != 0;
     changed += is_changed ? 1 : 0;
     if (auto h = look(record.key, record.value, is_changed, pass))
-      pass.pending.emplace_back(&record, *h);
+      handOver(record.key, record.value, *h, pass);
     else // out as over by the kernel's clock, not by ours: it stays
       addUnchanged(record.value, pass);
   }
@@ -175,7 +169,6 @@ bool FlowDrain::sweepInKernel(Pass &pass) {
 
 void FlowDrain::sweepBatched(Pass &pass) {
   std::uint64_t seen = 0;
-  std::vector<Handover> handovers;
   std::size_t over_before = pass.over.size();
   sensor_.flows().forEachBatch([&](const minewatch_flow_key *keys, const minewatch_flow_value *values, std::uint32_t n) {
     for (std::uint32_t i = 0; i < n; ++i) {
@@ -187,23 +180,12 @@ void FlowDrain::sweepBatched(Pass &pass) {
       bool changed = pass.first || stampedWith(values[i], pass.gen) || stampedWith(values[i], pass.gen - 1);
       if (!changed)
         ++counters_.skipped;
-      auto h = look(keys[i], values[i], changed, pass);
-      if (!h) {
+      if (auto h = look(keys[i], values[i], changed, pass))
+        handOver(keys[i], values[i], *h, pass);
+      else
         addUnchanged(values[i], pass);
-        continue;
-      }
-      minewatch_sweep_record copy;
-      std::memcpy(&copy.key, &keys[i], sizeof copy.key);
-      std::memcpy(&copy.value, &values[i], sizeof copy.value);
-      copy.flags = 0;
-      copy.pad = 0;
-      pass.copies.push_back(copy);
-      handovers.push_back(*h);
     }
   });
-  // pointers only now: the copies moved while they grew
-  for (std::size_t i = 0; i < pass.copies.size(); ++i)
-    pass.pending.emplace_back(&pass.copies[i], handovers[i]);
   pass.summary.read = seen;
   map_entries_ = seen - (pass.over.size() - over_before);
 }
@@ -223,8 +205,7 @@ void FlowDrain::readNews(Pass &pass) {
         continue;
       }
       if (auto h = look(read.key, read.value, true, pass))
-        if (pass.sink.onFlow({read.key, read.value, h->news, h->ended}))
-          ++map_entries_;
+        handOver(read.key, read.value, *h, pass);
     }
   }
 }
@@ -253,13 +234,13 @@ std::optional<FlowDrain::Handover> FlowDrain::look(const minewatch_flow_key &key
   return h;
 }
 
-void FlowDrain::handOverSorted(Pass &pass) {
-  std::sort(pass.pending.begin(), pass.pending.end(),
-            [](const auto &a, const auto &b) { return keyLess(a.first->key, b.first->key); });
-  for (const auto &[record, h] : pass.pending)
-    pass.sink.onFlow({record->key, record->value, h.news, h.ended});
-  pass.pending.clear();
-  pass.copies.clear();
+void FlowDrain::handOver(const minewatch_flow_key &key, const minewatch_flow_value &value, const Handover &h,
+                         Pass &pass) {
+  bool fresh = pass.sink.onFlow({key, value, h.news, h.ended, !pass.summary.swept});
+  // Between sweeps the entries are counted as flows come and go; a sweep
+  // counts them all.
+  if (fresh && !pass.summary.swept)
+    ++map_entries_;
 }
 
 } // namespace minewatch::drain

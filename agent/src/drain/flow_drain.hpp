@@ -31,12 +31,15 @@ struct DrainedFlow {
   const minewatch_flow_key &key;
   const minewatch_flow_value &value;
   bool news;                    // a packet since the last drain (or the agent's first read of it)
-  std::optional<FlowEnd> ended; // over: the drain deletes it from the kernel's map after the call
+  std::optional<FlowEnd> ended; // over: the drain deletes it from the kernel's map after the drain
+  bool in_key_order;            // this drain hands flows over in key order (see DrainSink)
 };
 
-/// Where a drain hands what it read, flow by flow, in key order (so whoever
-/// judges them does it in the same order every run: the kernel's hash
-/// order is seeded per map).
+/// Where a drain hands what it read, flow by flow. Between sweeps (the news
+/// path) in key order; a sweep hands them over as it meets them, in the
+/// kernel's hash order, which a random seed per map makes different every
+/// run: whoever judges must put those in key order itself (the judge defers
+/// them to the drain's end), so a capture gives the same verdicts every run.
 class DrainSink {
 public:
   virtual ~DrainSink() = default;
@@ -130,6 +133,7 @@ private:
     std::optional<FlowEnd> ended;
   };
   struct Pass;
+  void handOver(const minewatch_flow_key &key, const minewatch_flow_value &value, const Handover &h, Pass &pass);
   void sweepAll(Pass &pass);
   bool sweepInKernel(Pass &pass);
   void sweepBatched(Pass &pass);
@@ -139,7 +143,6 @@ private:
   std::optional<Handover> look(const minewatch_flow_key &key, const minewatch_flow_value &value,
                                       bool changed, Pass &pass);
   static void addUnchanged(const minewatch_flow_value &value, Pass &pass);
-  void handOverSorted(Pass &pass);
   void onNews(std::span<const std::byte> record);
   void onMessageRecord(std::span<const std::byte> record);
 

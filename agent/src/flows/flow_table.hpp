@@ -68,9 +68,12 @@ public:
   }
 
   /// The record for key, created (default) when absent; marks it recent.
-  Record &touch(const minewatch_flow_key &key) {
+  /// `created`, when given, says which.
+  Record &touch(const minewatch_flow_key &key, bool *created = nullptr) {
     auto hash = hashOf(key);
     auto at = probe(key, hash);
+    if (created)
+      *created = slots_[at] == 0;
     if (slots_[at] != 0) {
       auto id = idOf(slots_[at]);
       unlink(id);

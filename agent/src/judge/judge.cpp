@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 
 #include <algorithm>
+#include <cstring>
 #include <set>
 
 namespace minewatch::judge {
@@ -22,9 +23,9 @@ Judge::Judge(const config::AgentConfig &config, detect::IntelFeed intel, util::T
 bool Judge::onFlow(const drain::DrainedFlow &flow, std::uint64_t now_ns) {
   const auto &value = flow.value;
   auto bytes = drain::totalBytes(value), packets = drain::totalPackets(value);
-  bool known = table_.find(flow.key) != nullptr;
+  bool created = false;
   if (flow.news) {
-    auto &record = table_.touch(flow.key);
+    auto &record = table_.touch(flow.key, &created);
     auto last = drain::lastSeen(value);
     // A flow without payload facts can only change verdict through its
     // shape (minutes in the making), its server's name or a taint: judging
@@ -42,13 +43,17 @@ bool Judge::onFlow(const drain::DrainedFlow &flow, std::uint64_t now_ns) {
                        value.dir[d].last_seen_ns};
     record.initiator = value.initiator;
     record.flow_flags = static_cast<std::uint8_t>(value.flags);
-    if (news && due)
+    if (news && due && flow.in_key_order)
       evaluate(flow.key, value, record, now_ns);
+    else if (news && due)
+      deferred_.emplace_back(flow.key, value);
   }
+  if (!flow.news) // over with no news: only counted out (a sweep)
+    created = table_.find(flow.key) == nullptr;
   if (!flow.ended) {
     drain_live_bytes_ += bytes;
     drain_live_packets_ += packets;
-    return !known;
+    return created;
   }
   traffic_.ended_bytes += bytes;
   traffic_.ended_packets += packets;
@@ -56,7 +61,7 @@ bool Judge::onFlow(const drain::DrainedFlow &flow, std::uint64_t now_ns) {
     traffic_.live_bytes -= std::min(traffic_.live_bytes, bytes);
     traffic_.live_packets -= std::min(traffic_.live_packets, packets);
   }
-  return !known;
+  return created;
 }
 
 bool Judge::onVanished(const minewatch_flow_key &key) {
@@ -72,7 +77,16 @@ bool Judge::onVanished(const minewatch_flow_key &key) {
   return true;
 }
 
-void Judge::endDrain(const drain::DrainSummary &summary) {
+void Judge::endDrain(const drain::DrainSummary &summary, std::uint64_t now_ns) {
+  std::sort(deferred_.begin(), deferred_.end(), [](const auto &a, const auto &b) {
+    return std::memcmp(&a.first, &b.first, sizeof a.first) < 0;
+  });
+  for (const auto &[key, value] : deferred_)
+    if (auto *record = table_.find(key))
+      evaluate(key, value, *record, now_ns);
+  // A first sweep defers every flow: do not keep its room.
+  deferred_.clear();
+  deferred_.shrink_to_fit();
   if (summary.swept) { // exact again: what every flow in the table holds now
     traffic_.live_bytes = summary.unchanged_bytes + drain_live_bytes_;
     traffic_.live_packets = summary.unchanged_packets + drain_live_packets_;

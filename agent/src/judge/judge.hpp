@@ -69,7 +69,8 @@ public:
   /// One ring-buffer record (a payload sample), checked for size (sample_facts.cpp).
   void onRecord(std::span<const std::byte> record);
   /// A flow the drain read (changed or over): records it, judges it when it
-  /// has news and is due. Returns true when it was new to the agent.
+  /// has news and is due (at once when the drain goes in key order, else
+  /// at endDrain, in key order). Returns true when it was new to the agent.
   bool onFlow(const drain::DrainedFlow &flow, std::uint64_t now_ns);
   /// A finished message of a TCP flow: kept for the rhythm detector.
   void onMessage(const datapath::FlowMessage &message);
@@ -81,8 +82,9 @@ public:
   void forget(const minewatch_flow_key &key) { table_.erase(key); }
   /// A reported flow the kernel no longer had: true when known.
   bool onVanished(const minewatch_flow_key &key);
-  /// After a drain: a sweep makes the traffic totals exact again.
-  void endDrain(const drain::DrainSummary &summary);
+  /// After a drain: judges what it deferred, in key order; a sweep makes
+  /// the traffic totals exact again.
+  void endDrain(const drain::DrainSummary &summary, std::uint64_t now_ns);
   void replaceIntel(detect::IntelFeed intel) { engine_.replaceIntel(std::move(intel)); }
 
   /// The verdict a flow would get now, with the known the judge has of it.
@@ -122,6 +124,7 @@ private:
   JudgeCounters counters_;
   TrafficTotals traffic_;
   std::uint64_t drain_live_bytes_ = 0, drain_live_packets_ = 0; // this drain's flows that stay
+  std::vector<std::pair<minewatch_flow_key, minewatch_flow_value>> deferred_; // to judge at endDrain
   std::map<std::pair<detect::Verdict, detect::Detector>, std::uint64_t> detections_by_;
 };
 
