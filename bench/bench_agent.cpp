@@ -54,7 +54,8 @@ Args parse(int argc, char **argv) {
         used = 0;
       }
       if (used != text.size() || text.empty() || text[0] == '-' || v < min || v > max)
-        throw std::invalid_argument(fmt::format("{} wants a whole number from {} to {}, not '{}'", arg, min, max, text));
+        throw std::invalid_argument(
+            fmt::format("{} wants a whole number from {} to {}, not '{}'", arg, min, max, text));
       return v;
     };
     if (arg == "--flows")
@@ -173,7 +174,8 @@ int main(int argc, char **argv) {
     config.agent_max_flows = args.flows;
     config.sweep_in_kernel = !args.batched_sweep;
     actions::EventLog events("/dev/null");
-    app::Agent agent(config, sensor, datapath::DatapathInfo{.interface = "bench", .xdp_mode = datapath::XdpAttach::None},
+    app::Agent agent(config, sensor,
+                     datapath::DatapathInfo{.interface = "bench", .xdp_mode = datapath::XdpAttach::None},
                      util::TimeBase::live(), events);
     auto started = datapath::monotonicNs();
     auto now = started;
@@ -244,7 +246,8 @@ int main(int argc, char **argv) {
     std::sort(walk_ms.begin(), walk_ms.end());
     double walk = walk_ms[1];
     if (agent.judge().table().size() != args.flows)
-      throw std::runtime_error(fmt::format("the agent tracks {} flows, expected {}", agent.judge().table().size(), args.flows));
+      throw std::runtime_error(
+          fmt::format("the agent tracks {} flows, expected {}", agent.judge().table().size(), args.flows));
 
     auto steady = std::vector<double>(wall_ms.begin() + 1, wall_ms.end());
     auto steady_cpu = std::vector<double>(cpu_ms.begin() + 1, cpu_ms.end());
@@ -271,8 +274,9 @@ int main(int argc, char **argv) {
     fmt::print("tick between sweeps, median wall       {:>9.1f} ms   (reads the flows with news)\n", drain_ms);
     fmt::print("tick between sweeps, median CPU        {:>9.1f} ms\n", drain_cpu_ms);
     fmt::print("sweep (every 30 s: the whole table)    {:>9.1f} ms   (goal: 1M flows under 250 ms)\n", sweep_ms);
-    fmt::print("bare batched read of the maps          {:>9.1f} ms   (copying it all out; the sweep is {:.2f}x of it)\n",
-               floor, sweep_ms / floor);
+    fmt::print(
+        "bare batched read of the maps          {:>9.1f} ms   (copying it all out; the sweep is {:.2f}x of it)\n",
+        floor, sweep_ms / floor);
     fmt::print("bare in-kernel walk of the maps        {:>9.1f} ms   (its floor; the sweep is {:.2f}x of it)\n", walk,
                sweep_ms / walk);
     fmt::print("one core at 100k flows, 1 s tick       {:>9.2f} %    (29 ticks + 1 sweep per 30 s; goal under 3 %)\n",

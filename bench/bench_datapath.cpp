@@ -45,7 +45,7 @@ using datapath::SensorOptions;
 
 namespace {
 
-constexpr std::uint32_t kTcOk = 0; // TC_ACT_OK; linux/pkt_cls.h is not worth including for it
+constexpr std::uint32_t kTcOk = 0;   // TC_ACT_OK; linux/pkt_cls.h is not worth including for it
 constexpr std::size_t kGoalCase = 1; // existing flow, held to kGoalRatio x the empty program
 constexpr double kGoalRatio = 3.0;
 
@@ -53,7 +53,7 @@ struct Case {
   bench::Result result;
   int prog_fd;
   const test::Bytes *packet;
-  std::uint32_t expect;                   // retval every run must return
+  std::uint32_t expect;                      // retval every run must return
   const SensorObject *empty_first = nullptr; // flow table to empty before each round
 };
 
@@ -247,28 +247,42 @@ int main(int argc, char **argv) {
     constexpr std::uint32_t kTcShot = 2; // TC_ACT_SHOT
 
     std::vector<Case> cases = {
-        {{"empty", "empty XDP program (baseline)", {}}, bpf_program__fd(empty.skel->progs.xdp_pass), &packet,
-         XDP_PASS},
+        {{"empty", "empty XDP program (baseline)", {}}, bpf_program__fd(empty.skel->progs.xdp_pass), &packet, XDP_PASS},
         {{"existing_flow", "sensor XDP, existing flow", {}}, bpf_program__fd(sensor.xdpProgram()), &packet, XDP_PASS},
-        {{"existing_flow_ack", "sensor XDP, existing flow, pure ACK", {}}, bpf_program__fd(sensor.xdpProgram()),
-         &ack, XDP_PASS},
-        {{"new_flow", "sensor XDP, new flow each packet", {}}, bpf_program__fd(fresh.xdpProgram()), &packet,
-         XDP_PASS, &fresh},
+        {{"existing_flow_ack", "sensor XDP, existing flow, pure ACK", {}},
+         bpf_program__fd(sensor.xdpProgram()),
+         &ack,
+         XDP_PASS},
+        {{"new_flow", "sensor XDP, new flow each packet", {}},
+         bpf_program__fd(fresh.xdpProgram()),
+         &packet,
+         XDP_PASS,
+         &fresh},
         {{"blocked", "sensor XDP, blocked endpoint", {}}, bpf_program__fd(blocking.xdpProgram()), &packet, XDP_DROP},
-        {{"tc_existing_flow", "sensor TC egress, existing flow", {}}, bpf_program__fd(sensor.tcProgram()), &packet,
+        {{"tc_existing_flow", "sensor TC egress, existing flow", {}},
+         bpf_program__fd(sensor.tcProgram()),
+         &packet,
          kTcOk},
-        {{"malformed", "sensor XDP, malformed (IHL 4)", {}}, bpf_program__fd(sensor.xdpProgram()), &malformed,
+        {{"malformed", "sensor XDP, malformed (IHL 4)", {}},
+         bpf_program__fd(sensor.xdpProgram()),
+         &malformed,
          XDP_PASS},
         {{"tc_empty", "empty TC program", {}}, bpf_program__fd(empty.skel->progs.tc_pass), &packet, kTcOk},
-        {{"tc_new_flow", "sensor TC egress, new flow each packet", {}}, bpf_program__fd(fresh.tcProgram()), &packet,
-         kTcOk, &fresh},
-        {{"tc_blocked", "sensor TC egress, blocked endpoint", {}}, bpf_program__fd(blocking.tcProgram()), &packet,
+        {{"tc_new_flow", "sensor TC egress, new flow each packet", {}},
+         bpf_program__fd(fresh.tcProgram()),
+         &packet,
+         kTcOk,
+         &fresh},
+        {{"tc_blocked", "sensor TC egress, blocked endpoint", {}},
+         bpf_program__fd(blocking.tcProgram()),
+         &packet,
          kTcShot},
-        {{"tc_malformed", "sensor TC egress, malformed (IHL 4)", {}}, bpf_program__fd(sensor.tcProgram()),
-         &malformed, kTcOk},
+        {{"tc_malformed", "sensor TC egress, malformed (IHL 4)", {}},
+         bpf_program__fd(sensor.tcProgram()),
+         &malformed,
+         kTcOk},
         {{"xdp_filter_pass", "xdp-filter, no rule matches", {}}, filter_pass.progFd(), &packet, XDP_PASS},
-        {{"xdp_filter_blocked", "xdp-filter, blocked address", {}}, filter_block.progFd(), &packet,
-         XDP_DROP},
+        {{"xdp_filter_blocked", "xdp-filter, blocked address", {}}, filter_block.progFd(), &packet, XDP_DROP},
     };
     // Round 0 is not recorded: it creates the flow the existing-flow cases
     // hit, and takes first-touch costs out of the rounds (on a never-used

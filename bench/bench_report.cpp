@@ -30,8 +30,7 @@ void printTable(const RunInfo &info, const std::vector<Result> &results) {
   fmt::print("{:<36} {:>10} {:>8} {:>8} {:>8}\n", "case", "median ns", "min", "max", "x empty");
   for (const auto &r : results) {
     auto s = summarize(r.ns);
-    fmt::print("{:<36} {:>10.1f} {:>8.1f} {:>8.1f} {:>8.2f}\n", r.label, s.median, s.min, s.max,
-               ratio(s.median, base));
+    fmt::print("{:<36} {:>10.1f} {:>8.1f} {:>8.1f} {:>8.2f}\n", r.label, s.median, s.min, s.max, ratio(s.median, base));
   }
   double goal = ratio(summarize(results.at(info.goal_case).ns).median, base);
   fmt::print("\nexisting flow / empty = {:.2f} (goal <= {:.2f})\n", goal, info.goal_ratio);

@@ -61,9 +61,9 @@ struct Rig {
 
   explicit Rig(std::uint32_t flows) : sensor(options(flows)) {
     sensor.load();
-    agent = std::make_unique<app::Agent>(config, sensor,
-                                         datapath::DatapathInfo{.interface = "bench", .xdp_mode = datapath::XdpAttach::None},
-                                         util::TimeBase::live(), events);
+    agent = std::make_unique<app::Agent>(
+        config, sensor, datapath::DatapathInfo{.interface = "bench", .xdp_mode = datapath::XdpAttach::None},
+        util::TimeBase::live(), events);
     ring = std::make_unique<bpf::RingBuffer>(sensor.samplesFd(), [this](std::span<const std::byte> record) {
       agent->onRecord(record);
       ++consumed;

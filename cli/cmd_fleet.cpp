@@ -12,8 +12,8 @@
 #include <memory>
 
 namespace minewatch::cli {
-using fleet::FleetTarget;
 using fleet::fleetPatch;
+using fleet::FleetTarget;
 
 namespace {
 struct FleetArgs {
@@ -56,13 +56,13 @@ std::pair<std::string, std::string> fromDetection(const GlobalOptions &o, const 
 void setupFleet(CLI::App &app, const GlobalOptions &options) {
   auto args = std::make_shared<FleetArgs>();
   auto *cmd = app.add_subcommand(
-      "fleet-patch",
-      "print the kubectl patch that adds an endpoint to the cluster-wide blocklist ConfigMap\n"
-      "  every node's agent reloads it without a restart. Examples:\n"
-      "  minewatch fleet-patch 3409370e37c6            # a detected flow: blocks its server endpoint\n"
-      "  minewatch fleet-patch 198.51.100.7:3333/tcp   # a rule target\n"
-      "  minewatch fleet-patch 3409370e37c6 | sh       # apply it (needs kubectl and RBAC to patch)");
-  cmd->add_option("TARGET_OR_FLOW", args->what, "a rule target (CIDR or ADDR:PORT[/proto]) or a flow id from detections")
+      "fleet-patch", "print the kubectl patch that adds an endpoint to the cluster-wide blocklist ConfigMap\n"
+                     "  every node's agent reloads it without a restart. Examples:\n"
+                     "  minewatch fleet-patch 3409370e37c6            # a detected flow: blocks its server endpoint\n"
+                     "  minewatch fleet-patch 198.51.100.7:3333/tcp   # a rule target\n"
+                     "  minewatch fleet-patch 3409370e37c6 | sh       # apply it (needs kubectl and RBAC to patch)");
+  cmd->add_option("TARGET_OR_FLOW", args->what,
+                  "a rule target (CIDR or ADDR:PORT[/proto]) or a flow id from detections")
       ->required();
   cmd->add_option("--namespace", args->where.namespace_name, "the namespace minewatch is deployed in")
       ->capture_default_str();

@@ -50,9 +50,10 @@ void setupKind(CLI::App &app, const GlobalOptions &o, const std::string &kind) {
   group->require_subcommand(1);
   auto args = std::make_shared<RuleArgs>();
 
-  auto *add = group->add_subcommand("add", block ? "add a block rule\n  example: minewatch block add 198.51.100.7:3333 --ttl 1h"
-                                                 : "add an allow rule (lifts blocks it touches)\n"
-                                                   "  example: minewatch allow add 192.0.2.0/24");
+  auto *add =
+      group->add_subcommand("add", block ? "add a block rule\n  example: minewatch block add 198.51.100.7:3333 --ttl 1h"
+                                         : "add an allow rule (lifts blocks it touches)\n"
+                                           "  example: minewatch allow add 192.0.2.0/24");
   add->add_option("TARGET", args->target, "CIDR (198.51.100.0/24) or ADDR:PORT[/tcp|udp] ([2001:db8::7]:443)")
       ->required();
   if (block)
@@ -77,7 +78,8 @@ void setupKind(CLI::App &app, const GlobalOptions &o, const std::string &kind) {
     say(o, data, words);
   });
 
-  auto *del = group->add_subcommand("del", fmt::format("remove a {} rule\n  example: minewatch {} del 198.51.100.7:3333", kind, kind));
+  auto *del = group->add_subcommand(
+      "del", fmt::format("remove a {} rule\n  example: minewatch {} del 198.51.100.7:3333", kind, kind));
   del->add_option("TARGET", args->target, "the rule's target, as `list` shows it")->required();
   del->callback([&o, args, kind] {
     auto data = control::request(o.socket, {{"cmd", kind + "_del"}, {"target", checkedTarget(args->target, true)}});
@@ -85,8 +87,8 @@ void setupKind(CLI::App &app, const GlobalOptions &o, const std::string &kind) {
   });
 
   auto *list = group->add_subcommand(
-      "list", fmt::format("show the {} rules\n  example: minewatch {} list --json --limit 1000 --offset 2000", kind,
-                          kind));
+      "list",
+      fmt::format("show the {} rules\n  example: minewatch {} list --json --limit 1000 --offset 2000", kind, kind));
   auto page = std::make_shared<PageArgs>();
   list->add_option("--limit", page->limit, "show at most N rules (a page; default: all)")
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40));

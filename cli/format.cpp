@@ -46,17 +46,30 @@ std::optional<std::uint64_t> parseDuration(std::string_view text, std::string *w
   const auto original = text;
   auto fail = [&]() -> std::optional<std::uint64_t> {
     if (why)
-      *why = "duration '" + std::string(original) + "' must be a number with an optional unit s, m, h or d (e.g. 90s, 15m, 1h)";
+      *why = "duration '" + std::string(original) +
+             "' must be a number with an optional unit s, m, h or d (e.g. 90s, 15m, 1h)";
     return std::nullopt;
   };
   if (text.empty())
     return fail();
   std::uint64_t scale = 1;
   switch (text.back()) {
-  case 's': scale = 1; text.remove_suffix(1); break;
-  case 'm': scale = 60; text.remove_suffix(1); break;
-  case 'h': scale = 3600; text.remove_suffix(1); break;
-  case 'd': scale = 86400; text.remove_suffix(1); break;
+  case 's':
+    scale = 1;
+    text.remove_suffix(1);
+    break;
+  case 'm':
+    scale = 60;
+    text.remove_suffix(1);
+    break;
+  case 'h':
+    scale = 3600;
+    text.remove_suffix(1);
+    break;
+  case 'd':
+    scale = 86400;
+    text.remove_suffix(1);
+    break;
   default: break;
   }
   std::uint64_t value = 0;

@@ -15,7 +15,9 @@ std::string endpoint(const json &address, const json &port) {
   return net::endpointText(address.get<std::string>(), port.get<unsigned>());
 }
 
-std::uint64_t u64(const json &j, const char *key) { return j.contains(key) && j[key].is_number() ? j[key].get<std::uint64_t>() : 0; }
+std::uint64_t u64(const json &j, const char *key) {
+  return j.contains(key) && j[key].is_number() ? j[key].get<std::uint64_t>() : 0;
+}
 
 std::string nsLabel(double ns) {
   if (ns < 1e3)
@@ -77,10 +79,10 @@ std::string renderStatus(const json &s, const Style &style) {
     }
     // agents before ingress_hook existed were all XDP
     bool tc_ingress = i.value("ingress_hook", std::string("xdp")) == "tc";
-    auto ingress = tc_ingress ? fmt::format("TC ingress (prog {})", u64(i, "tc_ingress_prog_id"))
-                              : fmt::format("XDP {} (prog {}, {})", i["xdp_mode"].get<std::string>(),
-                                            u64(i, "xdp_prog_id"),
-                                            i["via_dispatcher"].get<bool>() ? "libxdp dispatcher" : "attached directly");
+    auto ingress = tc_ingress
+                       ? fmt::format("TC ingress (prog {})", u64(i, "tc_ingress_prog_id"))
+                       : fmt::format("XDP {} (prog {}, {})", i["xdp_mode"].get<std::string>(), u64(i, "xdp_prog_id"),
+                                     i["via_dispatcher"].get<bool>() ? "libxdp dispatcher" : "attached directly");
     out += fmt::format("{} {}: {}, {}{}\n", style.bold("minewatch"), i["name"].get<std::string>(), ingress,
                        i["tc_egress"].get<bool>() ? fmt::format("TC egress (prog {})", u64(i, "tc_prog_id"))
                                                   : std::string("no TC egress"),
@@ -177,9 +179,8 @@ std::string renderExplain(const json &e, const Style &style) {
   if (!e["facts"].empty()) {
     out += "\n" + style.bold("payload facts") + "\n";
     for (const auto &f : e["facts"])
-      out += fmt::format("  {:<16} from the {}: {}{}\n", f["protocol"].get<std::string>(),
-                         f["side"].get<std::string>(), f["summary"].get<std::string>(),
-                         f["mining"].get<bool>() ? "  [mining]" : "");
+      out += fmt::format("  {:<16} from the {}: {}{}\n", f["protocol"].get<std::string>(), f["side"].get<std::string>(),
+                         f["summary"].get<std::string>(), f["mining"].get<bool>() ? "  [mining]" : "");
   }
   const auto &b = e["behaviour"];
   out += "\n" + style.bold("behaviour") + "\n";
@@ -191,10 +192,9 @@ std::string renderExplain(const json &e, const Style &style) {
   const auto &f = e["features"];
   for (const char *side : {"client", "server"}) {
     const auto &d = f[side];
-    out += fmt::format("\n{} -> {}: {} packets, {}, {} payload, {} pushed\n",
-                       style.bold(side), std::string(side) == "client" ? "server" : "client",
-                       u64(d, "packets"), humanBytes(u64(d, "bytes")), humanBytes(u64(d, "payload_bytes")),
-                       u64(d, "psh_packets"));
+    out += fmt::format("\n{} -> {}: {} packets, {}, {} payload, {} pushed\n", style.bold(side),
+                       std::string(side) == "client" ? "server" : "client", u64(d, "packets"),
+                       humanBytes(u64(d, "bytes")), humanBytes(u64(d, "payload_bytes")), u64(d, "psh_packets"));
     out += "  payload sizes\n" + histogram(d["size_hist"], sizeBucketLabel, style);
     out += "  gaps between packets\n" + histogram(d["iat_hist"], gapBucketLabel, style);
   }
@@ -206,7 +206,8 @@ std::string renderBlocks(const json &rules, const Style &style) {
     return "no block rules\n";
   Table t({"ID", "TARGET", "SOURCE", "HITS", "EXPIRES IN", "REASON"}, {true, false, false, true, true});
   for (const auto &r : rules) {
-    std::string ttl = r["ttl_remaining_s"].is_null() ? "never" : humanDuration(r["ttl_remaining_s"].get<std::uint64_t>());
+    std::string ttl =
+        r["ttl_remaining_s"].is_null() ? "never" : humanDuration(r["ttl_remaining_s"].get<std::uint64_t>());
     t.add({std::to_string(u64(r, "id")), r["target"].get<std::string>(), r["source"].get<std::string>(),
            humanCount(u64(r, "hits")), ttl, r["reason"].get<std::string>()});
   }

@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   # toolchain
-  build-essential cmake pkg-config clang llvm
+  build-essential cmake pkg-config clang llvm clang-format
   # the sanitizer and fuzz build (ASan, UBSan, libFuzzer runtimes)
   libclang-rt-dev
   # BPF

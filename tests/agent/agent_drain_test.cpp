@@ -43,9 +43,9 @@ struct Rig {
     config.sweep_every_s = sweep_every_s;
     config.sweep_in_kernel = sweep_in_kernel;
     config.closed_timeout_s = 10;
-    agent = std::make_unique<app::Agent>(config, harness.sensor(),
-                                         datapath::DatapathInfo{.interface = "test", .xdp_mode = datapath::XdpAttach::None},
-                                         util::TimeBase::identity(), events);
+    agent = std::make_unique<app::Agent>(
+        config, harness.sensor(), datapath::DatapathInfo{.interface = "test", .xdp_mode = datapath::XdpAttach::None},
+        util::TimeBase::identity(), events);
     agent->start(kT0);
   }
 

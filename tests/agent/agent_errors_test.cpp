@@ -45,8 +45,7 @@ std::string temp(const std::string &name, const std::string &content) {
 BOOST_AUTO_TEST_CASE(no_interface_given) { refused(run(kAgent), 2, "no interface"); }
 
 BOOST_AUTO_TEST_CASE(interface_missing) {
-  refused(run(kAgent + " --iface mw-no-such0 --socket /tmp/mw-err.sock"), 1,
-          "interface 'mw-no-such0' does not exist");
+  refused(run(kAgent + " --iface mw-no-such0 --socket /tmp/mw-err.sock"), 1, "interface 'mw-no-such0' does not exist");
 }
 
 BOOST_AUTO_TEST_CASE(no_privileges) {
@@ -130,9 +129,8 @@ BOOST_AUTO_TEST_CASE(a_second_agent_stops_before_it_touches_the_interface) {
   auto config = temp("second.yaml", "pin_root: " + pins + "\nsocket: " + socket + "\n");
   minewatch::test::RemovedAtEnd cleanup{{pins, config}};
   // The running agent, as far as the socket shows: something serves it.
-  minewatch::control::UnixServer running(socket, [](std::string_view, const minewatch::control::Peer &) {
-    return std::string("{}");
-  });
+  minewatch::control::UnixServer running(
+      socket, [](std::string_view, const minewatch::control::Peer &) { return std::string("{}"); });
 
   auto r = run(lab.in(lab.node) + kAgent + " --iface " + lab.nodeIf + " --config " + config);
   refused(r, 1, "another agent already serves " + socket);

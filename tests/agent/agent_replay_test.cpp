@@ -37,9 +37,14 @@ struct Replayed {
     ::unlink(events_path.c_str());
     sensor.load();
     events = std::make_unique<actions::EventLog>(events_path);
-    agent = std::make_unique<app::Agent>(config, sensor, datapath::DatapathInfo{.interface = "replay", .xdp_mode = datapath::XdpAttach::Replay, .packets = datapath::PacketSource::Capture, .tap = tap},
+    agent = std::make_unique<app::Agent>(config, sensor,
+                                         datapath::DatapathInfo{.interface = "replay",
+                                                                .xdp_mode = datapath::XdpAttach::Replay,
+                                                                .packets = datapath::PacketSource::Capture,
+                                                                .tap = tap},
                                          util::TimeBase::identity(), *events);
-    replay::PcapReader reader(capture.starts_with("/") ? capture : kPcaps + "/" + capture); // a public one, or made here
+    replay::PcapReader reader(capture.starts_with("/") ? capture
+                                                       : kPcaps + "/" + capture); // a public one, or made here
     app::feedCapture(reader, sensor, *agent, config.tick_ms);
   }
   ~Replayed() { ::unlink(events_path.c_str()); }
@@ -88,7 +93,7 @@ BOOST_AUTO_TEST_CASE(a_capture_replays_to_the_same_detections_every_run) {
 BOOST_AUTO_TEST_CASE(ndpi_mining_all_four_flows) {
   Replayed r("ndpi_mining.pcapng", {});
   BOOST_TEST((r.miningServers() == std::set<std::string>{"185.71.66.39:9999", "178.32.196.217:9050",
-                                                        "94.23.199.191:3333", "116.211.167.195:3333"}));
+                                                         "94.23.199.191:3333", "116.211.167.195:3333"}));
 }
 
 BOOST_AUTO_TEST_CASE(nicehash_eth_proxy) {
@@ -192,7 +197,7 @@ BOOST_AUTO_TEST_CASE(allowlist_wins_over_autoblock) {
   c.allowlist = {"87.98.182.0/24"};
   Replayed r("nicehash_dwarf_s.pcapng", c);
   auto d = api::detections(r.agent->view()).at(0);
-  BOOST_TEST(d["verdict"] == "mining"); // still reported...
+  BOOST_TEST(d["verdict"] == "mining");     // still reported...
   BOOST_TEST(d["action"] == "allowlisted"); // ...but never blocked
   BOOST_TEST(api::blockList(r.agent->view(), r.lastTs()).empty());
 }
@@ -215,7 +220,8 @@ BOOST_AUTO_TEST_CASE(intel_feed_names_the_pool) {
   auto explain = api::explain(r.agent->view(), api::detections(r.agent->view()).at(0)["id"].get<std::string>());
   bool intel = false;
   for (const auto &e : explain["evidence"])
-    intel = intel || (e["detector"] == "intel" && e["reason"].get<std::string>().find("87.98.182.0/24") != std::string::npos);
+    intel = intel ||
+            (e["detector"] == "intel" && e["reason"].get<std::string>().find("87.98.182.0/24") != std::string::npos);
   BOOST_TEST(intel, explain["evidence"].dump());
 }
 
@@ -240,8 +246,8 @@ BOOST_AUTO_TEST_CASE(every_recent_mining_server_one_client_each_capped_to_top) {
   // long over) is past the window at the capture's end, the rest count.
   Replayed all("ndpi_mining.pcapng", {});
   auto s = api::suspectServers(all.agent->view(), all.lastTs());
-  BOOST_TEST((endpoints(s) == std::set<std::string>{"178.32.196.217:9050=1", "94.23.199.191:3333=1",
-                                                    "116.211.167.195:3333=1"}));
+  BOOST_TEST((endpoints(s) ==
+              std::set<std::string>{"178.32.196.217:9050=1", "94.23.199.191:3333=1", "116.211.167.195:3333=1"}));
   BOOST_TEST(s.dropped == 0u);
   config::AgentConfig c;
   c.suspect_servers_top = 2;
@@ -252,7 +258,8 @@ BOOST_AUTO_TEST_CASE(every_recent_mining_server_one_client_each_capped_to_top) {
   auto page = api::metricsText(capped.agent->view(), capped.lastTs());
   BOOST_TEST(page.find("minewatch_suspect_servers_dropped 1\n") != std::string::npos);
   BOOST_TEST(page.find("minewatch_suspect_server_clients{server=\"116.211.167.195\",port=\"3333\",proto=\"tcp\","
-                       "sni=\"\"} 1\n") != std::string::npos, page);
+                       "sni=\"\"} 1\n") != std::string::npos,
+             page);
 }
 
 BOOST_AUTO_TEST_CASE(counted_while_tracked_then_for_the_window) {
@@ -328,12 +335,16 @@ BOOST_AUTO_TEST_CASE(a_hello_in_two_segments_is_read_whole) {
   using test::PacketBuilder;
   constexpr std::uint8_t kSyn = 0x02, kAck = 0x10, kPshAck = 0x18;
   const std::string hello = bigHelloWithoutSni();
-  auto up = [](std::uint8_t flags) { return PacketBuilder().ipv4("192.0.2.10", "198.51.100.7").tcp(40000, 443, flags); };
-  auto down = [](std::uint8_t flags) { return PacketBuilder().ipv4("198.51.100.7", "192.0.2.10").tcp(443, 40000, flags); };
+  auto up = [](std::uint8_t flags) {
+    return PacketBuilder().ipv4("192.0.2.10", "198.51.100.7").tcp(40000, 443, flags);
+  };
+  auto down = [](std::uint8_t flags) {
+    return PacketBuilder().ipv4("198.51.100.7", "192.0.2.10").tcp(443, 40000, flags);
+  };
   auto path = "/tmp/minewatch-hello-split-" + std::to_string(::getpid()) + ".pcap";
   writePcap(path, {up(kSyn).build(), down(kSyn | kAck).build(), up(kAck).build(),
-                             up(kPshAck).payload(hello.substr(0, 1200)).build(),
-                             up(kPshAck).payload(hello.substr(1200)).build(), down(kAck).build()});
+                   up(kPshAck).payload(hello.substr(0, 1200)).build(), up(kPshAck).payload(hello.substr(1200)).build(),
+                   down(kAck).build()});
   Replayed r(path, config::AgentConfig{});
   std::remove(path.c_str());
 
@@ -346,7 +357,8 @@ BOOST_AUTO_TEST_CASE(a_hello_in_two_segments_is_read_whole) {
   BOOST_TEST(e["tls_hello"]["ja4"].get<std::string>().rfind("t13i0202", 0) == 0u, e["tls_hello"].dump());
   BOOST_REQUIRE(e["facts"].size() == 1u); // the whole hello replaced its first part
   BOOST_TEST(e["facts"][0]["summary"].get<std::string>().find("whole (" + std::to_string(hello.size()) + " bytes)") !=
-             std::string::npos, e["facts"].dump());
+                 std::string::npos,
+             e["facts"].dump());
   bool no_sni = false;
   for (const auto &ev : e["evidence"])
     no_sni = no_sni || ev["reason"].get<std::string>().find("without a server name") != std::string::npos;

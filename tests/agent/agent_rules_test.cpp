@@ -53,8 +53,7 @@ std::uint32_t blockMapId(datapath::SensorObject &sensor) {
 struct Run {
   actions::EventLog events{"/dev/null"};
   std::unique_ptr<app::Agent> agent;
-  Run(TestRunHarness &harness, const config::AgentConfig &config, const std::string &book,
-      std::uint32_t previous_map) {
+  Run(TestRunHarness &harness, const config::AgentConfig &config, const std::string &book, std::uint32_t previous_map) {
     datapath::DatapathInfo info{.interface = "test", .xdp_mode = datapath::XdpAttach::None};
     info.rules_file = book;
     info.previous_block_map_id = previous_map;
@@ -94,7 +93,7 @@ BOOST_AUTO_TEST_CASE(a_restart_reconciles_file_rules_and_keeps_the_rule_book) {
   Run second(harness, config, scratch.book(), blockMapId(harness.sensor()));
   auto blocks = second.blocks();
   BOOST_TEST(blocks.count("192.0.2.1/32") == 1u);
-  BOOST_TEST(blocks.count("192.0.2.2/32") == 0u); // gone from the file: gone
+  BOOST_TEST(blocks.count("192.0.2.2/32") == 0u);  // gone from the file: gone
   BOOST_TEST(!inCidrMap(harness, "192.0.2.2/32")); // ... from BPF too
   BOOST_TEST(inCidrMap(harness, "192.0.2.1/32"));
   BOOST_TEST(blocks["192.0.2.1/32"]["source"] == "file");

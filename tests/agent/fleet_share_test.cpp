@@ -144,7 +144,9 @@ struct SharingAgent {
     config.block_ttl_s = 1;
     events = std::make_unique<actions::EventLog>(events_path);
     agent = std::make_unique<app::Agent>(config, sensor,
-                                         datapath::DatapathInfo{.interface = "replay", .xdp_mode = datapath::XdpAttach::Replay, .packets = datapath::PacketSource::Capture},
+                                         datapath::DatapathInfo{.interface = "replay",
+                                                                .xdp_mode = datapath::XdpAttach::Replay,
+                                                                .packets = datapath::PacketSource::Capture},
                                          util::TimeBase::identity(), *events);
     replay::PcapReader reader(std::string(MINEWATCH_PCAP_DIR) + "/coinhive-stratum.pcap");
     app::feedCapture(reader, sensor, *agent, config.tick_ms);

@@ -47,8 +47,8 @@ BOOST_AUTO_TEST_CASE(calibrated_programs_read_monotonic_time_from_jiffies) {
     // The coarse clock lags the exact one by up to a tick (and the tick
     // interrupt's latency); it never runs ahead of it.
     BOOST_TEST(s.seen <= s.after);
-    BOOST_TEST(s.seen + 2 * tick >= s.before, "last_seen " << s.seen << " lags CLOCK_MONOTONIC " << s.before
-                                                           << " by more than two ticks of " << tick);
+    BOOST_TEST(s.seen + 2 * tick >= s.before,
+               "last_seen " << s.seen << " lags CLOCK_MONOTONIC " << s.before << " by more than two ticks of " << tick);
   }
   BOOST_TEST(h.sensor().clockStillAgrees());
   BOOST_TEST(h.sensor().jiffiesClock());

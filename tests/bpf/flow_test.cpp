@@ -18,8 +18,8 @@ BOOST_AUTO_TEST_CASE(both_directions_land_in_one_flow) {
   auto syn = tcpToPool(kSyn);
   auto synack = tcpFromPool(kSyn | kAck);
   auto ack = tcpToPool(kAck);
-  BOOST_TEST(h.runTc(syn, kT0) == kTcOk); // egress: the miner's SYN
-  BOOST_TEST(h.runXdp(synack, kT0 + 1 * kMs) == XDP_PASS);                // ingress: the pool answers
+  BOOST_TEST(h.runTc(syn, kT0) == kTcOk);                  // egress: the miner's SYN
+  BOOST_TEST(h.runXdp(synack, kT0 + 1 * kMs) == XDP_PASS); // ingress: the pool answers
   h.runTc(ack, kT0 + 2 * kMs);
 
   BOOST_TEST(h.flowCount() == 1u);
@@ -153,8 +153,7 @@ BOOST_AUTO_TEST_CASE(inter_arrival_histogram_uses_the_injected_clock) {
   TestRunHarness h;
   // gaps: 1 ms -> 976 units of 1024 ns -> bucket 9; 10 s -> 9765625 units -> 23;
   // 5 min -> past the last bucket; 0 ns (same timestamp) -> bucket 0
-  std::uint64_t times[] = {kT0, kT0 + kMs, kT0 + kMs + 10 * kSec, kT0 + kMs + 310 * kSec,
-                           kT0 + kMs + 310 * kSec};
+  std::uint64_t times[] = {kT0, kT0 + kMs, kT0 + kMs + 10 * kSec, kT0 + kMs + 310 * kSec, kT0 + kMs + 310 * kSec};
   for (auto t : times)
     h.runXdp(tcpToPool(kAck), t);
   auto f = h.flow(kClient, 40000, kPool, 3333, IPPROTO_TCP);

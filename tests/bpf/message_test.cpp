@@ -100,8 +100,8 @@ Run play(TestRunHarness &h, const Family &f, std::uint16_t port, const std::vect
       BOOST_ERROR(error);
   });
   rb.consume();
-  auto [key, dir] = minewatch::datapath::canonicalFlowKey({addr(f.client), port}, {addr(f.pool), kPoolPort},
-                                                          IPPROTO_TCP);
+  auto [key, dir] =
+      minewatch::datapath::canonicalFlowKey({addr(f.client), port}, {addr(f.pool), kPoolPort}, IPPROTO_TCP);
   out.client_dir = dir;
   out.key = key;
   if (auto value = h.sensor().flows().lookup(key))
@@ -109,8 +109,8 @@ Run play(TestRunHarness &h, const Family &f, std::uint16_t port, const std::vect
   return out;
 }
 
-void check(const FlowMessage &got, const Expected &want, minewatch_direction client_dir,
-           const minewatch_flow_key &key, std::uint32_t index) {
+void check(const FlowMessage &got, const Expected &want, minewatch_direction client_dir, const minewatch_flow_key &key,
+           std::uint32_t index) {
   auto want_dir = want.side == kFromClient ? client_dir : static_cast<minewatch_direction>(client_dir ^ 1);
   BOOST_TEST(got.index == index);
   BOOST_TEST(got.direction == want_dir);

@@ -161,7 +161,7 @@ BOOST_AUTO_TEST_CASE(truncation_at_every_byte_is_passed_and_counted) {
       BOOST_TEST(h.runXdp(frame, kT0) == XDP_PASS);
       BOOST_TEST(h.flowCount() == 0u);
       auto s = h.stats();
-      minewatch_stat expected = cut < vlan  ? MINEWATCH_STAT_MALFORMED_VLAN
+      minewatch_stat expected = cut < vlan ? MINEWATCH_STAT_MALFORMED_VLAN
                                 : cut < ip ? MINEWATCH_STAT_MALFORMED_IPV4
                                            : MINEWATCH_STAT_MALFORMED_IPV4; // IP length now lies
       BOOST_TEST(s[expected] == 1u);
@@ -206,7 +206,7 @@ BOOST_AUTO_TEST_CASE(bad_ihl_values) {
     TestRunHarness h;
     auto frame = tcpToPool(kAck);
     frame[14] = static_cast<std::uint8_t>(0x40 | ihl); // 15 words = 60 bytes > what follows
-    frame.resize(14 + 40);                              // IP + TCP only, no room for 60
+    frame.resize(14 + 40);                             // IP + TCP only, no room for 60
     frame[16] = 0;
     frame[17] = 40;
     BOOST_TEST_CONTEXT("ihl " << int(ihl)) {

@@ -18,7 +18,9 @@ const std::string kLogin =
     R"({"id":1,"jsonrpc":"2.0","method":"login","params":{"login":"wallet","pass":"x","agent":"XMRig/6.16.4"}})"
     "\n";
 
-std::string sampleText(const minewatch_sample &s) { return std::string(reinterpret_cast<const char *>(s.data), s.captured_len); }
+std::string sampleText(const minewatch_sample &s) {
+  return std::string(reinterpret_cast<const char *>(s.data), s.captured_len);
+}
 std::string helloText(const minewatch_hello_sample &s) {
   return std::string(reinterpret_cast<const char *>(s.data), s.captured_len);
 }
@@ -35,9 +37,9 @@ std::string helloRecord(std::size_t record) {
 struct LongSampleCase {
   const char *name;
   std::string payload;
-  std::vector<std::size_t> segments; // payload bytes per packet, client to pool
+  std::vector<std::size_t> segments;     // payload bytes per packet, client to pool
   std::vector<std::uint8_t> hello_kinds; // long records expected, in order
-  std::size_t short_samples;         // minewatch_sample records expected
+  std::size_t short_samples;             // minewatch_sample records expected
 };
 } // namespace
 
@@ -107,9 +109,17 @@ BOOST_AUTO_TEST_CASE(a_client_hello_is_sampled_whole) {
   const std::string hello = helloRecord(1795); // 1800 bytes: a post-quantum browser's
   const LongSampleCase cases[] = {
       {"hello in one frame", hello, {1800, 40}, {MINEWATCH_SAMPLE_TLS_HELLO}, 1},
-      {"hello over two segments", hello, {1200, 600, 40}, {MINEWATCH_SAMPLE_TLS_HELLO, MINEWATCH_SAMPLE_TLS_HELLO_CONT}, 1},
+      {"hello over two segments",
+       hello,
+       {1200, 600, 40},
+       {MINEWATCH_SAMPLE_TLS_HELLO, MINEWATCH_SAMPLE_TLS_HELLO_CONT},
+       1},
       {"not TLS", std::string(1800, 'x'), {1800}, {}, 1},
-      {"handshake but not a hello", std::string{0x16, 0x03, 0x03, 0x07, 0x00, 0x02} + std::string(1794, 'x'), {1800}, {}, 1},
+      {"handshake but not a hello",
+       std::string{0x16, 0x03, 0x03, 0x07, 0x00, 0x02} + std::string(1794, 'x'),
+       {1800},
+       {},
+       1},
   };
   for (const auto &c : cases) {
     BOOST_TEST_CONTEXT(c.name) {

@@ -55,7 +55,11 @@ struct ServedAgent {
     datapath::installLibbpfLogger(false);
     sensor.load();
     config.autoblock = config::AutoBlockMode::Off;
-    agent = std::make_unique<app::Agent>(config, sensor, datapath::DatapathInfo{.interface = "replay", .xdp_mode = datapath::XdpAttach::Replay, .packets = datapath::PacketSource::Capture, .tap = true},
+    agent = std::make_unique<app::Agent>(config, sensor,
+                                         datapath::DatapathInfo{.interface = "replay",
+                                                                .xdp_mode = datapath::XdpAttach::Replay,
+                                                                .packets = datapath::PacketSource::Capture,
+                                                                .tap = true},
                                          util::TimeBase::identity(), events);
     replay::PcapReader reader(kPcaps + "/ndpi_mining.pcapng");
     app::feedCapture(reader, sensor, *agent, config.tick_ms);
@@ -99,7 +103,8 @@ void checkFlow(const json &flow) {
   BOOST_TEST(flow["dst"].is_string());
   BOOST_TEST(flow["sport"].is_number_unsigned());
   BOOST_TEST(flow["dport"].is_number_unsigned());
-  BOOST_TEST((std::set<std::string>{"tcp", "udp", "icmp", "icmpv6", "other"}.count(flow["proto"].get<std::string>()) == 1));
+  BOOST_TEST(
+      (std::set<std::string>{"tcp", "udp", "icmp", "icmpv6", "other"}.count(flow["proto"].get<std::string>()) == 1));
 }
 
 /// A failed command: non-zero, nothing on stdout, exactly one line on stderr.
@@ -188,8 +193,8 @@ BOOST_AUTO_TEST_CASE(rules_round_trip) {
   BOOST_TEST(json::parse(add.out)["added"] == "203.0.113.0/24");
   auto list = json::parse(cli("block list --json").out);
   BOOST_REQUIRE(list.size() == 1u);
-  BOOST_TEST((keys(list[0]) == std::set<std::string>{"id", "target", "source", "reason", "created", "hits",
-                                                     "first_hit", "ttl_remaining_s"}));
+  BOOST_TEST((keys(list[0]) == std::set<std::string>{"id", "target", "source", "reason", "created", "hits", "first_hit",
+                                                     "ttl_remaining_s"}));
   BOOST_TEST(list[0]["first_hit"].is_null());
   BOOST_TEST(list[0]["ttl_remaining_s"].get<std::uint64_t>() <= 3600u);
   BOOST_TEST(rfc3339(list[0]["created"]));
@@ -275,8 +280,8 @@ BOOST_AUTO_TEST_CASE(rule_lists_page) {
   BOOST_TEST(cli("block list --limit 1").out.find(blocks[0]) != std::string::npos);
   auto allows = targets(json::parse(cli("allow list --json").out));
   BOOST_REQUIRE(allows.size() == 3u);
-  BOOST_TEST((targets(json::parse(cli("allow list --json --limit 1 --offset 2").out)) ==
-              std::vector<std::string>{allows[2]}));
+  BOOST_TEST(
+      (targets(json::parse(cli("allow list --json --limit 1 --offset 2").out)) == std::vector<std::string>{allows[2]}));
 }
 
 BOOST_AUTO_TEST_CASE(socket_permission_denied) {

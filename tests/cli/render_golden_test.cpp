@@ -33,7 +33,9 @@ void golden(const std::string &name, const std::string &actual) {
   BOOST_TEST(actual == read(path), name << " differs from " << path << "; got:\n" << actual);
 }
 
-nlohmann::json fixture(const std::string &name) { return nlohmann::json::parse(read(kDir + "/fixtures/" + name + ".json")); }
+nlohmann::json fixture(const std::string &name) {
+  return nlohmann::json::parse(read(kDir + "/fixtures/" + name + ".json"));
+}
 } // namespace
 
 BOOST_AUTO_TEST_CASE(status_table) { golden("status", renderStatus(fixture("status"), Style{false})); }
@@ -70,8 +72,10 @@ BOOST_AUTO_TEST_CASE(explain_tls_view) { golden("explain_tls", renderExplain(fix
 // ran "no sni seen" and "ClientHello (cut short)" together).
 BOOST_AUTO_TEST_CASE(explain_a_cut_hello) {
   auto e = fixture("explain_tls");
-  e["tls_hello"] = {{"sni", ""}, {"alpn", nlohmann::json::array()}, {"ja3", ""}, {"ja4", ""},
-                    {"complete", false}, {"bytes_seen", 256}, {"bytes_total", 1800}};
+  e["tls_hello"] = {{"sni", ""},          {"alpn", nlohmann::json::array()},
+                    {"ja3", ""},          {"ja4", ""},
+                    {"complete", false},  {"bytes_seen", 256},
+                    {"bytes_total", 1800}};
   auto text = renderExplain(e, Style{false});
   BOOST_TEST(text.find("\ntls hello: no sni seen, cut short (256 of 1800 bytes seen)\n") != std::string::npos);
 }

@@ -52,7 +52,9 @@ struct AgentRun {
     BOOST_REQUIRE_MESSAGE(up, "the agent did not come up on " << socket);
   }
   json ask(const json &req) const { return control::request(socket, req); }
-  std::uint64_t counter(const char *name) const { return ask({{"cmd", "status"}})["counters"][name].get<std::uint64_t>(); }
+  std::uint64_t counter(const char *name) const {
+    return ask({{"cmd", "status"}})["counters"][name].get<std::uint64_t>();
+  }
 };
 
 std::string readFile(const std::string &path) {
@@ -73,8 +75,7 @@ BOOST_AUTO_TEST_CASE(plaintext_stratum_is_detected_blocked_and_stays_blocked) {
   auto state = "/tmp/minewatch-test-" + tag + "-state";
   RemovedAtEnd cleanup{{pins, socket, events, config, state}};
   std::ofstream(config) << "pin_root: " << pins << "\nstate_dir: " << state << "\nsocket: " << socket
-                        << "\nevents: " << events
-                        << "\nagent:\n  tick_ms: 100\n"
+                        << "\nevents: " << events << "\nagent:\n  tick_ms: 100\n"
                         << "actions:\n  autoblock: on\n  block_ttl_s: 600\n";
 
   ChildProcess pool({"ip", "netns", "exec", lab.peer, "python3", kLab + "/stratum_pool.py", "--listen",
@@ -236,12 +237,13 @@ BOOST_AUTO_TEST_CASE(a_remote_sender_never_makes_the_agent_block_its_own_node) {
   BOOST_REQUIRE(waitFor([&] { return lab.listening(lab.node, 3333); }, 10s));
   AgentRun agent(lab, config, socket);
 
-  auto login = std::string(R"({"id":1,"jsonrpc":"2.0","method":"login","params":{"login":"x","pass":"x","agent":"XMRig/6.16.0"}})");
+  auto login = std::string(
+      R"({"id":1,"jsonrpc":"2.0","method":"login","params":{"login":"x","pass":"x","agent":"XMRig/6.16.0"}})");
   BOOST_TEST(std::system((lab.in(lab.peer) + "python3 " + kLab + "/fake_miner.py " + VethLab::kNodeAddr +
                           " 3333 --submits 2 --interval 0.2 --timeout 2 >/dev/null 2>&1")
                              .c_str()) == 0);
-  BOOST_TEST(std::system((lab.in(lab.peer) + "sh -c \"printf '%s\\n' '" + login + "' | socat -u - UDP-SENDTO:" +
-                          VethLab::kNodeAddr + ":4444\" >/dev/null 2>&1")
+  BOOST_TEST(std::system((lab.in(lab.peer) + "sh -c \"printf '%s\\n' '" + login +
+                          "' | socat -u - UDP-SENDTO:" + VethLab::kNodeAddr + ":4444\" >/dev/null 2>&1")
                              .c_str()) == 0);
 
   // Both are seen as mining: the signature is right, only the block is not.

@@ -68,8 +68,7 @@ BOOST_AUTO_TEST_CASE(a_burst_not_read_in_time_is_an_overrun) {
   sh("ip -n " + lab.node + " link add lw0 type veth peer name lw1");
   // Each MTU change is one announcement of about a kilobyte: thousands
   // of them overflow the socket's default receive buffer (212 KiB).
-  sh("for i in $(seq 3000); do echo \"link set lw1 mtu $((1400 + i % 2))\"; done | ip -n " + lab.node +
-     " -batch -");
+  sh("for i in $(seq 3000); do echo \"link set lw1 mtu $((1400 + i % 2))\"; done | ip -n " + lab.node + " -batch -");
   // A drain reads a bounded number of datagrams: drain until none is left.
   bool overrun = next(*watch, "lw0", 0).overrun;
   auto readable = [&] {

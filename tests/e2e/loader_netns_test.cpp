@@ -95,8 +95,7 @@ std::string mismatch(const CapturedFlows &seen, const datapath::FlowMaps &map) {
     for (int d = 0; d < MINEWATCH_DIRS; ++d) {
       if (value.dir[d].packets != it->second.packets[d] || value.dir[d].bytes != it->second.bytes[d])
         out << datapath::describe(key) << " dir " << d << ": map " << value.dir[d].packets << " pkts/"
-            << value.dir[d].bytes << " B, wire " << it->second.packets[d] << " pkts/" << it->second.bytes[d]
-            << " B\n";
+            << value.dir[d].bytes << " B, wire " << it->second.packets[d] << " pkts/" << it->second.bytes[d] << " B\n";
     }
   }
   return out.str();
@@ -120,7 +119,7 @@ BOOST_AUTO_TEST_CASE(flow_table_matches_the_wire_and_blocks_take_effect) {
   datapath::XdpAttachment xdp(sensor.skel()->obj, "minewatch_xdp", ifindex, datapath::XdpMode::Auto);
   datapath::TcAttachment tc(bpf_program__fd(sensor.tcProgram()), ifindex, datapath::TcDirection::Egress);
   BOOST_TEST_MESSAGE("XDP attached in " << xdp.modeName() << " mode, "
-                                         << (xdp.viaDispatcher() ? "through libxdp's dispatcher" : "directly"));
+                                        << (xdp.viaDispatcher() ? "through libxdp's dispatcher" : "directly"));
   PacketCapture capture(ifindex);
 
   sh(std::string("ping -c 3 -i 0.2 -W 2 ") + VethLab::kPeerAddr);
@@ -131,10 +130,12 @@ BOOST_AUTO_TEST_CASE(flow_table_matches_the_wire_and_blocks_take_effect) {
   // Everything on the wire must be in the map, exactly: wait (bounded) for
   // the last in-flight segments, then compare.
   auto flows = sensor.flows();
-  bool agreed = waitFor([&] {
-    capture.drain();
-    return mismatch(capture.flows(), flows).empty();
-  }, 5s);
+  bool agreed = waitFor(
+      [&] {
+        capture.drain();
+        return mismatch(capture.flows(), flows).empty();
+      },
+      5s);
   BOOST_TEST(agreed, "flow table differs from the capture:\n" << mismatch(capture.flows(), flows));
 
   // And independently of the capture, what we know we sent:

@@ -74,8 +74,8 @@ void PacketCapture::account(const std::uint8_t *frame, std::size_t captured, std
   } else if (proto == IPPROTO_ICMP && (l4[0] == 0 || l4[0] == 8)) {
     sport = dport = port(l4 + 4);
   }
-  auto [key, dir] = datapath::canonicalFlowKey({net::Address::fromV4(src), sport},
-                                               {net::Address::fromV4(dst), dport}, proto);
+  auto [key, dir] =
+      datapath::canonicalFlowKey({net::Address::fromV4(src), sport}, {net::Address::fromV4(dst), dport}, proto);
   auto &flow = flows_[key];
   flow.packets[dir] += 1;
   flow.bytes[dir] += wire_len;

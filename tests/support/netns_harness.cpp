@@ -49,8 +49,10 @@ VethLab::VethLab() {
     auto mac = [&](const std::string &ns, const std::string &dev) {
       return sh(in(ns) + "cat /sys/class/net/" + dev + "/address").substr(0, 17);
     };
-    sh("ip -n " + node + " neigh replace " + kPeerAddr + " lladdr " + mac(peer, peerIf) + " dev " + nodeIf + " nud permanent");
-    sh("ip -n " + peer + " neigh replace " + kNodeAddr + " lladdr " + mac(node, nodeIf) + " dev " + peerIf + " nud permanent");
+    sh("ip -n " + node + " neigh replace " + kPeerAddr + " lladdr " + mac(peer, peerIf) + " dev " + nodeIf +
+       " nud permanent");
+    sh("ip -n " + peer + " neigh replace " + kNodeAddr + " lladdr " + mac(node, nodeIf) + " dev " + peerIf +
+       " nud permanent");
   } catch (...) {
     teardown();
     throw;

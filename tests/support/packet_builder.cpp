@@ -146,8 +146,7 @@ Bytes PacketBuilder::build() const {
     put16(l4, 6, dport_);
     break;
   case L4::Raw:
-  case L4::None:
-    break;
+  case L4::None: break;
   }
   l4.insert(l4.end(), payload_.begin(), payload_.end());
 

@@ -23,7 +23,7 @@ net::Address addr(std::string_view text) {
 TestRunHarness::TestRunHarness(const datapath::SensorOptions &options) : sensor_(options) { sensor_.load(); }
 
 std::uint32_t TestRunHarness::run(int prog_fd, const Bytes &frame, std::uint64_t now_ns, const void *ctx,
-                                 std::size_t ctx_size) {
+                                  std::size_t ctx_size) {
   sensor_.setClock(now_ns);
   LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(), .data_size_in = static_cast<__u32>(frame.size()),
               .ctx_in = ctx, .ctx_size_in = static_cast<__u32>(ctx_size), .repeat = 1);
@@ -47,8 +47,7 @@ std::uint32_t TestRunHarness::runTcGso(const Bytes &frame, std::uint32_t segment
   return run(bpf_program__fd(sensor_.tcProgram()), frame, now_ns, &ctx, sizeof ctx);
 }
 
-std::uint32_t TestRunHarness::runXdpFragmented(const Bytes &frame, std::uint32_t linear_bytes,
-                                              std::uint64_t now_ns) {
+std::uint32_t TestRunHarness::runXdpFragmented(const Bytes &frame, std::uint32_t linear_bytes, std::uint64_t now_ns) {
   xdp_md ctx{};
   ctx.data_end = linear_bytes;
   return run(bpf_program__fd(sensor_.xdpProgram()), frame, now_ns, &ctx, sizeof ctx);
@@ -61,8 +60,8 @@ int TestRunHarness::tryRunXdp(const Bytes &frame) {
 }
 
 std::optional<TestRunHarness::FlowView> TestRunHarness::flow(std::string_view src, std::uint16_t sport,
-                                                           std::string_view dst, std::uint16_t dport,
-                                                           std::uint8_t proto) const {
+                                                             std::string_view dst, std::uint16_t dport,
+                                                             std::uint8_t proto) const {
   auto [key, dir] = datapath::canonicalFlowKey({addr(src), sport}, {addr(dst), dport}, proto);
   auto value = sensor_.flows().lookup(key);
   if (!value)

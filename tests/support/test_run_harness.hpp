@@ -40,8 +40,8 @@ public:
     [[nodiscard]] const minewatch_dir_stats &forward() const { return value.dir[dir]; }
     [[nodiscard]] const minewatch_dir_stats &reverse() const { return value.dir[dir ^ 1]; }
   };
-  std::optional<FlowView> flow(std::string_view src, std::uint16_t sport, std::string_view dst,
-                               std::uint16_t dport, std::uint8_t proto) const;
+  std::optional<FlowView> flow(std::string_view src, std::uint16_t sport, std::string_view dst, std::uint16_t dport,
+                               std::uint8_t proto) const;
   [[nodiscard]] std::size_t flowCount() const { return sensor_.flows().entries().size(); }
 
   /// Every short sample the ring buffer holds now; the ClientHello records
@@ -54,8 +54,7 @@ public:
   [[nodiscard]] datapath::Blocklist blocklist() const { return datapath::Blocklist(sensor_); }
 
 private:
-  std::uint32_t run(int prog_fd, const Bytes &frame, std::uint64_t now_ns, const void *ctx,
-                    std::size_t ctx_size);
+  std::uint32_t run(int prog_fd, const Bytes &frame, std::uint64_t now_ns, const void *ctx, std::size_t ctx_size);
 
   datapath::SensorObject sensor_;
   std::vector<minewatch_hello_sample> hellos_;

@@ -107,8 +107,8 @@ BOOST_AUTO_TEST_CASE(bad_rules_are_located_to_their_own_line) {
 }
 
 BOOST_AUTO_TEST_CASE(whole_config_checks) {
-  BOOST_TEST(refusal("detection:\n  mining_threshold: 0.5\n  suspicious_threshold: 0.6\n").find(
-                 "suspicious_threshold must be below") != std::string::npos);
+  BOOST_TEST(refusal("detection:\n  mining_threshold: 0.5\n  suspicious_threshold: 0.6\n")
+                 .find("suspicious_threshold must be below") != std::string::npos);
   BOOST_TEST(refusal("datapath:\n  ring_buffer_bytes: 5000\n").find("power of two") != std::string::npos);
   BOOST_TEST(refusal("interface: [a, b\n").find("not valid YAML") != std::string::npos);
   BOOST_TEST(refusal("- a\n- b\n") == "agent.yaml:1: expected a map of settings");
@@ -121,11 +121,10 @@ BOOST_AUTO_TEST_CASE(shapes_yaml_allows_but_a_config_must_not_have) {
   const Case cases[] = {
       // YAML 1.1 octal: 0100 would silently be 64
       {"agent:\n  max_flows: 0100\n", "agent.yaml:2: agent.max_flows: '0100' has a leading zero: write the "
-                                         "number in decimal (YAML would read it as octal)"},
+                                      "number in decimal (YAML would read it as octal)"},
       {"agent:\n  tick_ms: 0x40\n", "agent.yaml:2: agent.tick_ms: '0x40' is not a whole number"},
       {"agent:\n  tick_ms: +50\n", "agent.yaml:2: agent.tick_ms: '+50' is not a whole number"},
-      {"agent:\n  tick_ms: 99999999999999999999\n",
-       "agent.yaml:2: agent.tick_ms: '99999999999999999999' is too large"},
+      {"agent:\n  tick_ms: 99999999999999999999\n", "agent.yaml:2: agent.tick_ms: '99999999999999999999' is too large"},
       // a key that is itself a map or a list (yaml-cpp's own message had no file or line)
       {"? [a, b]\n: 1\n", "agent.yaml:1: (key): a key must be a plain name"},
       {"agent:\n  ? {x: 1}\n  : 2\n", "agent.yaml:2: agent: a key must be a plain name"},
@@ -139,8 +138,9 @@ BOOST_AUTO_TEST_CASE(shapes_yaml_allows_but_a_config_must_not_have) {
 }
 
 BOOST_AUTO_TEST_CASE(missing_file_is_a_clear_error) {
-  BOOST_CHECK_EXCEPTION(minewatch::config::loadConfig("/nonexistent/agent.yaml"), ConfigError,
-                        [](const ConfigError &e) { return std::string(e.what()).find("cannot read") != std::string::npos; });
+  BOOST_CHECK_EXCEPTION(
+      minewatch::config::loadConfig("/nonexistent/agent.yaml"), ConfigError,
+      [](const ConfigError &e) { return std::string(e.what()).find("cannot read") != std::string::npos; });
 }
 
 BOOST_AUTO_TEST_CASE(socket_group_by_name_or_gid) {

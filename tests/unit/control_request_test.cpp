@@ -42,21 +42,37 @@ const Accepted kAccepted[] = {
     {"spaces and a CR", " { \"cmd\" : \"status\" }\r", make(Command::Status)},
     {"unknown fields are ignored", R"({"cmd":"detections","x":[1,2]})", make(Command::Detections)},
     {"flows with top and sort", R"({"cmd":"flows","top":20,"sort":"age"})",
-     with(make(Command::Flows), [](Request &r) { r.top = 20; r.sort = FlowSort::Age; })},
+     with(make(Command::Flows),
+          [](Request &r) {
+            r.top = 20;
+            r.sort = FlowSort::Age;
+          })},
     {"flows defaults", R"({"cmd":"flows","sort":null})", make(Command::Flows)},
     {"explain", R"({"cmd":"explain","flow":"3409370e37c6"})",
      with(make(Command::Explain), [](Request &r) { r.flow = "3409370e37c6"; })},
     {"explain keeps an escaped NUL", R"({"cmd":"explain","flow":"a\u0000b"})",
      with(make(Command::Explain), [](Request &r) { r.flow = "a\0b"s; })},
     {"block_add with ttl", R"({"cmd":"block_add","target":"198.51.100.7:3333","ttl":3600})",
-     with(make(Command::BlockAdd), [](Request &r) { r.target = "198.51.100.7:3333"; r.ttl_s = 3600; })},
+     with(make(Command::BlockAdd),
+          [](Request &r) {
+            r.target = "198.51.100.7:3333";
+            r.ttl_s = 3600;
+          })},
     {"block_add ttl at the maximum", R"({"cmd":"block_add","target":"10.0.0.0/8","ttl":315360000})",
-     with(make(Command::BlockAdd), [](Request &r) { r.target = "10.0.0.0/8"; r.ttl_s = kMaxTtlSeconds; })},
+     with(make(Command::BlockAdd),
+          [](Request &r) {
+            r.target = "10.0.0.0/8";
+            r.ttl_s = kMaxTtlSeconds;
+          })},
     {"block_del", R"({"cmd":"block_del","target":"10.0.0.0/8"})",
      with(make(Command::BlockDel), [](Request &r) { r.target = "10.0.0.0/8"; })},
     {"block_list whole", R"({"cmd":"block_list"})", make(Command::BlockList)},
     {"block_list a page", R"({"cmd":"block_list","offset":100,"limit":50})",
-     with(make(Command::BlockList), [](Request &r) { r.offset = 100; r.limit = 50; })},
+     with(make(Command::BlockList),
+          [](Request &r) {
+            r.offset = 100;
+            r.limit = 50;
+          })},
     {"allow_add", R"({"cmd":"allow_add","target":"192.0.2.0/24"})",
      with(make(Command::AllowAdd), [](Request &r) { r.target = "192.0.2.0/24"; })},
     {"allow_del", R"({"cmd":"allow_del","target":"192.0.2.0/24"})",
@@ -154,8 +170,8 @@ BOOST_AUTO_TEST_CASE(answers_survive_any_bytes) {
 BOOST_AUTO_TEST_CASE(only_rule_changes_need_trust) {
   for (auto c : {Command::BlockAdd, Command::BlockDel, Command::AllowAdd, Command::AllowDel})
     BOOST_TEST(changesRules(c));
-  for (auto c : {Command::Status, Command::Flows, Command::Detections, Command::Explain, Command::BlockList,
-                 Command::AllowList})
+  for (auto c :
+       {Command::Status, Command::Flows, Command::Detections, Command::Explain, Command::BlockList, Command::AllowList})
     BOOST_TEST(!changesRules(c));
 }
 

@@ -184,9 +184,8 @@ BOOST_AUTO_TEST_CASE(lines_bad_long_and_unterminated) {
 }
 
 BOOST_AUTO_TEST_CASE(one_answer_larger_than_the_cap_arrives_whole) {
-  UnixServer server(options(), [](std::string_view, const Peer &) {
-    return std::string(2 * UnixServer::kMaxPendingBytes, 'x');
-  });
+  UnixServer server(options(),
+                    [](std::string_view, const Peer &) { return std::string(2 * UnixServer::kMaxPendingBytes, 'x'); });
   Client reader(server.path());
   reader.send("{}\n");
   BOOST_TEST(pumpUntil(server, [&] {

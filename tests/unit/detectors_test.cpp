@@ -55,7 +55,10 @@ BOOST_AUTO_TEST_CASE(noisy_or_and_thresholds) {
   auto one = assess({{minewatch::detect::Detector::Behaviour, 0.6, "shape"}}, t);
   BOOST_TEST(one.verdict == Verdict::Suspicious);
   BOOST_TEST(one.confidence == 0.6, boost::test_tools::tolerance(1e-9));
-  auto two = assess({{minewatch::detect::Detector::Intel, 0.15, "port"}, {minewatch::detect::Detector::Behaviour, 0.6, "shape"}, {minewatch::detect::Detector::Signature, 0.95, "login"}}, t);
+  auto two = assess({{minewatch::detect::Detector::Intel, 0.15, "port"},
+                     {minewatch::detect::Detector::Behaviour, 0.6, "shape"},
+                     {minewatch::detect::Detector::Signature, 0.95, "login"}},
+                    t);
   BOOST_TEST(two.verdict == Verdict::Mining);
   BOOST_TEST(two.confidence == 1 - 0.85 * 0.4 * 0.05, boost::test_tools::tolerance(1e-9));
   BOOST_TEST((two.evidence.front().detector == Detector::Signature)); // strongest first
@@ -75,7 +78,8 @@ BOOST_AUTO_TEST_CASE(behaviour_alone_flags_nothing_but_adds_up) {
   auto shape = detector.evaluate(stratumLike()).value();
   Thresholds t{0.4, 0.8};
   BOOST_TEST(assess({shape}, t).verdict == Verdict::Clean);
-  BOOST_TEST(assess({shape, {minewatch::detect::Detector::Intel, 0.15, "port 3333"}}, t).verdict == Verdict::Suspicious);
+  BOOST_TEST(assess({shape, {minewatch::detect::Detector::Intel, 0.15, "port 3333"}}, t).verdict ==
+             Verdict::Suspicious);
   BOOST_TEST(assess({shape, {minewatch::detect::Detector::Correlation, 0.9, "taint"}}, t).verdict == Verdict::Mining);
 }
 
@@ -172,7 +176,8 @@ BOOST_AUTO_TEST_CASE(a_taint_is_evidence_for_the_pairs_other_flows_not_its_own) 
   FlowFeatures features;
   features.proto = 6;
   auto correlated = [](const Assessment &a) {
-    return std::any_of(a.evidence.begin(), a.evidence.end(), [](const Evidence &e) { return e.detector == Detector::Correlation; });
+    return std::any_of(a.evidence.begin(), a.evidence.end(),
+                       [](const Evidence &e) { return e.detector == Detector::Correlation; });
   };
 
   auto judged = engine.evaluate(login, features, &known);

@@ -91,7 +91,8 @@ BOOST_AUTO_TEST_CASE(bad_fleet_keys_are_refused_with_line_and_key) {
              "agent.yaml:1: shutdown: 'maybe' must be one of fail-safe, fail-open, keep-attached");
   BOOST_TEST(refusal("http:\n  listen: 9405\n") ==
              "agent.yaml:2: http.listen: '9405' must be HOST:PORT, [IPV6]:PORT or :PORT");
-  BOOST_TEST(refusal("http:\n  listen: 0.0.0.0:70000\n") == "agent.yaml:2: http.listen: '0.0.0.0:70000' needs a port 1-65535");
+  BOOST_TEST(refusal("http:\n  listen: 0.0.0.0:70000\n") ==
+             "agent.yaml:2: http.listen: '0.0.0.0:70000' needs a port 1-65535");
   BOOST_TEST(refusal("http:\n  listen: localhost:9405\n").find("host names are not resolved") != std::string::npos);
   BOOST_TEST(refusal("http:\n  listen: ::1:9405\n").find("needs brackets") != std::string::npos);
   BOOST_TEST(refusal("actions:\n  blocklist_files: [rules.txt]\n") ==

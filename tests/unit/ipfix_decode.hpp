@@ -124,8 +124,10 @@ private:
         }
         if (at + n > set.size())
           throw std::runtime_error("truncated field");
-        fields.push_back({s.id, s.pen, {set.begin() + static_cast<std::ptrdiff_t>(at),
-                                        set.begin() + static_cast<std::ptrdiff_t>(at + n)}});
+        fields.push_back(
+            {s.id,
+             s.pen,
+             {set.begin() + static_cast<std::ptrdiff_t>(at), set.begin() + static_cast<std::ptrdiff_t>(at + n)}});
         at += n;
       }
       m.records.emplace_back(id, std::move(fields));

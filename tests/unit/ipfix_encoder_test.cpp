@@ -119,11 +119,11 @@ BOOST_AUTO_TEST_CASE(template_set_byte_for_byte) {
   e.begin(100);
   e.addTemplates();
   auto m = e.finish();
-  auto expected = hex("00 0a 01 44  00 00 00 64  00 00 00 00  00 00 00 07"   // header, 324 bytes
-                      "  00 02 01 34"                                        // template set, 308 bytes
-                      "  01 00 00 18  00 08 00 04  00 0c 00 04" +            // 256: 24 fields, IPv4 addresses
+  auto expected = hex("00 0a 01 44  00 00 00 64  00 00 00 00  00 00 00 07" // header, 324 bytes
+                      "  00 02 01 34"                                      // template set, 308 bytes
+                      "  01 00 00 18  00 08 00 04  00 0c 00 04" +          // 256: 24 fields, IPv4 addresses
                       kCommonFields +
-                      "  01 01 00 18  00 1b 00 10  00 1c 00 10" +            // 257: IPv6 addresses
+                      "  01 01 00 18  00 1b 00 10  00 1c 00 10" + // 257: IPv6 addresses
                       kCommonFields);
   BOOST_TEST(m == expected, boost::test_tools::per_element());
 }
@@ -135,9 +135,8 @@ BOOST_AUTO_TEST_CASE(template_tables_name_the_standard_elements) {
     std::uint32_t pen;
     std::uint16_t length;
   };
-  const Row v6[] = {{27, 0, 16}, {28, 0, 16}, {7, 0, 2},  {11, 0, 2},      {4, 0, 1},       {6, 0, 2},
-                    {6, 29305, 2}, {1, 0, 8}, {2, 0, 8}, {1, 29305, 8},   {2, 29305, 8},   {152, 0, 8},
-                    {153, 0, 8},  {136, 0, 1}};
+  const Row v6[] = {{27, 0, 16}, {28, 0, 16}, {7, 0, 2},     {11, 0, 2},    {4, 0, 1},   {6, 0, 2},   {6, 29305, 2},
+                    {1, 0, 8},   {2, 0, 8},   {1, 29305, 8}, {2, 29305, 8}, {152, 0, 8}, {153, 0, 8}, {136, 0, 1}};
   auto fields = templateFields(true);
   BOOST_REQUIRE(fields.size() == 24u);
   for (std::size_t i = 0; i < std::size(v6); ++i) {
@@ -159,7 +158,7 @@ BOOST_AUTO_TEST_CASE(data_record_byte_for_byte) {
   auto record = sampleV4Bytes();
   Bytes expected;
   expected.be(10, 2).be(16 + 4 + record.size(), 2).be(100, 4).be(0, 4).be(7, 4); // header
-  expected.be(256, 2).be(4 + record.size(), 2).raw(record);                     // one data set
+  expected.be(256, 2).be(4 + record.size(), 2).raw(record);                      // one data set
   BOOST_TEST(m == expected.b, boost::test_tools::per_element());
 }
 

@@ -35,8 +35,8 @@ std::string summary(const RhythmFeatures &f, const std::optional<Evidence> &e) {
   return fmt::format("{:<24} rtt {:>3} ms  pushes {:>2}/{:<2} unanswered  requests {:>2}/{:<2} answered  "
                      "intervals {:>3.0f}%  fit {:>3.0f}/{:>3.0f}/{:>3.0f}%  up/down {:.2f}  -> {}",
                      "", f.rtt_ms, f.unanswered_pushes, f.pushes, f.answered_requests, f.requests,
-                     f.intervals_in_band * 100, f.push_size_fit * 100, f.request_size_fit * 100,
-                     f.reply_size_fit * 100, f.up_down, e ? fmt::format("{:.2f}", e->weight) : "none");
+                     f.intervals_in_band * 100, f.push_size_fit * 100, f.request_size_fit * 100, f.reply_size_fit * 100,
+                     f.up_down, e ? fmt::format("{:.2f}", e->weight) : "none");
 }
 
 void check(const Case &c) {
@@ -67,12 +67,27 @@ BOOST_AUTO_TEST_SUITE(rhythm)
 
 BOOST_AUTO_TEST_CASE(stratum_in_tls_gives_evidence) {
   std::vector<Case> cases = {
-      {"xmrig tls1.3 rtt 40", [] { return xmrigTls({1, 40, 20'000, kTls13}); }, true, kRhythmWeights[7]},
-      {"xmrig tls1.2 rtt 120", [] { return xmrigTls({2, 120, 30'000, kTls12}); }, true, kRhythmWeights[7]},
-      {"xmrig lan rtt 0", [] { return xmrigTls({3, 0, 10'000, kTls13}); }, true, kRhythmWeights[7]},
+      {"xmrig tls1.3 rtt 40",
+       [] {
+         return xmrigTls({1, 40, 20'000, kTls13});
+       },
+       true, kRhythmWeights[7]},
+      {"xmrig tls1.2 rtt 120",
+       [] {
+         return xmrigTls({2, 120, 30'000, kTls12});
+       },
+       true, kRhythmWeights[7]},
+      {"xmrig lan rtt 0",
+       [] {
+         return xmrigTls({3, 0, 10'000, kTls13});
+       },
+       true, kRhythmWeights[7]},
       // Results up to one RTT late still fall in the window (2 RTT + 30 ms).
-      {"xmrig jitter 60 rtt 60", [] { return xmrigTls({4, 60, 20'000, kTls13, 15 * kMinute, 64, 60}); }, true,
-       kRhythmWeights[7]},
+      {"xmrig jitter 60 rtt 60",
+       [] {
+         return xmrigTls({4, 60, 20'000, kTls13, 15 * kMinute, 64, 60});
+       },
+       true, kRhythmWeights[7]},
   };
   for (const auto &c : cases)
     check(c);
@@ -81,11 +96,11 @@ BOOST_AUTO_TEST_CASE(stratum_in_tls_gives_evidence) {
 // Cryptojacked devices of one fleet, one pool: different paths and
 // hashrates (a slow device's shares are sparse), same rhythm.
 BOOST_AUTO_TEST_CASE(a_fleet_of_miners_all_give_evidence) {
-  const MinerProfile fleet[] = {{11, 5, 12'000, kTls12}, {12, 35, 15'000, kTls13}, {13, 90, 30'000, kTls12},
-                                {14, 180, 45'000, kTls13}, {15, 1, 20'000, kTls13}, {16, 60, 55'000, kTls12}};
+  const MinerProfile fleet[] = {{11, 5, 12'000, kTls12},   {12, 35, 15'000, kTls13}, {13, 90, 30'000, kTls12},
+                                {14, 180, 45'000, kTls13}, {15, 1, 20'000, kTls13},  {16, 60, 55'000, kTls12}};
   for (const auto &p : fleet)
-    check({fmt::format("fleet seed {} rtt {}", p.seed, p.rtt_ms), [p] { return xmrigTls(p); }, true,
-           kRhythmWeights[3]});
+    check(
+        {fmt::format("fleet seed {} rtt {}", p.seed, p.rtt_ms), [p] { return xmrigTls(p); }, true, kRhythmWeights[3]});
 }
 
 // A fast miner (a share every ~8 s) fills the first 64 messages with
@@ -175,12 +190,12 @@ BOOST_AUTO_TEST_CASE(real_captures) {
 BOOST_AUTO_TEST_CASE(sentence_carries_the_numbers) {
   // A hand-made Stratum-in-TLS sequence with known numbers.
   MessageSequence s = {
-      {Up, 517, 0, 22, 512},   {Down, 2900, 41, 22, 2895}, {Up, 400, 1, 20, 1},      // handshake + login
-      {Down, 800, 45, 23, 795}, {Down, 420, 31'000, 23, 415},                          // result+job, job
-      {Up, 210, 9'000, 23, 205}, {Down, 95, 44, 23, 90},                               // share, result
-      {Down, 380, 30'000, 23, 375}, {Up, 200, 12'000, 23, 195}, {Down, 100, 52, 23, 95}, // job, share, result
-      {Down, 450, 25'000, 23, 445}, {Up, 190, 3'000, 23, 185},  {Down, 88, 47, 23, 83}, // job, share, result
-      {Down, 400, 40'000, 23, 395}, {Up, 190, 5'000, 23, 185},  {Down, 88, 47, 23, 83}, // job, share, result
+      {Up, 517, 0, 22, 512},        {Down, 2900, 41, 22, 2895},   {Up, 400, 1, 20, 1},     // handshake + login
+      {Down, 800, 45, 23, 795},     {Down, 420, 31'000, 23, 415},                          // result+job, job
+      {Up, 210, 9'000, 23, 205},    {Down, 95, 44, 23, 90},                                // share, result
+      {Down, 380, 30'000, 23, 375}, {Up, 200, 12'000, 23, 195},   {Down, 100, 52, 23, 95}, // job, share, result
+      {Down, 450, 25'000, 23, 445}, {Up, 190, 3'000, 23, 185},    {Down, 88, 47, 23, 83},  // job, share, result
+      {Down, 400, 40'000, 23, 395}, {Up, 190, 5'000, 23, 185},    {Down, 88, 47, 23, 83},  // job, share, result
   };
   RhythmDetector detector;
   auto f = detector.measure(s);

@@ -64,9 +64,9 @@ public:
 
   /// A TLS handshake as OpenSSL does it; returns when the client may send.
   std::uint64_t tlsHandshake(std::uint64_t at, std::uint32_t rtt) {
-    up(at, 517, 22);                  // ClientHello
-    down(at + rtt + 1, 2900, 22);     // ServerHello .. Finished
-    up(at + rtt + 2, 80, 20);         // ChangeCipherSpec + Finished
+    up(at, 517, 22);              // ClientHello
+    down(at + rtt + 1, 2900, 22); // ServerHello .. Finished
+    up(at + rtt + 2, 80, 20);     // ChangeCipherSpec + Finished
     return at + rtt + 3;
   }
 

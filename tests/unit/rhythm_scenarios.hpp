@@ -17,7 +17,7 @@ struct MinerProfile {
   std::uint32_t share_mean_ms; // set by hashrate and the pool's difficulty
   std::uint32_t tls;           // bytes of TLS per record
   std::uint64_t length_ms = 15 * kMinute;
-  std::size_t kept = 64; // messages the data path keeps (placeholder N)
+  std::size_t kept = 64;       // messages the data path keeps (placeholder N)
   std::uint32_t jitter_ms = 0; // extra delay of each result (queues, Wi-Fi)
 };
 
@@ -28,7 +28,7 @@ inline MessageSequence xmrigTls(const MinerProfile &p) {
   Conversation c;
   Rng r(p.seed);
   auto t = c.tlsHandshake(0, p.rtt_ms);
-  c.up(t, r.between(280, 380) + p.tls, kAppData);                      // login
+  c.up(t, r.between(280, 380) + p.tls, kAppData);                                 // login
   c.down(t + p.rtt_ms + r.between(2, 15), r.between(600, 750) + p.tls, kAppData); // result + job
   for (auto job = t + r.between(30'000, 120'000); job < p.length_ms; job += r.between(30'000, 120'000))
     c.down(job, r.between(300, 600) + p.tls, kAppData);
@@ -135,7 +135,7 @@ inline MessageSequence sshSession(std::uint64_t seed) {
   Conversation c;
   Rng r(seed);
   std::uint32_t rtt = 20;
-  c.up(0, 41);           // version strings, then key exchange
+  c.up(0, 41); // version strings, then key exchange
   c.down(rtt, 41);
   c.up(rtt + 1, 1'500);
   c.down(2 * rtt + 2, 1'100);

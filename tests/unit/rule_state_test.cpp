@@ -23,8 +23,8 @@ rules::RuleTarget target(const char *text) { return rules::parseRuleTarget(text)
 using BoundedBlockMaps = test::FakeBlockMaps;
 
 std::filesystem::path scratchDir(const char *name) {
-  auto dir = std::filesystem::temp_directory_path() / (std::string("minewatch-") + name + "-" +
-                                                      std::to_string(::getpid()));
+  auto dir =
+      std::filesystem::temp_directory_path() / (std::string("minewatch-") + name + "-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;
@@ -65,7 +65,8 @@ BOOST_AUTO_TEST_CASE(restart_gives_back_sources_reasons_and_manual_allows) {
   {
     actions::RuleBook before(maps);
     BOOST_TEST(!before.block(target("198.51.100.7:3333"), 60, 1000, 11, actions::RuleSource::Auto, "XMRig login"));
-    BOOST_TEST(!before.block(target("203.0.113.0/24"), 0, 1000, 12, actions::RuleSource::Manual, "added by an operator"));
+    BOOST_TEST(
+        !before.block(target("203.0.113.0/24"), 0, 1000, 12, actions::RuleSource::Manual, "added by an operator"));
     BOOST_TEST(!before.block(target("192.0.2.9/32"), 0, 1000, 13, actions::RuleSource::File, "listed in /lists/a:1"));
     before.allow(target("192.0.2.128/25"), actions::RuleSource::Manual, "added by an operator", 14);
     before.allow(target("198.18.0.0/15"), actions::RuleSource::Config, "listed in the config", 15);
@@ -173,8 +174,9 @@ BOOST_AUTO_TEST_CASE(an_unreadable_source_keeps_its_last_good_rules) {
       {"never read: nothing to keep, but stale all the same",
        {{nullptr, "192.0.2.2", {"192.0.2.2/32"}, {"a"}},
         {"192.0.2.1", "192.0.2.2", {"192.0.2.1/32", "192.0.2.2/32"}, {}}}},
-      {"both lost", {{"192.0.2.1", "192.0.2.2", {"192.0.2.1/32", "192.0.2.2/32"}, {}},
-                     {nullptr, nullptr, {"192.0.2.1/32", "192.0.2.2/32"}, {"a", "b"}}}},
+      {"both lost",
+       {{"192.0.2.1", "192.0.2.2", {"192.0.2.1/32", "192.0.2.2/32"}, {}},
+        {nullptr, nullptr, {"192.0.2.1/32", "192.0.2.2/32"}, {"a", "b"}}}},
   };
   for (const auto &c : cases) {
     BOOST_TEST_CONTEXT(c.description) {

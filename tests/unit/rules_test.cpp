@@ -65,9 +65,16 @@ BOOST_AUTO_TEST_CASE(port_zero_is_a_port_and_everything_must_be_asked_for) {
   struct {
     const char *text;
     bool all_of_ipv4;
-  } cases[] = {{"0.0.0.0/0", true},     {"::/0", true},           {"::/80", true},  {"::/96", false},
-               {"0.0.0.0/1", false},    {"128.0.0.0/1", false},   {"2000::/3", false}, {"::/97", false},
-               {"198.51.100.0/24", false}, {"198.51.100.7:3333", false}};
+  } cases[] = {{"0.0.0.0/0", true},
+               {"::/0", true},
+               {"::/80", true},
+               {"::/96", false},
+               {"0.0.0.0/1", false},
+               {"128.0.0.0/1", false},
+               {"2000::/3", false},
+               {"::/97", false},
+               {"198.51.100.0/24", false},
+               {"198.51.100.7:3333", false}};
   for (auto c : cases) {
     BOOST_TEST_CONTEXT(c.text) {
       auto t = parseRuleTarget(c.text, nullptr, true);
@@ -99,7 +106,8 @@ BOOST_AUTO_TEST_SUITE(rule_book)
 BOOST_AUTO_TEST_CASE(blocks_carry_their_story_and_expire) {
   FakeBlockMaps maps;
   actions::RuleBook book(maps);
-  BOOST_TEST(!book.block(target("198.51.100.7:3333"), 60'000'000'000ull, 1000, 5, actions::RuleSource::Auto, "XMRig login"));
+  BOOST_TEST(
+      !book.block(target("198.51.100.7:3333"), 60'000'000'000ull, 1000, 5, actions::RuleSource::Auto, "XMRig login"));
   BOOST_TEST(!book.block(target("203.0.113.0/24"), 0, 1000, 5, actions::RuleSource::Manual, "operator"));
   auto blocks = book.blocks();
   BOOST_REQUIRE(blocks.size() == 2u);

@@ -113,8 +113,7 @@ BOOST_AUTO_TEST_CASE(config_sets_and_caps_the_series) {
   auto c = parseConfig("metrics:\n  suspect_servers_top: 5\n  suspect_servers_window_s: 60\n", "a.yaml");
   BOOST_TEST(c.suspect_servers_top == 5u);
   BOOST_TEST(c.suspect_servers_window_s == 60u);
-  BOOST_CHECK_THROW(parseConfig("metrics:\n  suspect_servers_top: 1001\n", "a.yaml"),
-                    minewatch::config::ConfigError);
+  BOOST_CHECK_THROW(parseConfig("metrics:\n  suspect_servers_top: 1001\n", "a.yaml"), minewatch::config::ConfigError);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

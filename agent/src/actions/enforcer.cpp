@@ -65,18 +65,21 @@ void Enforcer::start(std::uint64_t now_ns) {
     // would bring back allows for rules that no longer exist elsewhere.
     if (saved && saved->block_map_id != place_.previous_block_map_id) {
       warn(fmt::format("rule book {} was written beside block maps that are gone (a reboot or removed pins); "
-                       "not restored", place_.rules_file));
+                       "not restored",
+                       place_.rules_file));
       saved.reset();
     }
   }
   rules_.restore(wall_ns, saved ? &saved->rules : nullptr);
   for (const auto &text : config_.allowlist)
-    rules_.allow(*rules::parseRuleTarget(text), RuleSource::Config, "listed in the config's allowlist", wall_ns); // validated
+    rules_.allow(*rules::parseRuleTarget(text), RuleSource::Config, "listed in the config's allowlist",
+                 wall_ns); // validated
   std::set<std::string> in_config;
   for (const auto &text : config_.blocklist) {
     auto target = *rules::parseRuleTarget(text);
     in_config.insert(rules::toString(target));
-    if (auto refused = rules_.block(target, 0, now_ns, wall_ns, RuleSource::Config, "listed in the config's blocklist")) {
+    if (auto refused =
+            rules_.block(target, 0, now_ns, wall_ns, RuleSource::Config, "listed in the config's blocklist")) {
       reportRefused(target, RuleSource::Config, *refused);
       events_.write({{"event", "warning"}, {"message", refused->message}});
     }
@@ -109,8 +112,8 @@ judge::Action Enforcer::act(const judge::ActRequest &r) {
   if (place_.tap || config_.autoblock == config::AutoBlockMode::Off)
     return judge::Action::Alert;
   bool live = place_.packets == PacketSource::Live;
-  if (auto refusal = autoBlockRefusal(roles, r.value, place_.packets,
-                                      live ? net::localAddresses() : std::set<net::Address>{})) {
+  if (auto refusal =
+          autoBlockRefusal(roles, r.value, place_.packets, live ? net::localAddresses() : std::set<net::Address>{})) {
     events_.write({{"event", "block_skipped"}, {"flow", r.flow_id}, {"why", *refusal}});
     return judge::Action::Alert;
   }
@@ -118,8 +121,8 @@ judge::Action Enforcer::act(const judge::ActRequest &r) {
     return judge::Action::WouldBlock;
   rules::RuleTarget target = rules::EndpointTarget{roles.server.address, roles.server.port, roles.proto};
   std::string reason = r.assessment.evidence.empty() ? "mining" : r.assessment.evidence.front().reason;
-  if (auto refused = rules_.block(target, std::uint64_t{config_.block_ttl_s} * kNsPerSec, r.now_ns,
-                                  util::wallNowNs(), RuleSource::Auto, reason)) {
+  if (auto refused = rules_.block(target, std::uint64_t{config_.block_ttl_s} * kNsPerSec, r.now_ns, util::wallNowNs(),
+                                  RuleSource::Auto, reason)) {
     reportRefused(target, RuleSource::Auto, *refused);
     return judge::Action::BlockRefused;
   }
@@ -143,14 +146,16 @@ void Enforcer::tick(std::uint64_t now_ns) {
 
 std::string Enforcer::blockAdd(const std::string &text, std::uint64_t ttl_s, std::uint64_t now_ns, bool everything) {
   auto target = parseTarget(text, everything);
-  if (auto refused =
-          rules_.block(target, ttl_s * kNsPerSec, now_ns, util::wallNowNs(), RuleSource::Manual,
-                       "added by an operator")) {
+  if (auto refused = rules_.block(target, ttl_s * kNsPerSec, now_ns, util::wallNowNs(), RuleSource::Manual,
+                                  "added by an operator")) {
     reportRefused(target, RuleSource::Manual, *refused);
     throw std::invalid_argument(refused->message);
   }
   ++counters_.blocks_added;
-  events_.write({{"event", "block_added"}, {"target", rules::toString(target)}, {"source", toString(RuleSource::Manual)}, {"ttl_s", ttl_s}});
+  events_.write({{"event", "block_added"},
+                 {"target", rules::toString(target)},
+                 {"source", toString(RuleSource::Manual)},
+                 {"ttl_s", ttl_s}});
   save();
   return rules::toString(target);
 }
@@ -214,7 +219,8 @@ void Enforcer::save() {
   } catch (const std::system_error &e) {
     ++counters_.rule_book_save_errors;
     if (save_error_ != e.what()) // once per distinct failure, not every change
-      warn(std::string("cannot save the rule book: ") + e.what() + "; rules stay in force, a restart loses "
+      warn(std::string("cannot save the rule book: ") + e.what() +
+           "; rules stay in force, a restart loses "
            "their source and reason");
     save_error_ = e.what();
   }
@@ -238,8 +244,8 @@ void Enforcer::checkPins() {
   for (const auto &name : repinned)
     names += (names.empty() ? "" : ", ") + name;
   events_.write({{"event", "pins_restored"}, {"pin_dir", place_.pin_dir}, {"pinned", repinned}});
-  fmt::print(stderr, "minewatch-agent: warning: pins removed under the running agent ({}); pinned again in {}\n",
-             names, place_.pin_dir);
+  fmt::print(stderr, "minewatch-agent: warning: pins removed under the running agent ({}); pinned again in {}\n", names,
+             place_.pin_dir);
 }
 
 void Enforcer::reportRefused(const rules::RuleTarget &target, RuleSource source, const BlockRefusal &why) {

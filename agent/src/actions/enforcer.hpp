@@ -23,8 +23,8 @@ namespace minewatch::actions {
 /// Where the enforcer stands: facts of the deployment it cannot change.
 struct EnforcerPlace {
   PacketSource packets = PacketSource::Live;
-  bool tap = false;               // rules are counted, never enforced: auto-block only alerts
-  std::string rules_file;         // the saved rule book; empty: not kept (replay)
+  bool tap = false;                        // rules are counted, never enforced: auto-block only alerts
+  std::string rules_file;                  // the saved rule book; empty: not kept (replay)
   std::uint32_t previous_block_map_id = 0; // the block map pinned at start (MapPinning)
   std::string pin_dir;
 };
@@ -34,7 +34,7 @@ struct EnforcerCounters {
   std::uint64_t blocks_expired = 0;
   std::uint64_t rule_book_saves = 0;
   std::uint64_t rule_book_save_errors = 0;
-  std::uint64_t repins = 0;          // sweeps that found pins removed and pinned them again
+  std::uint64_t repins = 0; // sweeps that found pins removed and pinned them again
   std::uint64_t last_repin_wall_ns = 0;
 };
 

@@ -51,12 +51,11 @@ void RuleBook::restore(std::uint64_t wall_ns, const RuleBookState *saved) {
   ++generation_;
 }
 
-std::optional<BlockRefusal> RuleBook::block(const rules::RuleTarget &target, std::uint64_t ttl_ns,
-                                            std::uint64_t now_ns, std::uint64_t wall_ns, RuleSource source,
-                                            std::string reason) {
+std::optional<BlockRefusal> RuleBook::block(const rules::RuleTarget &target, std::uint64_t ttl_ns, std::uint64_t now_ns,
+                                            std::uint64_t wall_ns, RuleSource source, std::string reason) {
   if (auto allowed = allowing(target))
-    return BlockRefusal{BlockRefusal::Why::Allowlisted, "refused: " + rules::toString(target) +
-                                                            " overlaps allowlisted " + rules::toString(*allowed)};
+    return BlockRefusal{BlockRefusal::Why::Allowlisted,
+                        "refused: " + rules::toString(target) + " overlaps allowlisted " + rules::toString(*allowed)};
   auto key = rules::toString(target);
   auto it = blocks_.find(key);
   BlockRule rule = it != blocks_.end() ? it->second : BlockRule{next_id_, target, source, "", wall_ns, 0, 0, 0, 0};

@@ -47,8 +47,8 @@ std::string toJson(const SavedRuleBook &book) {
                       {"source", toString(rule.source)},
                       {"reason", rule.reason},
                       {"created_ns", rule.created_ns}});
-  nlohmann::json out = {{"version", kVersion}, {"block_map_id", book.block_map_id}, {"blocks", blocks},
-                        {"allows", allows}};
+  nlohmann::json out = {
+      {"version", kVersion}, {"block_map_id", book.block_map_id}, {"blocks", blocks}, {"allows", allows}};
   // Reasons quote list files and detections: never let a bad byte throw.
   return out.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
@@ -87,8 +87,8 @@ SavedRuleBook parseRuleBook(const std::string &text) {
     for (const auto &j : json.at("allows")) {
       auto target = rules::parseRuleTarget(j.at("target").get<std::string>());
       if (target)
-        book.rules.allows.push_back({*target, sourceOf(j), j.value("reason", ""),
-                                     j.value("created_ns", std::uint64_t{0})});
+        book.rules.allows.push_back(
+            {*target, sourceOf(j), j.value("reason", ""), j.value("created_ns", std::uint64_t{0})});
     }
   } catch (const nlohmann::json::exception &e) {
     throw std::invalid_argument(std::string("bad entry: ") + e.what());

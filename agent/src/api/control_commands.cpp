@@ -10,16 +10,16 @@
 namespace minewatch::api {
 
 namespace {
-using nlohmann::json;
-using control::Command;
-using control::Request;
-using control::Peer;
-using control::ServerStats;
-using control::answerOk;
 using control::answerError;
+using control::answerOk;
+using control::changesRules;
+using control::Command;
 using control::dumpJson;
 using control::parseRequest;
-using control::changesRules;
+using control::Peer;
+using control::Request;
+using control::ServerStats;
+using nlohmann::json;
 
 /// A list answer dumped item by item: a million rules never exist as one
 /// JSON tree beside their text. Same bytes as answerOk(array).
@@ -39,8 +39,10 @@ template <typename ForEach> std::string listAnswer(ForEach &&forEach) {
 json statusOf(const AgentView &view, std::uint64_t now_ns, const ServerStats *server) {
   auto out = status(view, now_ns);
   if (server)
-    out["control"] = {{"clients", server->clients},   {"max_clients", server->max_clients},
-                      {"accepted", server->accepted}, {"refused", server->refused},
+    out["control"] = {{"clients", server->clients},
+                      {"max_clients", server->max_clients},
+                      {"accepted", server->accepted},
+                      {"refused", server->refused},
                       {"dropped", server->dropped}};
   return out;
 }
@@ -48,28 +50,19 @@ json statusOf(const AgentView &view, std::uint64_t now_ns, const ServerStats *se
 std::string dispatch(const AgentView &view, actions::Enforcer &enforcer, const Request &r, std::uint64_t now_ns,
                      const ServerStats *server) {
   switch (r.command) {
-  case Command::Status:
-    return answerOk(statusOf(view, now_ns, server));
-  case Command::Flows:
-    return answerOk(flows(view, r.top, r.sort, now_ns));
-  case Command::Detections:
-    return answerOk(detections(view));
-  case Command::Explain:
-    return answerOk(explain(view, r.flow));
-  case Command::BlockAdd:
-    return answerOk(json{{"added", enforcer.blockAdd(r.target, r.ttl_s, now_ns, r.everything)}});
-  case Command::BlockDel:
-    return answerOk(json{{"removed", enforcer.blockDel(r.target)}});
-  case Command::BlockList:
-    return listAnswer([&](auto &&emit) { forEachBlock(view, now_ns, r.offset, r.limit, emit); });
+  case Command::Status: return answerOk(statusOf(view, now_ns, server));
+  case Command::Flows: return answerOk(flows(view, r.top, r.sort, now_ns));
+  case Command::Detections: return answerOk(detections(view));
+  case Command::Explain: return answerOk(explain(view, r.flow));
+  case Command::BlockAdd: return answerOk(json{{"added", enforcer.blockAdd(r.target, r.ttl_s, now_ns, r.everything)}});
+  case Command::BlockDel: return answerOk(json{{"removed", enforcer.blockDel(r.target)}});
+  case Command::BlockList: return listAnswer([&](auto &&emit) { forEachBlock(view, now_ns, r.offset, r.limit, emit); });
   case Command::AllowAdd: {
     auto [added, lifted] = enforcer.allowAdd(r.target, r.everything);
     return answerOk(json{{"added", added}, {"lifted_blocks", lifted}});
   }
-  case Command::AllowDel:
-    return answerOk(json{{"removed", enforcer.allowDel(r.target)}});
-  case Command::AllowList:
-    return listAnswer([&](auto &&emit) { forEachAllow(view, r.offset, r.limit, emit); });
+  case Command::AllowDel: return answerOk(json{{"removed", enforcer.allowDel(r.target)}});
+  case Command::AllowList: return listAnswer([&](auto &&emit) { forEachAllow(view, r.offset, r.limit, emit); });
   }
   return answerError("unknown command");
 }

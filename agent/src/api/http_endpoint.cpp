@@ -86,8 +86,6 @@ void HttpEndpoint::setReady(bool ready, std::string why_not) {
   ready_ = ready;
 }
 
-bool HttpEndpoint::alive() const {
-  return datapath::monotonicNs() - heartbeat_ns_.load() < stale_after_ns_;
-}
+bool HttpEndpoint::alive() const { return datapath::monotonicNs() - heartbeat_ns_.load() < stale_after_ns_; }
 
 } // namespace minewatch::api

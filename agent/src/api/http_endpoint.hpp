@@ -48,7 +48,7 @@ private:
   std::atomic<std::uint64_t> heartbeat_ns_{0};
   std::atomic<bool> ready_{false};
   mutable std::mutex mutex_;
-  std::string metrics_; // guarded by mutex_
+  std::string metrics_;                                                     // guarded by mutex_
   std::string why_not_ready_ = "attaching, or the first drain is not done"; // guarded by mutex_
 };
 

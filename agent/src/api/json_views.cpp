@@ -39,12 +39,8 @@ nlohmann::json detectionJson(const judge::Detection &d) {
 
 namespace {
 nlohmann::json directionJson(const detect::DirectionFeatures &d) {
-  return {{"packets", d.packets},
-          {"bytes", d.bytes},
-          {"payload_bytes", d.payload_bytes},
-          {"psh_packets", d.psh_packets},
-          {"tcp_flags", d.tcp_flags},
-          {"size_hist", d.size_hist},
+  return {{"packets", d.packets},         {"bytes", d.bytes},         {"payload_bytes", d.payload_bytes},
+          {"psh_packets", d.psh_packets}, {"tcp_flags", d.tcp_flags}, {"size_hist", d.size_hist},
           {"iat_hist", d.iat_hist}};
 }
 } // namespace
@@ -67,12 +63,9 @@ nlohmann::json behaviourJson(const detect::BehaviourReport &r) {
 }
 
 nlohmann::json ruleJson(const actions::BlockRule &rule, std::uint64_t now_ns, const util::TimeBase &time_base) {
-  nlohmann::json j = {{"id", rule.id},
-                      {"target", rules::toString(rule.target)},
-                      {"source", actions::toString(rule.source)},
-                      {"reason", rule.reason},
-                      {"created", util::rfc3339(rule.created_ns)},
-                      {"hits", rule.hits}};
+  nlohmann::json j = {
+      {"id", rule.id},         {"target", rules::toString(rule.target)},    {"source", actions::toString(rule.source)},
+      {"reason", rule.reason}, {"created", util::rfc3339(rule.created_ns)}, {"hits", rule.hits}};
   // When it first dropped something: detection-to-block latency.
   j["first_hit"] = rule.first_hit_ns ? nlohmann::json(util::rfc3339(time_base.toWall(rule.first_hit_ns))) : nullptr;
   if (rule.expires_ns)

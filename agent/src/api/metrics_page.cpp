@@ -17,11 +17,16 @@ constexpr std::uint64_t kNsPerSec = 1'000'000'000ull;
 
 /// The malformed-packet counters and the label each gets.
 constexpr std::pair<minewatch_stat, std::string_view> kMalformed[] = {
-    {MINEWATCH_STAT_MALFORMED_ETH, "eth"},          {MINEWATCH_STAT_MALFORMED_VLAN, "vlan"},
-    {MINEWATCH_STAT_VLAN_TOO_DEEP, "vlan_too_deep"}, {MINEWATCH_STAT_MALFORMED_IPV4, "ipv4"},
-    {MINEWATCH_STAT_MALFORMED_IPV4_IHL, "ipv4_ihl"}, {MINEWATCH_STAT_MALFORMED_IPV6, "ipv6"},
-    {MINEWATCH_STAT_IPV6_EXT_TOO_DEEP, "ipv6_ext_too_deep"}, {MINEWATCH_STAT_MALFORMED_TCP, "tcp"},
-    {MINEWATCH_STAT_MALFORMED_UDP, "udp"},          {MINEWATCH_STAT_MALFORMED_ICMP, "icmp"},
+    {MINEWATCH_STAT_MALFORMED_ETH, "eth"},
+    {MINEWATCH_STAT_MALFORMED_VLAN, "vlan"},
+    {MINEWATCH_STAT_VLAN_TOO_DEEP, "vlan_too_deep"},
+    {MINEWATCH_STAT_MALFORMED_IPV4, "ipv4"},
+    {MINEWATCH_STAT_MALFORMED_IPV4_IHL, "ipv4_ihl"},
+    {MINEWATCH_STAT_MALFORMED_IPV6, "ipv6"},
+    {MINEWATCH_STAT_IPV6_EXT_TOO_DEEP, "ipv6_ext_too_deep"},
+    {MINEWATCH_STAT_MALFORMED_TCP, "tcp"},
+    {MINEWATCH_STAT_MALFORMED_UDP, "udp"},
+    {MINEWATCH_STAT_MALFORMED_ICMP, "icmp"},
 };
 constexpr detect::Verdict kVerdicts[] = {detect::Verdict::Suspicious, detect::Verdict::Mining};
 
@@ -87,7 +92,8 @@ std::string metricsText(const AgentView &v, std::uint64_t now_ns) {
   MetricsText m;
 
   m.family("minewatch_up", "gauge", "1 while the agent runs with its programs attached, 0 while its interface is gone");
-  m.sample("minewatch_up", info.attached ? 1 : 0, {{"interface", info.interface}, {"xdp_mode", datapath::toString(info.xdp_mode)}});
+  m.sample("minewatch_up", info.attached ? 1 : 0,
+           {{"interface", info.interface}, {"xdp_mode", datapath::toString(info.xdp_mode)}});
   m.family("minewatch_interface_lost_total", "counter",
            "Times the interface went away under the agent (deleted, renamed, moved to another namespace)");
   m.sample("minewatch_interface_lost_total", static_cast<double>(v.interface_lost));
@@ -181,8 +187,8 @@ std::string metricsText(const AgentView &v, std::uint64_t now_ns) {
   m.family("minewatch_drain_kernel_sweeps_total", "counter",
            "Sweeps that walked the flow table in the kernel; overflow: more flows to hand out than fit, "
            "so it was read whole instead");
-  m.sample("minewatch_drain_kernel_sweeps_total", static_cast<double>(drained.kernel_sweeps - drained.kernel_sweep_overflows),
-           {{"result", "ok"}});
+  m.sample("minewatch_drain_kernel_sweeps_total",
+           static_cast<double>(drained.kernel_sweeps - drained.kernel_sweep_overflows), {{"result", "ok"}});
   m.sample("minewatch_drain_kernel_sweeps_total", static_cast<double>(drained.kernel_sweep_overflows),
            {{"result", "overflow"}});
   m.family("minewatch_dirty_drops_total", "counter",

@@ -29,8 +29,8 @@ nlohmann::json explain(const AgentView &view, const std::string &flow);
 /// The rules one at a time, in list order, skipping `offset` and giving at
 /// most `limit`: a long list is answered without building it whole.
 using JsonSink = std::function<void(const nlohmann::json &)>;
-void forEachBlock(const AgentView &view, std::uint64_t now_ns, std::uint64_t offset,
-                  std::optional<std::uint64_t> limit, const JsonSink &sink);
+void forEachBlock(const AgentView &view, std::uint64_t now_ns, std::uint64_t offset, std::optional<std::uint64_t> limit,
+                  const JsonSink &sink);
 void forEachAllow(const AgentView &view, std::uint64_t offset, std::optional<std::uint64_t> limit,
                   const JsonSink &sink);
 nlohmann::json blockList(const AgentView &view, std::uint64_t now_ns);

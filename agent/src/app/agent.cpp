@@ -45,9 +45,9 @@ Agent::Agent(const config::AgentConfig &config, datapath::SensorObject &sensor, 
     // The observation domain is the interface the flows were metered on.
     options.exporter.domain_id = static_cast<std::uint32_t>(info_.ifindex);
     options.active_timeout_s = config_.export_active_timeout_s;
-    options.forget_after_ns = 2 * kNsPerSec *
-                              (std::uint64_t{config_.export_active_timeout_s} + config_.idle_timeout_s +
-                               config_.sweep_every_s);
+    options.forget_after_ns =
+        2 * kNsPerSec *
+        (std::uint64_t{config_.export_active_timeout_s} + config_.idle_timeout_s + config_.sweep_every_s);
     export_ = std::make_unique<ipfix::FlowExport>(options, time_base_);
   }
 }
@@ -129,8 +129,11 @@ void Agent::onDetached(const std::string &why) {
     return;
   }
   ++interface_lost_;
-  events_.write({{"event", "interface_lost"}, {"interface", info_.interface}, {"ifindex", info_.ifindex},
-                 {"reason", why}, {"rules", enforcer_.rules().blockCount()}});
+  events_.write({{"event", "interface_lost"},
+                 {"interface", info_.interface},
+                 {"ifindex", info_.ifindex},
+                 {"reason", why},
+                 {"rules", enforcer_.rules().blockCount()}});
   // The mode stays as it was: the metric's labels do not churn while the
   // interface is away, only its value drops.
   info_.attached = false;
@@ -155,8 +158,8 @@ void Agent::onAttached(DatapathInfo info) {
 }
 
 api::AgentView Agent::view() const {
-  return {config_, info_,       drain_,      judge_, enforcer_, lists_, export_.get(), tick_times_,
-          ticks_,  interface_lost_, started_wall_ns_, time_base_};
+  return {config_,       info_,       drain_, judge_,          enforcer_,        lists_,
+          export_.get(), tick_times_, ticks_, interface_lost_, started_wall_ns_, time_base_};
 }
 
 } // namespace minewatch::app

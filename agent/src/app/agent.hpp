@@ -33,8 +33,8 @@ using datapath::DatapathInfo;
 ///   - api:: answers from view(), as of the last tick.
 class Agent final : private drain::DrainSink {
 public:
-  Agent(const config::AgentConfig &config, datapath::SensorObject &sensor, DatapathInfo info,
-        util::TimeBase time_base, actions::EventLog &events);
+  Agent(const config::AgentConfig &config, datapath::SensorObject &sensor, DatapathInfo info, util::TimeBase time_base,
+        actions::EventLog &events);
 
   /// Restores the rule book, applies the config's rules and the list files.
   void start(std::uint64_t now_ns);
@@ -84,7 +84,7 @@ private:
   std::uint64_t ticks_ = 0;
   std::uint64_t interface_lost_ = 0;
   std::uint64_t started_wall_ns_;
-  std::uint64_t tick_now_ns_ = 0; // the tick in progress, for the drain's callbacks
+  std::uint64_t tick_now_ns_ = 0;         // the tick in progress, for the drain's callbacks
   std::vector<minewatch_flow_key> ended_; // flows over this tick: forgotten once judged
 };
 

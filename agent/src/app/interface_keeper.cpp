@@ -58,7 +58,8 @@ void InterfaceKeeper::look(std::uint64_t now_ns) {
     if (ifindex == sensor_.ifindex())
       return; // a change of flags, addresses or our own attach
     auto why = ifindex == 0 ? fmt::format("no interface named {} any more (deleted, renamed, or moved to another "
-                                          "network namespace)", name)
+                                          "network namespace)",
+                                          name)
                             : fmt::format("{} was replaced (ifindex {}, now {})", name, sensor_.ifindex(), ifindex);
     sensor_.detach();
     agent_.onDetached(why);
@@ -81,8 +82,7 @@ void InterfaceKeeper::look(std::uint64_t now_ns) {
   }
   last_failure_.clear();
   agent_.onAttached(describe(sensor_, tap_));
-  fmt::print(stderr, "minewatch-agent: re-attached to {} (ifindex {}) with the pinned maps and rules\n", name,
-             ifindex);
+  fmt::print(stderr, "minewatch-agent: re-attached to {} (ifindex {}) with the pinned maps and rules\n", name, ifindex);
 }
 
 } // namespace minewatch::app

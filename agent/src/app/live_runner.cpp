@@ -86,11 +86,13 @@ std::string controlMetrics(const control::ServerStats &stats) {
 void reportReload(const lists::ListReload &reload) {
   if (!reload.changed)
     return;
-  fmt::print(stderr, "minewatch-agent: lists loaded: {} block and {} allow rules from files (+{} -{} blocks), "
-                     "{} intel entries{}\n",
+  fmt::print(stderr,
+             "minewatch-agent: lists loaded: {} block and {} allow rules from files (+{} -{} blocks), "
+             "{} intel entries{}\n",
              reload.block_rules, reload.allow_rules, reload.blocks_added, reload.blocks_removed, reload.intel_entries,
-             reload.errors.empty() ? "" : fmt::format("; {} problems, first: {}", reload.errors.size(),
-                                                      reload.errors.front()));
+             reload.errors.empty()
+                 ? ""
+                 : fmt::format("; {} problems, first: {}", reload.errors.size(), reload.errors.front()));
 }
 } // namespace
 
@@ -124,8 +126,8 @@ int runLive(const config::AgentConfig &config, bool verbose) {
   self = &server;
   auto options = config.sensor;
   options.enforce = !config.tap;
-  datapath::AttachedSensor sensor(options, {config.interface, config.xdp_mode,
-                                    config.ingress_hook, config.tap, config.pin_root});
+  datapath::AttachedSensor sensor(
+      options, {config.interface, config.xdp_mode, config.ingress_hook, config.tap, config.pin_root});
   actions::EventLog events(config.events);
   auto info = describe(sensor, config.tap);
   info.rules_file = config.state_dir.empty() ? "" : config.state_dir + "/" + sensor.interface() + "/rules.json";
@@ -152,8 +154,7 @@ int runLive(const config::AgentConfig &config, bool verbose) {
   if (list_watch.fd() >= 0)
     watch(epoll.get(), list_watch.fd());
   fmt::print(stderr, "minewatch-agent: watching {} ({}, {}), control socket {}{}\n", sensor.interface(),
-             sensor.ingressHook() == datapath::IngressHook::Tc ? std::string("TC ingress")
-                                                              : "XDP " + sensor.xdpMode(),
+             sensor.ingressHook() == datapath::IngressHook::Tc ? std::string("TC ingress") : "XDP " + sensor.xdpMode(),
              config.tap ? "tap mode" : "TC egress", config.socket_path,
              http ? fmt::format(", metrics and health on http://{}/metrics", config.http_listen) : "");
 

@@ -23,7 +23,8 @@ int main(int argc, char **argv) {
   std::string check_config;
   bool tap = false, json = false, verbose = false, print_requirements = false;
   app.add_option("-i,--iface", iface, "interface to watch (overrides the config's `interface`)");
-  app.add_option("-c,--config", config_path, "YAML config file (see deploy/agent.example.yaml)")->check(CLI::ExistingFile);
+  app.add_option("-c,--config", config_path, "YAML config file (see deploy/agent.example.yaml)")
+      ->check(CLI::ExistingFile);
   app.add_option("-m,--mode", mode, "XDP attach mode: auto (native, else generic), native or generic")
       ->check(CLI::IsMember({"auto", "native", "generic"}));
   app.add_option("--ingress", ingress,

@@ -28,7 +28,7 @@ struct ReplaySummary {
   std::uint64_t skipped = 0;
   std::uint64_t detections = 0;
   std::uint64_t mining = 0;
-  double seconds = 0; // wall time spent
+  double seconds = 0;    // wall time spent
   std::string cut_short; // why the capture was read only in part ("" when whole)
 };
 

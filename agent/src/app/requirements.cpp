@@ -32,16 +32,15 @@ std::uint64_t memoryEstimate(const config::AgentConfig &config) {
       std::uint64_t{s.max_flows} * (sizeof(minewatch_flow_key4) + sizeof(minewatch_flow_value) + kHashElemOverhead) +
       std::uint64_t{datapath::ipv6FlowCapacity(s.max_flows)} *
           (sizeof(minewatch_flow_key) + sizeof(minewatch_flow_value) + kHashElemOverhead);
-  std::uint64_t rules = std::uint64_t{s.max_block_rules} *
-                        (sizeof(minewatch_endpoint_key) + sizeof(minewatch_lpm_key) + 2 * sizeof(minewatch_block_rule) +
-                         2 * kHashElemOverhead);
+  std::uint64_t rules = std::uint64_t{s.max_block_rules} * (sizeof(minewatch_endpoint_key) + sizeof(minewatch_lpm_key) +
+                                                            2 * sizeof(minewatch_block_rule) + 2 * kHashElemOverhead);
   // the arrays the drain reads through (records out, keys in)
   std::uint64_t sweep = std::uint64_t{datapath::sweepRecordCapacity(s.max_flows)} *
                         (sizeof(minewatch_sweep_record) + sizeof(minewatch_flow_key));
   std::uint64_t export_queue =
       config.export_ipfix.empty() ? 0 : std::uint64_t{config.export_max_queue} * kExportRecordBytes;
   std::uint64_t per_flow = kAgentBytesPerFlow + sizeof(minewatch_flow_value) +
-                          std::uint64_t{s.messages_per_flow} * sizeof(judge::SeenMessage);
+                           std::uint64_t{s.messages_per_flow} * sizeof(judge::SeenMessage);
   std::uint64_t messages_ring = s.messages_per_flow ? s.message_ring_bytes : 0;
   return flows + rules + sweep + s.ring_buffer_bytes + s.dirty_ring_bytes + messages_ring +
          std::uint64_t{config.agent_max_flows} * per_flow + kAgentBase + export_queue;

@@ -56,8 +56,8 @@ public:
     for (;;) {
       std::uint32_t n = batch;
       LIBBPF_OPTS(bpf_map_batch_opts, opts);
-      int err = bpf_map_lookup_batch(bpf_map__fd(map_), first ? nullptr : &next, &next, keys.data(),
-                                     values.data(), &n, &opts);
+      int err = bpf_map_lookup_batch(bpf_map__fd(map_), first ? nullptr : &next, &next, keys.data(), values.data(), &n,
+                                     &opts);
       int saved = errno;
       if (err && first && (saved == EINVAL || saved == ENOTSUP || saved == EOPNOTSUPP))
         return forEachByKey(visit);
@@ -98,8 +98,7 @@ private:
 
   void check(int err, const char *op) const {
     if (err)
-      throw std::system_error(-err, std::generic_category(),
-                              std::string("map ") + bpf_map__name(map_) + ": " + op);
+      throw std::system_error(-err, std::generic_category(), std::string("map ") + bpf_map__name(map_) + ": " + op);
   }
 
   bpf_map *map_;
@@ -114,8 +113,7 @@ inline std::vector<std::uint64_t> sumPerCpuCounters(bpf_map *map) {
   std::vector<std::uint64_t> totals(entries, 0);
   std::vector<std::uint64_t> per_cpu(static_cast<std::size_t>(cpus));
   for (std::uint32_t key = 0; key < entries; ++key) {
-    int err = bpf_map__lookup_elem(map, &key, sizeof key, per_cpu.data(),
-                                   per_cpu.size() * sizeof(std::uint64_t), 0);
+    int err = bpf_map__lookup_elem(map, &key, sizeof key, per_cpu.data(), per_cpu.size() * sizeof(std::uint64_t), 0);
     if (err)
       throw std::system_error(-err, std::generic_category(), std::string("read ") + bpf_map__name(map));
     for (auto v : per_cpu)

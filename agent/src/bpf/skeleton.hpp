@@ -15,8 +15,7 @@ namespace minewatch::bpf {
 /// so a half-opened object never escapes.
 template <typename T> class Skeleton {
 public:
-  explicit Skeleton(const std::string &what, const bpf_object_open_opts *opts = nullptr)
-      : skel_(T::open(opts)) {
+  explicit Skeleton(const std::string &what, const bpf_object_open_opts *opts = nullptr) : skel_(T::open(opts)) {
     if (!skel_)
       throw std::system_error(errno ? errno : EINVAL, std::generic_category(), "open BPF object " + what);
   }

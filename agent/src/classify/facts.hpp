@@ -48,12 +48,12 @@ struct TlsHello {
   std::uint16_t version = 0; ///< legacy_version of the hello (771 = TLS 1.2)
   std::vector<std::uint16_t> ciphers;
   std::vector<std::uint16_t> extensions;
-  std::vector<std::uint16_t> groups;             ///< supported_groups (10)
-  std::vector<std::uint8_t> point_formats;       ///< ec_point_formats (11)
-  std::vector<std::uint16_t> supported_versions; ///< supported_versions (43)
+  std::vector<std::uint16_t> groups;               ///< supported_groups (10)
+  std::vector<std::uint8_t> point_formats;         ///< ec_point_formats (11)
+  std::vector<std::uint16_t> supported_versions;   ///< supported_versions (43)
   std::vector<std::uint16_t> signature_algorithms; ///< signature_algorithms (13), for JA4
-  std::string sni;                               ///< first host_name of server_name (0)
-  std::vector<std::string> alpn;                 ///< application_layer_protocol_negotiation (16)
+  std::string sni;                                 ///< first host_name of server_name (0)
+  std::vector<std::string> alpn;                   ///< application_layer_protocol_negotiation (16)
   /// JA3 "version,ciphers,extensions,groups,pointformats" and its MD5 in hex.
   /// Empty when the hello was truncated: a JA3 of part of a hello would
   /// match nothing and mislead.

@@ -149,8 +149,14 @@ const std::map<std::string, Setter> &setters() {
   constexpr auto kU32 = std::numeric_limits<std::uint32_t>::max();
   static const std::map<std::string, Setter> table = {
       {"interface", [](L v, C c) { c.interface = v.scalar(); }},
-      {"xdp_mode", [](L v, C c) { c.xdp_mode = datapath::parseXdpMode(v.oneOf({"auto", "native", "generic"})); }},
-      {"ingress_hook", [](L v, C c) { c.ingress_hook = datapath::parseIngressHook(v.oneOf({"xdp", "tc"})); }},
+      {"xdp_mode",
+       [](L v, C c) {
+         c.xdp_mode = datapath::parseXdpMode(v.oneOf({"auto", "native", "generic"}));
+       }},
+      {"ingress_hook",
+       [](L v, C c) {
+         c.ingress_hook = datapath::parseIngressHook(v.oneOf({"xdp", "tc"}));
+       }},
       {"tap", [](L v, C c) { c.tap = v.boolean(); }},
       {"pin_root", [](L v, C c) { c.pin_root = v.scalar(); }},
       {"state_dir", [](L v, C c) { c.state_dir = v.scalar(); }},
@@ -206,28 +212,31 @@ const std::map<std::string, Setter> &setters() {
          c.export_ipfix = text;
        }},
       {"export.active_timeout_s", [](L v, C c) { c.export_active_timeout_s = v.integer<std::uint32_t>(1, 86400); }},
-      {"export.template_refresh_s",
-       [](L v, C c) { c.export_template_refresh_s = v.integer<std::uint32_t>(1, 86400); }},
+      {"export.template_refresh_s", [](L v, C c) { c.export_template_refresh_s = v.integer<std::uint32_t>(1, 86400); }},
       {"export.max_queue", [](L v, C c) { c.export_max_queue = v.integer<std::uint32_t>(1, 1u << 20); }},
       {"detection.mining_threshold", [](L v, C c) { c.mining_threshold = v.fraction(); }},
       {"detection.suspicious_threshold", [](L v, C c) { c.suspicious_threshold = v.fraction(); }},
       {"detection.min_duration_s", [](L v, C c) { c.min_duration_s = v.integer<std::uint32_t>(0, kU32); }},
-      {"metrics.suspect_servers_top",
-       [](L v, C c) { c.suspect_servers_top = v.integer<std::uint32_t>(0, 1000); }},
+      {"metrics.suspect_servers_top", [](L v, C c) { c.suspect_servers_top = v.integer<std::uint32_t>(0, 1000); }},
       {"metrics.suspect_servers_window_s",
        [](L v, C c) { c.suspect_servers_window_s = v.integer<std::uint32_t>(0, 7u * 86400u); }},
       {"detection.correlation_clients", [](L v, C c) { c.correlation_clients = v.integer<std::uint32_t>(2, 100000); }},
       {"actions.autoblock",
        [](L v, C c) {
          auto mode = v.oneOf({"off", "dry-run", "on"});
-         c.autoblock = mode == "on" ? AutoBlockMode::On : mode == "dry-run" ? AutoBlockMode::DryRun : AutoBlockMode::Off;
+         c.autoblock = mode == "on"        ? AutoBlockMode::On
+                       : mode == "dry-run" ? AutoBlockMode::DryRun
+                                           : AutoBlockMode::Off;
        }},
       {"actions.block_ttl_s", [](L v, C c) { c.block_ttl_s = v.integer<std::uint32_t>(1, 365u * 86400u); }},
       {"actions.allowlist", [](L v, C c) { c.allowlist = v.ruleTargets(); }},
       {"actions.blocklist", [](L v, C c) { c.blocklist = v.ruleTargets(); }},
       {"actions.blocklist_files", [](L v, C c) { c.blocklist_files = v.paths(); }},
       {"actions.allowlist_files", [](L v, C c) { c.allowlist_files = v.paths(); }},
-      {"actions.fleet_share", [](L v, C c) { c.fleet_share = v.oneOf({"off", "on"}) == "on"; }},
+      {"actions.fleet_share",
+       [](L v, C c) {
+         c.fleet_share = v.oneOf({"off", "on"}) == "on";
+       }},
       {"actions.fleet_share_api",
        [](L v, C c) {
          // Checked fully when the agent starts (fleet/patch_request.cpp);
@@ -267,16 +276,16 @@ void apply(const std::string &origin, const YAML::Node &map, const std::string &
     auto name = entry.first.Scalar();
     auto line = entry.first.Mark().line + 1;
     if (auto [it, fresh] = seen.emplace(name, line); !fresh)
-      Located{origin, prefix.empty() ? name : prefix + "." + name, entry.first}.fail(
-          "set twice (first on line " + std::to_string(it->second) + ")");
+      Located{origin, prefix.empty() ? name : prefix + "." + name, entry.first}.fail("set twice (first on line " +
+                                                                                     std::to_string(it->second) + ")");
     auto key = prefix.empty() ? name : prefix + "." + name;
     const auto &table = setters();
     if (auto it = table.find(key); it != table.end()) {
       it->second(Located{origin, key, entry.second}, config);
       continue;
     }
-    bool is_section = std::any_of(table.begin(), table.end(),
-                                  [&](const auto &kv) { return kv.first.rfind(key + ".", 0) == 0; });
+    bool is_section =
+        std::any_of(table.begin(), table.end(), [&](const auto &kv) { return kv.first.rfind(key + ".", 0) == 0; });
     if (is_section && entry.second.IsMap()) {
       apply(origin, entry.second, key, config);
       continue;

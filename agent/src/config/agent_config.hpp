@@ -28,23 +28,23 @@ enum class ShutdownMode { FailSafe, FailOpen, KeepAttached };
 /// Everything the agent can be told in its config file. Defaults are what an
 /// operator gets with no file at all.
 struct AgentConfig {
-  std::string interface;             // --iface wins over this
+  std::string interface; // --iface wins over this
   datapath::XdpMode xdp_mode = datapath::XdpMode::Auto;
   datapath::IngressHook ingress_hook = datapath::IngressHook::Xdp;
-  bool tap = false;                  // mirror port: alert only, never drop
+  bool tap = false; // mirror port: alert only, never drop
   std::string pin_root = "/sys/fs/bpf/minewatch";
   // The rule book (sources, reasons, allow rules) beside the pins, as
   // <state_dir>/<interface>/rules.json: bpffs holds no regular files.
   // Empty: not kept (a restart brings blocks back as "restored", no allows).
   std::string state_dir = "/var/lib/minewatch";
   std::string socket_path = "/run/minewatch/minewatch.sock";
-  std::string socket_group;          // as written: a group name or gid; empty = the agent's group
-  std::optional<gid_t> socket_gid;   // socket_group resolved when the config was read
-  std::string events = "-";          // "-" = stdout, else a file appended to
-  std::string http_listen;           // "ADDR:PORT" for /metrics, /healthz, /readyz; empty = off
+  std::string socket_group;        // as written: a group name or gid; empty = the agent's group
+  std::optional<gid_t> socket_gid; // socket_group resolved when the config was read
+  std::string events = "-";        // "-" = stdout, else a file appended to
+  std::string http_listen;         // "ADDR:PORT" for /metrics, /healthz, /readyz; empty = off
   ShutdownMode shutdown = ShutdownMode::FailSafe;
 
-  datapath::SensorOptions sensor;    // BPF sizing and sampling
+  datapath::SensorOptions sensor; // BPF sizing and sampling
 
   std::uint32_t tick_ms = 1000;
   std::uint32_t agent_max_flows = 100000; // flows the agent tracks in memory
@@ -56,14 +56,14 @@ struct AgentConfig {
 
   // Export (IPFIX): "HOST:PORT[/tcp|/udp]" of a collector; empty = off
   std::string export_ipfix;
-  std::uint32_t export_active_timeout_s = 60;    // a record for a flow still going, this often
-  std::uint32_t export_template_refresh_s = 60;  // UDP: the templates again, this often
-  std::uint32_t export_max_queue = 4096;         // records waiting for a slow or absent collector
+  std::uint32_t export_active_timeout_s = 60;   // a record for a flow still going, this often
+  std::uint32_t export_template_refresh_s = 60; // UDP: the templates again, this often
+  std::uint32_t export_max_queue = 4096;        // records waiting for a slow or absent collector
 
   // Detection
-  double mining_threshold = 0.8;     // confidence at which a flow is "mining"
+  double mining_threshold = 0.8; // confidence at which a flow is "mining"
   double suspicious_threshold = 0.4;
-  std::uint32_t min_duration_s = 120; // behaviour needs this much history
+  std::uint32_t min_duration_s = 120;    // behaviour needs this much history
   std::uint32_t correlation_clients = 3; // clients on one server for correlation
 
   // Metrics: minewatch_suspect_server_clients, one series per server endpoint
@@ -76,21 +76,20 @@ struct AgentConfig {
   // Actions
   AutoBlockMode autoblock = AutoBlockMode::Off;
   std::uint32_t block_ttl_s = 3600;
-  std::vector<std::string> allowlist;     // CIDR or ADDR:PORT[/proto]
-  std::vector<std::string> blocklist;     // manual rules applied at start
+  std::vector<std::string> allowlist;       // CIDR or ADDR:PORT[/proto]
+  std::vector<std::string> blocklist;       // manual rules applied at start
   std::vector<std::string> blocklist_files; // files or directories of rules, watched
   std::vector<std::string> allowlist_files; // the same, for the allowlist
-  std::vector<std::string> intel_feeds;   // files or directories: plain lists or hosts format, watched
+  std::vector<std::string> intel_feeds;     // files or directories: plain lists or hosts format, watched
   // Auto-blocks sent to the fleet blocklist ConfigMap through the API server
   // (fleet/configmap_patcher.hpp); needs the service-account token mounted.
   bool fleet_share = false;
-  std::string fleet_share_api;            // "https://HOST:PORT"; empty: KUBERNETES_SERVICE_HOST/PORT
+  std::string fleet_share_api; // "https://HOST:PORT"; empty: KUBERNETES_SERVICE_HOST/PORT
   std::string fleet_share_credentials = "/var/run/secrets/kubernetes.io/serviceaccount"; // token, ca.crt, namespace
   // Ports mining pools commonly listen on (Falco's miner_ports, less the
   // ordinary web and mail ports): weak evidence, never enough alone.
-  std::vector<std::uint16_t> intel_ports = {3333, 3334, 3335, 3336, 3357, 4444, 5555, 5556, 5588, 5730, 6099,
-                                            6666, 7777, 7778, 8008, 8888, 8899, 9332, 9999, 14433, 14444,
-                                            45560, 45700};
+  std::vector<std::uint16_t> intel_ports = {3333, 3334, 3335, 3336, 3357, 4444, 5555, 5556,  5588,  5730,  6099, 6666,
+                                            7777, 7778, 8008, 8888, 8899, 9332, 9999, 14433, 14444, 45560, 45700};
 };
 
 /// A config problem, located: "config.yaml:12: autoblock.mode: must be one of off, dry-run, on".

@@ -27,13 +27,10 @@ std::string oneLine(std::string text) {
 [[noreturn]] void connectFailed(const std::string &path, int err) {
   switch (err) {
   case ENOENT:
-  case ECONNREFUSED:
-    throw ControlError("the agent is not running (no one listens on " + path + ")");
+  case ECONNREFUSED: throw ControlError("the agent is not running (no one listens on " + path + ")");
   case EACCES:
-  case EPERM:
-    throw ControlError("permission denied on " + path + " (run as root or as a member of its group)");
-  default:
-    throw ControlError("cannot connect to " + path + ": " + std::strerror(err));
+  case EPERM: throw ControlError("permission denied on " + path + " (run as root or as a member of its group)");
+  default: throw ControlError("cannot connect to " + path + ": " + std::strerror(err));
   }
 }
 } // namespace
@@ -87,7 +84,7 @@ nlohmann::json request(const std::string &socket_path, const nlohmann::json &req
   if (!reply.value("ok", false)) {
     auto error = reply.find("error");
     throw ControlError(oneLine(error != reply.end() && error->is_string() ? error->get<std::string>()
-                                                                           : "the agent refused the request"));
+                                                                          : "the agent refused the request"));
   }
   return reply.contains("data") ? std::move(reply["data"]) : nlohmann::json();
 }

@@ -85,9 +85,7 @@ Request typed(const json &object) {
         throw std::invalid_argument("'sort' must be bytes, packets or age");
     }
     break;
-  case Command::Explain:
-    r.flow = str(object, "flow");
-    break;
+  case Command::Explain: r.flow = str(object, "flow"); break;
   case Command::BlockAdd:
     r.ttl_s = num(object, "ttl", kMaxTtlSeconds).value_or(0);
     r.target = str(object, "target");
@@ -98,17 +96,14 @@ Request typed(const json &object) {
     r.everything = flag(object, "everything");
     break;
   case Command::BlockDel:
-  case Command::AllowDel:
-    r.target = str(object, "target");
-    break;
+  case Command::AllowDel: r.target = str(object, "target"); break;
   case Command::BlockList:
   case Command::AllowList:
     r.offset = num(object, "offset", UINT64_MAX).value_or(0);
     r.limit = num(object, "limit", UINT64_MAX);
     break;
   case Command::Status:
-  case Command::Detections:
-    break;
+  case Command::Detections: break;
   }
   return r;
 }
@@ -120,8 +115,8 @@ Request parseRequest(std::string_view line) {
     object = json::parse(line.begin(), line.end());
   } catch (const json::parse_error &e) {
     // e.what() quotes the offending bytes raw; say where instead.
-    throw std::invalid_argument("bad request: not a JSON object on one line (error at byte " +
-                                std::to_string(e.byte) + ")");
+    throw std::invalid_argument("bad request: not a JSON object on one line (error at byte " + std::to_string(e.byte) +
+                                ")");
   } catch (const std::exception &) {
     throw std::invalid_argument("bad request: not a JSON object on one line");
   }
@@ -140,20 +135,14 @@ bool changesRules(Command command) {
   case Command::BlockAdd:
   case Command::BlockDel:
   case Command::AllowAdd:
-  case Command::AllowDel:
-    return true;
-  default:
-    return false;
+  case Command::AllowDel: return true;
+  default: return false;
   }
 }
 
-std::string dumpJson(const nlohmann::json &value) {
-  return value.dump(-1, ' ', false, json::error_handler_t::replace);
-}
+std::string dumpJson(const nlohmann::json &value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
 
-std::string answerOk(const nlohmann::json &data) {
-  return dumpJson(json{{"ok", true}, {"data", data}});
-}
+std::string answerOk(const nlohmann::json &data) { return dumpJson(json{{"ok", true}, {"data", data}}); }
 
 std::string answerError(std::string_view why) {
   try {

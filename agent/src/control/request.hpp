@@ -19,14 +19,14 @@ enum class FlowSort : std::uint8_t { Bytes, Packets, Age };
 /// One request, checked and typed: only the fields its command uses are set.
 struct Request {
   Command command = Command::Status;
-  std::size_t top = 0;                 // flows: first N (0 = all)
-  FlowSort sort = FlowSort::Bytes;     // flows
-  std::string flow;                    // explain
-  std::string target;                  // block_*/allow_* add and del
-  std::uint64_t ttl_s = 0;             // block_add (0 = never expires)
-  bool everything = false;             // block_add, allow_add: a rule over all of IPv4 is meant
-  std::uint64_t offset = 0;            // block_list, allow_list: skip this many
-  std::optional<std::uint64_t> limit;  // block_list, allow_list: at most this many (none = all)
+  std::size_t top = 0;                // flows: first N (0 = all)
+  FlowSort sort = FlowSort::Bytes;    // flows
+  std::string flow;                   // explain
+  std::string target;                 // block_*/allow_* add and del
+  std::uint64_t ttl_s = 0;            // block_add (0 = never expires)
+  bool everything = false;            // block_add, allow_add: a rule over all of IPv4 is meant
+  std::uint64_t offset = 0;           // block_list, allow_list: skip this many
+  std::optional<std::uint64_t> limit; // block_list, allow_list: at most this many (none = all)
 };
 
 /// The most a ttl may say: ten years, in seconds.

@@ -22,8 +22,8 @@ sockaddr_un addressOf(const std::string &path) {
   sockaddr_un sa{};
   sa.sun_family = AF_UNIX;
   if (path.empty() || path.size() >= sizeof sa.sun_path)
-    throw std::runtime_error("control socket path must be 1-" + std::to_string(sizeof sa.sun_path - 1) +
-                             " bytes: '" + path + "'");
+    throw std::runtime_error("control socket path must be 1-" + std::to_string(sizeof sa.sun_path - 1) + " bytes: '" +
+                             path + "'");
   std::memcpy(sa.sun_path, path.c_str(), path.size() + 1);
   return sa;
 }
@@ -33,9 +33,7 @@ bool someoneListens(const sockaddr_un &sa) {
   return probe.valid() && ::connect(probe.get(), reinterpret_cast<const sockaddr *>(&sa), sizeof sa) == 0;
 }
 
-[[noreturn]] void fail(const std::string &what, int err) {
-  throw std::runtime_error(what + ": " + std::strerror(err));
-}
+[[noreturn]] void fail(const std::string &what, int err) { throw std::runtime_error(what + ": " + std::strerror(err)); }
 
 /// Creates each missing directory of `dir`, root first, as 0750 whatever
 /// the umask; existing ones (/run, /tmp) are not ours to change.

@@ -188,9 +188,8 @@ void UnixServer::drop(int fd, const std::string &why) {
   // must not flood the agent's log either.
   auto now = Clock::now();
   if (log_ && now - last_log_ >= std::chrono::seconds(1)) {
-    log_("control client (pid " + std::to_string(it->second.peer.pid) + ", uid " +
-         std::to_string(it->second.peer.uid) + ") dropped: " + why +
-         (unlogged_ ? " (and " + std::to_string(unlogged_) + " more not logged)" : ""));
+    log_("control client (pid " + std::to_string(it->second.peer.pid) + ", uid " + std::to_string(it->second.peer.uid) +
+         ") dropped: " + why + (unlogged_ ? " (and " + std::to_string(unlogged_) + " more not logged)" : ""));
     last_log_ = now;
     unlogged_ = 0;
   } else {

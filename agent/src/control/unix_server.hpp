@@ -25,7 +25,7 @@ struct Peer {
 
 struct ServerOptions {
   std::string path;
-  std::optional<gid_t> group;   // the socket's group (default: the agent's)
+  std::optional<gid_t> group;    // the socket's group (default: the agent's)
   std::size_t max_clients = 256; // lowered further to stay below RLIMIT_NOFILE
   /// Output waiting this long without the client taking a byte, or a
   /// request begun this long ago and still not whole: dropped.
@@ -36,11 +36,11 @@ struct ServerOptions {
 
 /// What the server did with its clients, for status and tests.
 struct ServerStats {
-  std::size_t clients = 0;        // connected now
-  std::size_t max_clients = 0;    // the cap in force
+  std::size_t clients = 0;     // connected now
+  std::size_t max_clients = 0; // the cap in force
   std::uint64_t accepted = 0;
-  std::uint64_t refused = 0;      // turned away at the cap or the fd limit
-  std::uint64_t dropped = 0;      // closed by us: not reading, too much output, idle at the cap
+  std::uint64_t refused = 0; // turned away at the cap or the fd limit
+  std::uint64_t dropped = 0; // closed by us: not reading, too much output, idle at the cap
 };
 
 /// A Unix stream socket speaking JSON lines: each line a client writes is
@@ -89,17 +89,17 @@ private:
   struct Client {
     bpf::UniqueFd fd;
     Peer peer;
-    std::string in;              // bytes read; from in_pos on, not yet answered
+    std::string in; // bytes read; from in_pos on, not yet answered
     std::size_t in_pos = 0;
     std::deque<std::string> out; // answers not yet sent; the first from out_sent
     std::size_t out_sent = 0;
-    std::size_t pending = 0;     // bytes in out not yet sent
-    Clock::time_point last_progress;  // the last byte either way
+    std::size_t pending = 0;           // bytes in out not yet sent
+    Clock::time_point last_progress;   // the last byte either way
     Clock::time_point request_started; // the first byte of the request not yet whole
-    bool eof = false;            // the client will send no more
-    bool closing = false;        // answer what is queued, then close
-    bool overflow = false;       // an answer would have queued behind too much
-    std::uint32_t interest = 0;  // what epoll watches for it
+    bool eof = false;                  // the client will send no more
+    bool closing = false;              // answer what is queued, then close
+    bool overflow = false;             // an answer would have queued behind too much
+    std::uint32_t interest = 0;        // what epoll watches for it
   };
 
   void acceptSome();

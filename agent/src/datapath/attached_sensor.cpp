@@ -48,12 +48,14 @@ void checkPrivileges() {
   // Without PERFMON the verifier treats the loader as unprivileged for
   // pointer arithmetic and refuses the parser (measured: EACCES).
   std::string missing;
-  for (auto [cap, name] : {std::pair{CAP_BPF, "CAP_BPF"}, {CAP_PERFMON, "CAP_PERFMON"}, {CAP_NET_ADMIN, "CAP_NET_ADMIN"}})
+  for (auto [cap, name] :
+       {std::pair{CAP_BPF, "CAP_BPF"}, {CAP_PERFMON, "CAP_PERFMON"}, {CAP_NET_ADMIN, "CAP_NET_ADMIN"}})
     if (!hasCapability(cap))
       missing += (missing.empty() ? "" : ", ") + std::string(name);
   if (!missing.empty())
     throw std::runtime_error("minewatch needs CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN (or root) to load and attach "
-                             "its programs; missing: " + missing);
+                             "its programs; missing: " +
+                             missing);
 }
 
 namespace {
@@ -105,7 +107,8 @@ AttachedSensor::AttachedSensor(const SensorOptions &options, const AttachRequest
   }
   if (xdp_ && !xdp_->viaDispatcher())
     notes_.push_back("XDP attached directly, not through libxdp's dispatcher (the kernel refused freplace "
-                     "programs): other XDP programs cannot share " + request.interface);
+                     "programs): other XDP programs cannot share " +
+                     request.interface);
   attachEgress();
 }
 
@@ -113,8 +116,7 @@ void AttachedSensor::attachIngress(int previous_fd) {
   if (request_.ingress == IngressHook::Xdp) {
     // A previous agent on TC ingress (keep-attached) would count twice.
     TcAttachment::removeLeftover(ifindex_, TcDirection::Ingress);
-    xdp_ = std::make_unique<XdpAttachment>(object_.skel()->obj, "minewatch_xdp", ifindex_, request_.mode,
-                                           previous_fd);
+    xdp_ = std::make_unique<XdpAttachment>(object_.skel()->obj, "minewatch_xdp", ifindex_, request_.mode, previous_fd);
     return;
   }
   // Attached before a previous agent's XDP copy goes, so no packet passes

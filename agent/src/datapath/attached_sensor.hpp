@@ -12,13 +12,12 @@
 
 namespace minewatch::datapath {
 
-
 struct AttachRequest {
   std::string interface;
   XdpMode mode = XdpMode::Auto;
   IngressHook ingress = IngressHook::Xdp;
-  bool tap = false;       // mirror port: XDP only, never drop
-  std::string pin_root;   // empty: no pinning (replay, tests)
+  bool tap = false;     // mirror port: XDP only, never drop
+  std::string pin_root; // empty: no pinning (replay, tests)
 };
 
 /// The live data path of one interface: the sensor object with its maps
@@ -89,6 +88,5 @@ private:
 /// Throws std::runtime_error with an operator-facing sentence when this
 /// process cannot load BPF programs (not root / missing capabilities).
 void checkPrivileges();
-
 
 } // namespace minewatch::datapath

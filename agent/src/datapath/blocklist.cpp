@@ -24,8 +24,7 @@ minewatch_lpm_key Blocklist::cidrKey(const net::Cidr &cidr) {
   return key;
 }
 
-minewatch_endpoint_key Blocklist::endpointKey(const net::Address &address, std::uint16_t port,
-                                              std::uint8_t proto) {
+minewatch_endpoint_key Blocklist::endpointKey(const net::Address &address, std::uint16_t port, std::uint8_t proto) {
   minewatch_endpoint_key key{};
   std::memcpy(key.addr, address.bytes.data(), 16);
   key.port = htons(port);

@@ -23,8 +23,7 @@ public:
 
   void addCidr(const net::Cidr &cidr, const RuleSpec &spec) const;
   bool removeCidr(const net::Cidr &cidr) const;
-  void addEndpoint(const net::Address &address, std::uint16_t port, std::uint8_t proto,
-                   const RuleSpec &spec) const;
+  void addEndpoint(const net::Address &address, std::uint16_t port, std::uint8_t proto, const RuleSpec &spec) const;
   bool removeEndpoint(const net::Address &address, std::uint16_t port, std::uint8_t proto) const;
 
   static minewatch_lpm_key cidrKey(const net::Cidr &cidr);

@@ -24,7 +24,7 @@ enum class PacketSource : std::uint8_t { Live, Capture };
 
 /// Facts about the data path the agent reports but does not own.
 struct DatapathInfo {
-  std::string interface{};
+  std::string interface {};
   XdpAttach xdp_mode = XdpAttach::None;
   PacketSource packets = PacketSource::Live;
   bool via_dispatcher = false;
@@ -42,7 +42,7 @@ struct DatapathInfo {
   bool attached = true;
   std::string detached_reason{};
   std::uint64_t detached_since_wall_ns = 0;
-  std::string rules_file{};               // the saved rule book; empty: not kept (replay)
+  std::string rules_file{};                // the saved rule book; empty: not kept (replay)
   std::uint32_t previous_block_map_id = 0; // the block map pinned at start (MapPinning)
 };
 

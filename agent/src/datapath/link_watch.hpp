@@ -14,13 +14,13 @@ namespace minewatch::datapath {
 struct LinkEvent {
   bool removed = false; // RTM_DELLINK (deleted, or moved to another namespace)
   int ifindex = 0;
-  std::string name;     // IFLA_IFNAME; empty when the message had none
+  std::string name; // IFLA_IFNAME; empty when the message had none
 };
 
 /// What one drain of the link watcher saw of one interface.
 struct LinkNews {
   std::vector<LinkEvent> events; // only those naming our interface or ifindex
-  bool overrun = false;           // the kernel dropped messages (ENOBUFS): look again by name
+  bool overrun = false;          // the kernel dropped messages (ENOBUFS): look again by name
 
   /// True when the caller should look at the interface again.
   [[nodiscard]] bool any() const { return overrun || !events.empty(); }

@@ -144,13 +144,13 @@ void MapPinning::restore() {
   for (auto &[key, rule] : carried_cidr_)
     rule.prefixlen = key.prefixlen; // unset by agents before it was kept
   std::size_t dropped = 0;
-  auto carried = carry(sensor_.cidrRules(), carried_cidr_, dropped) +
-                 carry(sensor_.endpointRules(), carried_endpoint_, dropped);
+  auto carried =
+      carry(sensor_.cidrRules(), carried_cidr_, dropped) + carry(sensor_.endpointRules(), carried_endpoint_, dropped);
   if (carried)
     notes_.push_back("carried " + std::to_string(carried) + " block rules into the new maps");
   if (dropped)
     notes_.push_back(std::to_string(dropped) + " block rules did not fit the new, smaller maps "
-                     "(datapath.max_block_rules) and were dropped");
+                                               "(datapath.max_block_rules) and were dropped");
   carried_cidr_.clear();
   carried_endpoint_.clear();
   sensor_.bumpRulesGeneration();

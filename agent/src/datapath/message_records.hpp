@@ -15,15 +15,15 @@ namespace minewatch::datapath {
 /// One message of a TCP flow's sequence (struct minewatch_message, or the
 /// one in progress in a flow value), in plain C++ types.
 struct FlowMessage {
-  minewatch_flow_key key{};  // wide; IPv4 v4-mapped
-  std::uint32_t index = 0;   // 0-based position in the flow
+  minewatch_flow_key key{}; // wide; IPv4 v4-mapped
+  std::uint32_t index = 0;  // 0-based position in the flow
   minewatch_direction direction = MINEWATCH_DIR_A_TO_B;
-  std::uint32_t bytes = 0;   // payload, all its segments
-  std::uint32_t gap_ms = 0;  // silence before it; 0 for the first
-  std::uint64_t start_ns = 0; // data-path clock
-  std::uint8_t tls_type = 0;  // TLS record content type its first segment began with; 0: none
+  std::uint32_t bytes = 0;      // payload, all its segments
+  std::uint32_t gap_ms = 0;     // silence before it; 0 for the first
+  std::uint64_t start_ns = 0;   // data-path clock
+  std::uint8_t tls_type = 0;    // TLS record content type its first segment began with; 0: none
   std::uint16_t tls_length = 0; // that record header's length field
-  bool finished = true;       // false: the flow's message in progress (pendingMessage)
+  bool finished = true;         // false: the flow's message in progress (pendingMessage)
 };
 
 /// One minewatch_messages ring record. nullopt and a one-line `error` when

@@ -44,9 +44,8 @@ SensorObject::SensorObject(const SensorOptions &options) : skel_("minewatch") {
   resize(skel_->maps.minewatch_samples, options.ring_buffer_bytes);
   resize(skel_->maps.minewatch_dirty, options.dirty_ring_bytes);
   // Off, the ring is never written: one page instead of megabytes.
-  resize(skel_->maps.minewatch_messages, options.messages_per_flow
-                                             ? options.message_ring_bytes
-                                             : static_cast<std::uint32_t>(sysconf(_SC_PAGESIZE)));
+  resize(skel_->maps.minewatch_messages,
+         options.messages_per_flow ? options.message_ring_bytes : static_cast<std::uint32_t>(sysconf(_SC_PAGESIZE)));
   resize(skel_->maps.minewatch_sweep_out, sweepRecordCapacity(options.max_flows));
   resize(skel_->maps.minewatch_read_keys, sweepRecordCapacity(options.max_flows));
   resize(skel_->maps.minewatch_block_cidr, options.max_block_rules);
@@ -87,8 +86,8 @@ void SensorObject::adoptLoadedObject() {
 minewatch_clock_sample SensorObject::probeClock() const {
   // an Ethernet-sized frame for the kernel to accept; the sample comes back in it
   std::array<std::uint8_t, 64> frame{};
-  LIBBPF_OPTS(bpf_test_run_opts, run, .data_in = frame.data(), .data_out = frame.data(),
-              .data_size_in = frame.size(), .data_size_out = frame.size());
+  LIBBPF_OPTS(bpf_test_run_opts, run, .data_in = frame.data(), .data_out = frame.data(), .data_size_in = frame.size(),
+              .data_size_out = frame.size());
   if (int err = bpf_prog_test_run_opts(bpf_program__fd(skel_->progs.minewatch_clock_probe), &run); err)
     throw std::system_error(-err, std::generic_category(), "run minewatch_clock_probe");
   if (run.retval != XDP_PASS || run.data_size_out < sizeof(minewatch_clock_sample))
@@ -148,9 +147,9 @@ void SensorObject::mapSweepArrays() {
 std::span<const minewatch_sweep_record> SensorObject::readFlows(std::span<const minewatch_flow_key> keys) {
   mapSweepArrays();
   if (keys.size() > read_keys_.size())
-    throw std::system_error(E2BIG, std::generic_category(), "read " + std::to_string(keys.size()) +
-                                                                " flows at once (at most " +
-                                                                std::to_string(read_keys_.size()) + ")");
+    throw std::system_error(E2BIG, std::generic_category(),
+                            "read " + std::to_string(keys.size()) + " flows at once (at most " +
+                                std::to_string(read_keys_.size()) + ")");
   if (keys.empty())
     return {};
   auto slots = read_keys_.firstToWrite(keys.size());

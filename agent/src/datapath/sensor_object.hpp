@@ -49,9 +49,7 @@ public:
 
   [[nodiscard]] FlowMaps flows() const { return {skel_->maps.minewatch_flows, skel_->maps.minewatch_flows4}; }
   [[nodiscard]] CidrRuleMap cidrRules() const { return CidrRuleMap(skel_->maps.minewatch_block_cidr); }
-  [[nodiscard]] EndpointRuleMap endpointRules() const {
-    return EndpointRuleMap(skel_->maps.minewatch_block_endpoint);
-  }
+  [[nodiscard]] EndpointRuleMap endpointRules() const { return EndpointRuleMap(skel_->maps.minewatch_block_endpoint); }
   [[nodiscard]] int samplesFd() const { return bpf_map__fd(skel_->maps.minewatch_samples); }
   [[nodiscard]] int dirtyFd() const { return bpf_map__fd(skel_->maps.minewatch_dirty); }
   /// struct minewatch_message records (decode with datapath/message_records.hpp).
@@ -66,9 +64,7 @@ public:
   /// or sweep. Throws std::system_error.
   std::span<const minewatch_sweep_record> readFlows(std::span<const minewatch_flow_key> keys);
   /// How many records one sweep (or read) can hand out.
-  [[nodiscard]] std::uint32_t sweepCapacity() const {
-    return bpf_map__max_entries(skel_->maps.minewatch_sweep_out);
-  }
+  [[nodiscard]] std::uint32_t sweepCapacity() const { return bpf_map__max_entries(skel_->maps.minewatch_sweep_out); }
 
   /// Counters summed over CPUs, indexed by enum minewatch_stat.
   [[nodiscard]] StatCounters stats() const;

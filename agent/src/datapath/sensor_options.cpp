@@ -37,8 +37,7 @@ void validate(const SensorOptions &o) {
   if (o.max_block_rules == 0)
     fail("max_block_rules must be at least 1");
   if (o.sample_bytes == 0 || o.sample_bytes > MINEWATCH_SAMPLE_MAX)
-    fail("sample_bytes must be 1-" + std::to_string(MINEWATCH_SAMPLE_MAX) + ", got " +
-         std::to_string(o.sample_bytes));
+    fail("sample_bytes must be 1-" + std::to_string(MINEWATCH_SAMPLE_MAX) + ", got " + std::to_string(o.sample_bytes));
 }
 
 XdpMode parseXdpMode(const std::string &text) {

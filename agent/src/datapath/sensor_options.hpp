@@ -16,7 +16,7 @@ enum class XdpMode : std::uint8_t { Auto, Native, Generic };
 /// Each throws std::invalid_argument with a sentence naming the choices.
 XdpMode parseXdpMode(const std::string &text);
 IngressHook parseIngressHook(const std::string &text);
-const char *toString(XdpMode mode);        // auto | native | generic
+const char *toString(XdpMode mode);            // auto | native | generic
 const char *ingressHookName(IngressHook hook); // xdp | tc
 
 /// Load-time sizing and behaviour of the BPF programs.
@@ -30,10 +30,10 @@ struct SensorOptions {
   std::uint32_t dns_samples_per_sec = 200;
   // First messages of each TCP flow (struct minewatch_msg_state); 0: off.
   std::uint32_t messages_per_flow = 64;
-  std::uint32_t message_gap_ms = 1000;          // silence that ends a message in one direction (detect::kMessageGapMs)
-  std::uint32_t message_ring_bytes = 4u << 20;  // 72 B a message; power of two like the others
-  bool enforce = true; // false: tap mode, count would-drops only
-  bool precise_clock = false; // ns timestamps instead of the coarse (1/HZ) clock
+  std::uint32_t message_gap_ms = 1000;         // silence that ends a message in one direction (detect::kMessageGapMs)
+  std::uint32_t message_ring_bytes = 4u << 20; // 72 B a message; power of two like the others
+  bool enforce = true;                         // false: tap mode, count would-drops only
+  bool precise_clock = false;                  // ns timestamps instead of the coarse (1/HZ) clock
   // Ingress on TC: load the TC ingress program and not the XDP one. Each
   // costs the verifier ~0.5 s; only the one in use is loaded.
   bool tc_ingress = false;

@@ -38,8 +38,7 @@ bpf_tc_opts ourFilter() {
 TcAttachment::TcAttachment(int prog_fd, int ifindex, TcDirection direction) : hook_(hookOf(ifindex, direction)) {
   int err = bpf_tc_hook_create(&hook_);
   if (err && err != -EEXIST)
-    throw std::system_error(-err, std::generic_category(),
-                            "create clsact qdisc on ifindex " + std::to_string(ifindex));
+    throw std::system_error(-err, std::generic_category(), "create clsact qdisc on ifindex " + std::to_string(ifindex));
 
   opts_ = ourFilter();
   opts_.prog_fd = prog_fd;

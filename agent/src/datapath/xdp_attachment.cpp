@@ -67,8 +67,7 @@ void removeStaleCopy(int ifindex, const char *prog_name, int previous_fd) {
   if (xdp_multiprog__is_legacy(mp)) {
     xdp_program *main = xdp_multiprog__main_prog(mp);
     if (main && std::string(xdp_program__name(main)) == prog_name) {
-      std::fprintf(stderr, "minewatch: taking over the %s a previous agent left on ifindex %d\n",
-                   prog_name, ifindex);
+      std::fprintf(stderr, "minewatch: taking over the %s a previous agent left on ifindex %d\n", prog_name, ifindex);
       xdp_multiprog__detach(mp);
     }
   } else {
@@ -111,8 +110,8 @@ XdpAttachment::XdpAttachment(bpf_object *obj, const char *prog_name, int ifindex
     err = try_attach(XDP_MODE_NATIVE);
     attached_mode_ = XDP_MODE_NATIVE;
     if (err) {
-      std::fprintf(stderr, "minewatch: native XDP refused on ifindex %d (%s); falling back to generic\n",
-                   ifindex, libxdpError(err).c_str());
+      std::fprintf(stderr, "minewatch: native XDP refused on ifindex %d (%s); falling back to generic\n", ifindex,
+                   libxdpError(err).c_str());
       err = try_attach(XDP_MODE_SKB);
       attached_mode_ = XDP_MODE_SKB;
     }

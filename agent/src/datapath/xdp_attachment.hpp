@@ -11,7 +11,6 @@ struct xdp_program;
 
 namespace minewatch::datapath {
 
-
 /// Takes off the interface the XDP program a previous agent pinned
 /// (`previous_fd`, -1: none) and left attached, if it is still there: for
 /// an agent that switched its ingress to TC. True when it did.

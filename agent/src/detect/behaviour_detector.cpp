@@ -46,8 +46,7 @@ std::array<bool, 5> BehaviourDetector::criteria(const FlowFeatures &flow, Behavi
       msgs ? static_cast<double>(inStratumBand(flow.client) + inStratumBand(flow.server)) / static_cast<double>(msgs)
            : 0;
   r.regular_share = std::max(regularity(flow.client), regularity(flow.server));
-  return {r.duration_s >= settings_.min_duration_s,
-          client_msgs >= 2 && server_msgs >= 2,
+  return {r.duration_s >= settings_.min_duration_s, client_msgs >= 2 && server_msgs >= 2,
           flow.proto == 6 && r.psh_share >= settings_.min_psh_share,
           r.client_messages_per_min >= settings_.min_messages_per_min &&
               r.client_messages_per_min <= settings_.max_messages_per_min &&

@@ -13,12 +13,12 @@
 namespace minewatch::detect {
 
 struct BehaviourSettings {
-  double min_duration_s = 120;       // long-lived
-  double max_messages_per_min = 60;  // low rate (client payload packets)
+  double min_duration_s = 120;      // long-lived
+  double max_messages_per_min = 60; // low rate (client payload packets)
   double min_messages_per_min = 0.2;
-  double min_psh_share = 0.8;        // small PSH segments
+  double min_psh_share = 0.8; // small PSH segments
   double min_stratum_size_share = 0.6;
-  double min_regular_share = 0.5;    // long gaps inside a 3-bucket window
+  double min_regular_share = 0.5; // long gaps inside a 3-bucket window
 };
 
 /// What the behaviour detector measured, kept for `explain`.
@@ -26,9 +26,9 @@ struct BehaviourReport {
   double duration_s = 0;
   double client_messages_per_min = 0;
   double psh_share = 0;
-  double stratum_size_share = 0;  // payloads of 64-511 bytes, both directions
-  double regular_share = 0;       // best direction
-  std::vector<std::string> met;   // features satisfied, in words
+  double stratum_size_share = 0; // payloads of 64-511 bytes, both directions
+  double regular_share = 0;      // best direction
+  std::vector<std::string> met;  // features satisfied, in words
   std::vector<std::string> unmet;
 };
 
@@ -48,7 +48,7 @@ public:
   // Below the "suspicious" line on their own: long-polling and heartbeats
   // over TLS have this very shape (the lab shows it). Behaviour adds to
   // other evidence (a pool port, no SNI, fan-in); it never flags alone.
-  static constexpr double kFullWeight = 0.35;    // all features
+  static constexpr double kFullWeight = 0.35;   // all features
   static constexpr double kPartialWeight = 0.2; // all but the size band
 
 private:

@@ -37,9 +37,9 @@ std::optional<Evidence> CorrelationDetector::taint(const net::Address &client, c
   auto it = taints_.find(Pair{client, server});
   if (it == taints_.end() || (flow != 0 && it->second.flow == flow))
     return std::nullopt;
-  return Evidence{Detector::Correlation, kTaintWeight,
-                  fmt::format("{} was already seen mining with {} ({})", client.toString(), server.toString(),
-                              it->second.why)};
+  return Evidence{
+      Detector::Correlation, kTaintWeight,
+      fmt::format("{} was already seen mining with {} ({})", client.toString(), server.toString(), it->second.why)};
 }
 
 std::optional<Evidence> CorrelationDetector::fanIn(const ServerEndpoint &server) const {

@@ -28,8 +28,8 @@ struct DirectionFeatures {
 /// pool the server.
 struct FlowFeatures {
   std::uint8_t proto = 0;
-  DirectionFeatures client; // client -> server
-  DirectionFeatures server; // server -> client
+  DirectionFeatures client;     // client -> server
+  DirectionFeatures server;     // server -> client
   bool initiator_known = false; // from a SYN, not just the first packet seen
 
   [[nodiscard]] std::uint64_t firstSeen() const;

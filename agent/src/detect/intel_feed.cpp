@@ -3,7 +3,6 @@
 
 #include "util/text_lines.hpp"
 
-
 #include <algorithm>
 #include <cctype>
 #include <fstream>
@@ -32,7 +31,8 @@ bool looksLikeDomain(std::string_view s) {
 
 std::string normaliseDomain(std::string_view name) {
   std::string out(name);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   while (!out.empty() && out.back() == '.')
     out.pop_back();
   return out;

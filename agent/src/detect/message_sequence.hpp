@@ -15,7 +15,7 @@ struct Message {
   enum class Direction : std::uint8_t { ToServer, ToClient };
 
   Direction direction = Direction::ToServer;
-  std::uint32_t bytes = 0;  // TCP payload bytes of the whole run
+  std::uint32_t bytes = 0; // TCP payload bytes of the whole run
   /// Milliseconds from the last payload segment of the previous message
   /// (either direction) to this message's first segment; 0 for the first.
   /// A message's own length in time is taken as 0: it is one burst.

@@ -8,7 +8,9 @@
 namespace minewatch::detect {
 
 namespace {
-std::string range(std::uint32_t lo, std::uint32_t hi) { return lo == hi ? fmt::format("{}", lo) : fmt::format("{}-{}", lo, hi); }
+std::string range(std::uint32_t lo, std::uint32_t hi) {
+  return lo == hi ? fmt::format("{}", lo) : fmt::format("{}-{}", lo, hi);
+}
 
 std::string seconds(std::uint32_t lo_ms, std::uint32_t hi_ms) {
   auto lo = (lo_ms + 500) / 1000, hi = (hi_ms + 500) / 1000;

@@ -124,8 +124,8 @@ RhythmFeatures measureRhythm(const MessageSequence &m, const RhythmSettings &s) 
   f.pairing = share(f.unanswered_pushes, f.pushes) >= s.min_unanswered_push_share &&
               share(f.answered_requests, f.requests) >= s.min_answered_request_share;
   f.intervals = f.intervals_in_band >= s.min_intervals_in_band;
-  f.sizes = f.push_size_fit >= s.min_size_fit && f.request_size_fit >= s.min_size_fit &&
-            f.reply_size_fit >= s.min_size_fit;
+  f.sizes =
+      f.push_size_fit >= s.min_size_fit && f.request_size_fit >= s.min_size_fit && f.reply_size_fit >= s.min_size_fit;
   f.balance = f.up_down >= s.min_up_down && f.up_down <= s.max_up_down;
   return f;
 }
@@ -140,8 +140,8 @@ std::vector<std::string> RhythmFeatures::lines() const {
                             unanswered_pushes, pushes, range(push_bytes_min, push_bytes_max, "B"),
                             range(push_interval_min_ms, push_interval_max_ms, "ms"), push_interval_cv,
                             intervals_in_band * 100));
-  out.push_back(fmt::format("client requests: {} of {} answered in {}, {} answered by {}", answered_requests,
-                            requests, range(answer_gap_min_ms, answer_gap_max_ms, "ms"),
+  out.push_back(fmt::format("client requests: {} of {} answered in {}, {} answered by {}", answered_requests, requests,
+                            range(answer_gap_min_ms, answer_gap_max_ms, "ms"),
                             range(request_bytes_min, request_bytes_max, "B"),
                             range(reply_bytes_min, reply_bytes_max, "B")));
   out.push_back(fmt::format("client replies to pushes: {}", client_replies));

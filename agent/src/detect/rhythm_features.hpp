@@ -61,16 +61,16 @@ struct RhythmFeatures {
   // Ranges; min > max when empty.
   std::uint32_t push_interval_min_ms = UINT32_MAX, push_interval_max_ms = 0;
   std::uint32_t answer_gap_min_ms = UINT32_MAX, answer_gap_max_ms = 0;
-  std::uint32_t push_bytes_min = UINT32_MAX, push_bytes_max = 0;     // unanswered pushes
+  std::uint32_t push_bytes_min = UINT32_MAX, push_bytes_max = 0;       // unanswered pushes
   std::uint32_t request_bytes_min = UINT32_MAX, request_bytes_max = 0; // answered requests
-  std::uint32_t reply_bytes_min = UINT32_MAX, reply_bytes_max = 0;   // the answers to them
+  std::uint32_t reply_bytes_min = UINT32_MAX, reply_bytes_max = 0;     // the answers to them
 
-  double push_interval_cv = 0;   // spread of the unanswered pushes' intervals
-  double intervals_in_band = 0;  // share of those intervals in the job band
-  double push_size_fit = 0;      // shares of messages in their Stratum band
+  double push_interval_cv = 0;  // spread of the unanswered pushes' intervals
+  double intervals_in_band = 0; // share of those intervals in the job band
+  double push_size_fit = 0;     // shares of messages in their Stratum band
   double request_size_fit = 0;
   double reply_size_fit = 0;
-  double up_down = 0;            // application bytes up / down
+  double up_down = 0; // application bytes up / down
 
   // The verdicts on the features (RhythmSettings).
   bool enough = false;    // minimum conversation

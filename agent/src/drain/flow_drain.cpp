@@ -25,7 +25,7 @@ struct FlowDrain::Pass {
   bool first; // the agent's first drain: everything is news to it
   DrainSink &sink;
   DrainSummary summary{};
-  std::vector<minewatch_flow_key> over;    // to delete
+  std::vector<minewatch_flow_key> over;       // to delete
   std::vector<minewatch_flow_key> read_again; // stamped during this drain: read next drain too
 };
 
@@ -123,8 +123,7 @@ void FlowDrain::onNews(std::span<const std::byte> record) {
 void FlowDrain::sweepAll(Pass &pass) {
   // The first sweep reads everything whole: every flow is news to this
   // agent. So does one whose news alone would not fit the kernel's records.
-  if (!pass.first && settings_.sweep_in_kernel && news_.size() < sensor_.sweepCapacity() &&
-      sweepInKernel(pass))
+  if (!pass.first && settings_.sweep_in_kernel && news_.size() < sensor_.sweepCapacity() && sweepInKernel(pass))
     return;
   sweepBatched(pass);
 }
@@ -170,22 +169,23 @@ bool FlowDrain::sweepInKernel(Pass &pass) {
 void FlowDrain::sweepBatched(Pass &pass) {
   std::uint64_t seen = 0;
   std::size_t over_before = pass.over.size();
-  sensor_.flows().forEachBatch([&](const minewatch_flow_key *keys, const minewatch_flow_value *values, std::uint32_t n) {
-    for (std::uint32_t i = 0; i < n; ++i) {
-      ++seen;
-      // The first sweep looks at everything (pinned flows of the last agent
-      // included); later ones at what changed since the previous drain. A
-      // flow stamped with the generation before this one had a packet after
-      // that drain read it, or raced it.
-      bool changed = pass.first || stampedWith(values[i], pass.gen) || stampedWith(values[i], pass.gen - 1);
-      if (!changed)
-        ++counters_.skipped;
-      if (auto h = look(keys[i], values[i], changed, pass))
-        handOver(keys[i], values[i], *h, pass);
-      else
-        addUnchanged(values[i], pass);
-    }
-  });
+  sensor_.flows().forEachBatch(
+      [&](const minewatch_flow_key *keys, const minewatch_flow_value *values, std::uint32_t n) {
+        for (std::uint32_t i = 0; i < n; ++i) {
+          ++seen;
+          // The first sweep looks at everything (pinned flows of the last agent
+          // included); later ones at what changed since the previous drain. A
+          // flow stamped with the generation before this one had a packet after
+          // that drain read it, or raced it.
+          bool changed = pass.first || stampedWith(values[i], pass.gen) || stampedWith(values[i], pass.gen - 1);
+          if (!changed)
+            ++counters_.skipped;
+          if (auto h = look(keys[i], values[i], changed, pass))
+            handOver(keys[i], values[i], *h, pass);
+          else
+            addUnchanged(values[i], pass);
+        }
+      });
   pass.summary.read = seen;
   map_entries_ = seen - (pass.over.size() - over_before);
 }
@@ -211,7 +211,7 @@ void FlowDrain::readNews(Pass &pass) {
 }
 
 std::optional<FlowDrain::Handover> FlowDrain::look(const minewatch_flow_key &key, const minewatch_flow_value &value,
-                                        bool changed, Pass &pass) {
+                                                   bool changed, Pass &pass) {
   auto last = lastSeen(value);
   auto quiet = pass.now_ns > last ? pass.now_ns - last : 0;
   bool is_idle = quiet >= settings_.idle_ns;

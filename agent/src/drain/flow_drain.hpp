@@ -56,15 +56,15 @@ public:
 
 /// What one tick's drain did, beside the flows it handed over.
 struct DrainSummary {
-  bool swept = false;  // read the whole table: unchanged_* are exact
-  std::uint64_t read = 0; // flows read from the kernel
+  bool swept = false;                                       // read the whole table: unchanged_* are exact
+  std::uint64_t read = 0;                                   // flows read from the kernel
   std::uint64_t unchanged_bytes = 0, unchanged_packets = 0; // swept: flows that stay and had no news
   std::uint64_t ended = 0;
 };
 
 struct DrainSettings {
-  std::uint64_t idle_ns = 0;   // over when quiet this long
-  std::uint64_t closed_ns = 0; // over when closed and quiet this long
+  std::uint64_t idle_ns = 0;        // over when quiet this long
+  std::uint64_t closed_ns = 0;      // over when closed and quiet this long
   std::uint64_t sweep_every_ns = 0; // 0: every drain sweeps
   bool sweep_in_kernel = true;
 };
@@ -72,17 +72,17 @@ struct DrainSettings {
 /// The drain's own counters (status "agent" and the drain metrics).
 struct DrainCounters {
   std::uint64_t drains = 0;
-  std::uint64_t sweeps = 0;                  // drains that read the whole flow table
-  std::uint64_t kernel_sweeps = 0;           // ... of which walked it in the kernel
-  std::uint64_t kernel_sweep_overflows = 0;  // ... with more to hand out than fit: batched instead
-  std::uint64_t flows_read = 0;              // by every drain so far
-  std::uint64_t skipped = 0;                 // flows a sweep read but had no news of
+  std::uint64_t sweeps = 0;                 // drains that read the whole flow table
+  std::uint64_t kernel_sweeps = 0;          // ... of which walked it in the kernel
+  std::uint64_t kernel_sweep_overflows = 0; // ... with more to hand out than fit: batched instead
+  std::uint64_t flows_read = 0;             // by every drain so far
+  std::uint64_t skipped = 0;                // flows a sweep read but had no news of
   std::uint64_t news_malformed = 0;         // news reports of the wrong size
   std::uint64_t messages = 0;               // message records handed over
   std::uint64_t messages_malformed = 0;     // ... and ones that were not a minewatch_message
   std::uint64_t deleted_idle = 0, deleted_closed = 0;
-  std::uint64_t last_flows = 0;              // read by the last drain
-  std::uint64_t last_ns = 0;                 // wall time the last drain took
+  std::uint64_t last_flows = 0; // read by the last drain
+  std::uint64_t last_ns = 0;    // wall time the last drain took
 };
 
 /// The only reader of the kernel's flow maps and stats: each tick it reads
@@ -140,8 +140,8 @@ private:
   void readNews(Pass &pass);
   /// One flow read: whether it goes to the sink (changed, or over), and
   /// noted for deletion or a second look next drain.
-  std::optional<Handover> look(const minewatch_flow_key &key, const minewatch_flow_value &value,
-                                      bool changed, Pass &pass);
+  std::optional<Handover> look(const minewatch_flow_key &key, const minewatch_flow_value &value, bool changed,
+                               Pass &pass);
   static void addUnchanged(const minewatch_flow_value &value, Pass &pass);
   void onNews(std::span<const std::byte> record);
   void onMessageRecord(std::span<const std::byte> record);

@@ -22,8 +22,8 @@ struct FlowExportOptions {
 class FlowExport {
 public:
   FlowExport(FlowExportOptions options, util::TimeBase time_base)
-      : meter_(std::uint64_t{options.active_timeout_s} * 1'000'000'000ull, time_base),
-        exporter_(options.exporter), forget_after_ns_(options.forget_after_ns) {}
+      : meter_(std::uint64_t{options.active_timeout_s} * 1'000'000'000ull, time_base), exporter_(options.exporter),
+        forget_after_ns_(options.forget_after_ns) {}
 
   /// A flow the drain read: a record goes out if it ended or is due.
   void onFlow(const minewatch_flow_key &key, const minewatch_flow_value &value, unsigned initiator_dir,

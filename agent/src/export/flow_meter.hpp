@@ -44,7 +44,7 @@ public:
 private:
   struct Exported {
     std::uint64_t packets[MINEWATCH_DIRS]{}, bytes[MINEWATCH_DIRS]{};
-    std::uint64_t at_ns = 0;       // when the last record went (data-path clock)
+    std::uint64_t at_ns = 0;        // when the last record went (data-path clock)
     std::uint64_t last_seen_ns = 0; // the flow's last packet then
   };
   std::uint64_t active_ns_;

@@ -20,25 +20,27 @@ constexpr std::uint16_t kSizeHistBytes = MINEWATCH_SIZE_BUCKETS * 4;
 constexpr std::uint16_t kGapHistBytes = MINEWATCH_IAT_BUCKETS * 4;
 
 // Everything after the addresses, shared by both templates.
-#define MINEWATCH_IPFIX_COMMON_FIELDS                                                                              \
-  Field{7, 2, 0}, /* sourceTransportPort */                                                                        \
-      Field{11, 2, 0},                      /* destinationTransportPort */                                         \
-      Field{4, 1, 0},                       /* protocolIdentifier */                                               \
-      Field{6, 2, 0},                       /* tcpControlBits */                                                   \
-      Field{6, 2, kReversePen},             /* reverse tcpControlBits */                                           \
-      Field{1, 8, 0},                       /* octetDeltaCount */                                                  \
-      Field{2, 8, 0},                       /* packetDeltaCount */                                                 \
-      Field{1, 8, kReversePen},             /* reverse octetDeltaCount */                                          \
-      Field{2, 8, kReversePen},             /* reverse packetDeltaCount */                                         \
-      Field{152, 8, 0},                     /* flowStartMilliseconds */                                            \
-      Field{153, 8, 0},                     /* flowEndMilliseconds */                                              \
-      Field{136, 1, 0},                     /* flowEndReason */                                                    \
-      Field{kVerdict, 1, kMinewatchPen}, Field{kConfidence, 4, kMinewatchPen},                                     \
-      Field{kServerName, kVarLen, kMinewatchPen}, Field{kJa3, kVarLen, kMinewatchPen},                             \
-      Field{kDetectors, kVarLen, kMinewatchPen}, Field{kSizeHistogram, kSizeHistBytes, kMinewatchPen},             \
-      Field{kSizeHistogram | kReverseBit, kSizeHistBytes, kMinewatchPen},                                          \
-      Field{kGapHistogram, kGapHistBytes, kMinewatchPen},                                                          \
-      Field{kGapHistogram | kReverseBit, kGapHistBytes, kMinewatchPen}, Field{kJa4, kVarLen, kMinewatchPen}
+#define MINEWATCH_IPFIX_COMMON_FIELDS                                                                                  \
+  Field{7, 2, 0},               /* sourceTransportPort */                                                              \
+      Field{11, 2, 0},          /* destinationTransportPort */                                                         \
+      Field{4, 1, 0},           /* protocolIdentifier */                                                               \
+      Field{6, 2, 0},           /* tcpControlBits */                                                                   \
+      Field{6, 2, kReversePen}, /* reverse tcpControlBits */                                                           \
+      Field{1, 8, 0},           /* octetDeltaCount */                                                                  \
+      Field{2, 8, 0},           /* packetDeltaCount */                                                                 \
+      Field{1, 8, kReversePen}, /* reverse octetDeltaCount */                                                          \
+      Field{2, 8, kReversePen}, /* reverse packetDeltaCount */                                                         \
+      Field{152, 8, 0},         /* flowStartMilliseconds */                                                            \
+      Field{153, 8, 0},         /* flowEndMilliseconds */                                                              \
+      Field{136, 1, 0},         /* flowEndReason */                                                                    \
+      Field{kVerdict, 1, kMinewatchPen}, Field{kConfidence, 4, kMinewatchPen},                                         \
+      Field{kServerName, kVarLen, kMinewatchPen}, Field{kJa3, kVarLen, kMinewatchPen},                                 \
+      Field{kDetectors, kVarLen, kMinewatchPen}, Field{kSizeHistogram, kSizeHistBytes, kMinewatchPen},                 \
+      Field{kSizeHistogram | kReverseBit, kSizeHistBytes, kMinewatchPen},                                              \
+      Field{kGapHistogram, kGapHistBytes, kMinewatchPen},                                                              \
+      Field{kGapHistogram | kReverseBit, kGapHistBytes, kMinewatchPen}, Field {                                        \
+    kJa4, kVarLen, kMinewatchPen                                                                                       \
+  }
 
 constexpr Field kIpv4Fields[] = {Field{8, 4, 0} /* sourceIPv4Address */, Field{12, 4, 0} /* destinationIPv4Address */,
                                  MINEWATCH_IPFIX_COMMON_FIELDS};

@@ -31,14 +31,14 @@ enum class EndReason : std::uint8_t { Idle = 1, Active = 2, EndOfFlow = 3, Force
 
 /// minewatch's own elements (enterprise kMinewatchPen).
 enum MinewatchElement : std::uint16_t {
-  kVerdict = 1,         // unsigned8: 0 clean, 1 suspicious, 2 mining
-  kConfidence = 2,      // float32, 0-1
-  kServerName = 3,      // string: TLS SNI, else the DNS name the server's address had
-  kJa3 = 4,             // string: JA3 MD5 of the client's ClientHello
-  kDetectors = 5,       // string: detectors that gave evidence, comma-separated
-  kSizeHistogram = 6,   // octetArray: MINEWATCH_SIZE_BUCKETS big-endian uint32 (see abi)
-  kGapHistogram = 7,    // octetArray: MINEWATCH_IAT_BUCKETS big-endian uint32 (see abi)
-  kJa4 = 8,             // string: JA4 of the client's ClientHello (empty unless it was seen whole)
+  kVerdict = 1,       // unsigned8: 0 clean, 1 suspicious, 2 mining
+  kConfidence = 2,    // float32, 0-1
+  kServerName = 3,    // string: TLS SNI, else the DNS name the server's address had
+  kJa3 = 4,           // string: JA3 MD5 of the client's ClientHello
+  kDetectors = 5,     // string: detectors that gave evidence, comma-separated
+  kSizeHistogram = 6, // octetArray: MINEWATCH_SIZE_BUCKETS big-endian uint32 (see abi)
+  kGapHistogram = 7,  // octetArray: MINEWATCH_IAT_BUCKETS big-endian uint32 (see abi)
+  kJa4 = 8,           // string: JA4 of the client's ClientHello (empty unless it was seen whole)
 };
 
 /// One field specifier of a template.

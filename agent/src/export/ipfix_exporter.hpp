@@ -31,7 +31,7 @@ struct ExporterOptions {
   std::size_t max_queue = 4096;          // records waiting for the collector; more are dropped
   std::size_t udp_message_bytes = 1400;  // fits a 1500-byte MTU under IPv6 and UDP headers
   std::size_t tcp_message_bytes = 16384;
-  int tcp_send_buffer = 256 * 1024;      // SO_SNDBUF: bounds what a collector that stops reading holds
+  int tcp_send_buffer = 256 * 1024; // SO_SNDBUF: bounds what a collector that stops reading holds
 };
 
 /// Why records were dropped (minewatch_export_dropped_total{reason}).

@@ -22,14 +22,11 @@ std::string resultOf(httplib::Error error) {
   switch (error) {
   case httplib::Error::SSLConnection:
   case httplib::Error::SSLLoadingCerts:
-  case httplib::Error::SSLServerVerification:
-    return "tls_error";
+  case httplib::Error::SSLServerVerification: return "tls_error";
   case httplib::Error::Connection:
   case httplib::Error::ConnectionTimeout:
-  case httplib::Error::BindIPAddress:
-    return "unreachable";
-  default:
-    return "no_answer";
+  case httplib::Error::BindIPAddress: return "unreachable";
+  default: return "no_answer";
   }
 }
 } // namespace

@@ -8,8 +8,8 @@ namespace minewatch::fleet {
 std::string fleetKey(const std::string &canonical_rule) {
   std::string key;
   for (char c : canonical_rule) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-              c == '_';
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
     key += ok ? c : '_';
   }
   return key;

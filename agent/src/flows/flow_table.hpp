@@ -140,9 +140,7 @@ private:
     void operator()(std::uint64_t *p) const { std::free(p); }
   };
 
-  static std::uint32_t hashOf(const minewatch_flow_key &key) {
-    return static_cast<std::uint32_t>(KeyHash{}(key));
-  }
+  static std::uint32_t hashOf(const minewatch_flow_key &key) { return static_cast<std::uint32_t>(KeyHash{}(key)); }
   static std::uint32_t idOf(std::uint64_t slot) { return static_cast<std::uint32_t>(slot) - 1; }
   Entry &entry(std::uint32_t id) { return chunks_[id >> kChunkBits][id & ((1u << kChunkBits) - 1)]; }
   const Entry &entry(std::uint32_t id) const { return chunks_[id >> kChunkBits][id & ((1u << kChunkBits) - 1)]; }

@@ -2,7 +2,6 @@
 #include "net/address.hpp"
 #include "judge/detection_engine.hpp"
 
-
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -17,15 +16,13 @@ detect::BehaviourSettings behaviourSettings(const config::AgentConfig &config) {
   return s;
 }
 
-std::string serverText(const FlowRoles &roles) {
-  return net::endpointText(roles.server.address, roles.server.port);
-}
+std::string serverText(const FlowRoles &roles) { return net::endpointText(roles.server.address, roles.server.port); }
 
 /// Which flow of its (client, server) pair this is: ports and protocol,
 /// never 0 (0 means "not named" to the correlation detector).
 std::uint64_t flowWithinPair(const FlowRoles &roles) {
-  return (std::uint64_t{1} << 40) | (std::uint64_t{roles.client.port} << 24) |
-         (std::uint64_t{roles.server.port} << 8) | roles.proto;
+  return (std::uint64_t{1} << 40) | (std::uint64_t{roles.client.port} << 24) | (std::uint64_t{roles.server.port} << 8) |
+         roles.proto;
 }
 } // namespace
 
@@ -50,18 +47,18 @@ detect::Assessment DetectionEngine::evaluate(const FlowRoles &roles, const detec
         hello_at = fact.ts_ns;
       if (!fact.mining || !seen.insert({fact.protocol, fact.side}).second)
         continue;
-      evidence.push_back({detect::Detector::Signature, kSignatureWeight,
-                          fmt::format("{} from the {}: {}", classify::protocolName(fact.protocol),
-                                      toString(fact.side), fact.summary),
-                          fact.ts_ns});
+      evidence.push_back(
+          {detect::Detector::Signature, kSignatureWeight,
+           fmt::format("{} from the {}: {}", classify::protocolName(fact.protocol), toString(fact.side), fact.summary),
+           fact.ts_ns});
     }
   }
 
   // Threat intel: the server's address, its name, its port.
   if (auto cidr = intel_.matchAddress(roles.server.address))
-    evidence.push_back({detect::Detector::Intel, kIntelWeight,
-                        fmt::format("server {} is listed in an intel feed ({})", roles.server.address.toString(), *cidr),
-                        first});
+    evidence.push_back(
+        {detect::Detector::Intel, kIntelWeight,
+         fmt::format("server {} is listed in an intel feed ({})", roles.server.address.toString(), *cidr), first});
   if (known && !known->server_name.empty()) {
     if (auto entry = intel_.matchDomain(known->server_name))
       evidence.push_back({detect::Detector::Intel, kIntelWeight,
@@ -69,11 +66,13 @@ detect::Assessment DetectionEngine::evaluate(const FlowRoles &roles, const detec
                           hello_at});
   }
   if (intel_.matchPort(roles.server.port))
-    evidence.push_back({detect::Detector::Intel, kPortWeight, fmt::format("server port {} is common for mining pools", roles.server.port), first});
+    evidence.push_back({detect::Detector::Intel, kPortWeight,
+                        fmt::format("server port {} is common for mining pools", roles.server.port), first});
   // Only a hello read to its end shows there is no SNI; XMRig's outgrew the
   // short sample, and one cut short may name its server past the cut.
   if (known && known->tls_hello && known->tls_hello->complete && known->tls_hello->sni.empty())
-    evidence.push_back({detect::Detector::Signature, kNoSniWeight, "TLS ClientHello without a server name, as XMRig sends by default", hello_at});
+    evidence.push_back({detect::Detector::Signature, kNoSniWeight,
+                        "TLS ClientHello without a server name, as XMRig sends by default", hello_at});
 
   // What rests on the flow's history or on other flows is known at its
   // latest packet.

@@ -27,7 +27,7 @@ struct Detection {
   std::uint64_t detected_at_ns = 0; // data-path clock
   Action action = Action::Alert;
   std::string server_name;
-  detect::FlowFeatures features;    // as of the latest evaluation
+  detect::FlowFeatures features; // as of the latest evaluation
 };
 
 /// The newest detections, bounded (the oldest are dropped and counted).

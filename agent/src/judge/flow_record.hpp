@@ -19,10 +19,10 @@ namespace minewatch::judge {
 /// One thing a classifier learned from a payload sample.
 struct PayloadFact {
   classify::Protocol protocol = classify::Protocol::Unknown;
-  bool mining = false;       // a mining protocol signature
-  Side side = Side::Client;  // who sent it
-  std::string summary;       // "login, agent XMRig/6.16.4"
-  std::uint64_t ts_ns = 0;   // data-path clock
+  bool mining = false;      // a mining protocol signature
+  Side side = Side::Client; // who sent it
+  std::string summary;      // "login, agent XMRig/6.16.4"
+  std::uint64_t ts_ns = 0;  // data-path clock
 };
 
 /// The client's ClientHello as explain shows it.
@@ -54,16 +54,16 @@ struct FlowFacts {
   static constexpr std::size_t kMaxFacts = 8;
 
   std::vector<PayloadFact> payload; // what the samples said, at most kMaxFacts
-  std::string server_name;      // TLS SNI, or a DNS answer for the server
-  std::string tls_fingerprint;  // JA3-style
+  std::string server_name;          // TLS SNI, or a DNS answer for the server
+  std::string tls_fingerprint;      // JA3-style
   std::optional<TlsHelloFact> tls_hello;
   // The first part of a ClientHello whose record goes on in the next
   // segment (a minewatch_hello_sample of kind TLS_HELLO_CONT follows).
   std::vector<std::uint8_t> hello_head;
   detect::Assessment assessment;
-  bool reported = false;        // a detection entry exists for this flow
+  bool reported = false;                         // a detection entry exists for this flow
   std::array<classify::JsonCarry, 2> json_carry; // by data-path direction
-  std::vector<SeenMessage> messages; // the message sequence so far, in ring order
+  std::vector<SeenMessage> messages;             // the message sequence so far, in ring order
   // The kernel's value at the last evaluation: what `explain` shows and
   // judges again. Only flows with something to explain keep it.
   std::optional<minewatch_flow_value> judged;
@@ -79,10 +79,10 @@ struct DirectionCount {
 /// `flows`, without asking the kernel), what the judge concluded.
 struct FlowRecord {
   std::array<DirectionCount, MINEWATCH_DIRS> dir{}; // by data-path direction
-  std::uint8_t initiator = 0;          // as minewatch_flow_value
-  std::uint8_t flow_flags = 0;         // its low byte
-  std::uint64_t evaluated_seen_ns = 0; // last packet at the last evaluation
-  bool facts_changed = false;          // facts arrived since then
+  std::uint8_t initiator = 0;                       // as minewatch_flow_value
+  std::uint8_t flow_flags = 0;                      // its low byte
+  std::uint64_t evaluated_seen_ns = 0;              // last packet at the last evaluation
+  bool facts_changed = false;                       // facts arrived since then
   std::unique_ptr<FlowFacts> facts;
 
   [[nodiscard]] std::uint64_t lastSeen() const { return std::max(dir[0].last_seen_ns, dir[1].last_seen_ns); }

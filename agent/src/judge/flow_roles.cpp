@@ -11,7 +11,7 @@ namespace {
 /// How much a port looks like a service's: well-known, then the ports pools
 /// use, then registered, then ephemeral (Linux and Windows ranges).
 int serviceScore(std::uint16_t port) {
-  static constexpr std::uint16_t kPoolPorts[] = {3333, 3334, 3335, 3336, 3357, 4444, 5555, 5556, 5588, 5730, 6099,
+  static constexpr std::uint16_t kPoolPorts[] = {3333, 3334, 3335, 3336, 3357, 4444, 5555, 5556, 5588,  5730, 6099,
                                                  6666, 7777, 7778, 8008, 8888, 8899, 9332, 9999, 14433, 14444};
   if (port < 1024)
     return 3;
@@ -50,7 +50,7 @@ FlowRoles rolesOf(const minewatch_flow_key &key, std::uint8_t initiator, std::ui
 }
 
 std::string flowId(const minewatch_flow_key &key) {
-  return fmt::format("{:012x}", flows::KeyHash{}(key) & 0xffffffffffffull);
+  return fmt::format("{:012x}", flows::KeyHash{}(key)&0xffffffffffffull);
 }
 
 } // namespace minewatch::judge

@@ -39,8 +39,7 @@ bool Judge::onFlow(const drain::DrainedFlow &flow, std::uint64_t now_ns) {
     traffic_.live_bytes += bytes - record.bytes();
     traffic_.live_packets += packets - record.packets();
     for (unsigned d = 0; d < MINEWATCH_DIRS; ++d)
-      record.dir[d] = {value.dir[d].packets, value.dir[d].bytes, value.dir[d].first_seen_ns,
-                       value.dir[d].last_seen_ns};
+      record.dir[d] = {value.dir[d].packets, value.dir[d].bytes, value.dir[d].first_seen_ns, value.dir[d].last_seen_ns};
     record.initiator = value.initiator;
     record.flow_flags = static_cast<std::uint8_t>(value.flags);
     if (news && due && flow.in_key_order)
@@ -78,9 +77,8 @@ bool Judge::onVanished(const minewatch_flow_key &key) {
 }
 
 void Judge::endDrain(const drain::DrainSummary &summary, std::uint64_t now_ns) {
-  std::sort(deferred_.begin(), deferred_.end(), [](const auto &a, const auto &b) {
-    return std::memcmp(&a.first, &b.first, sizeof a.first) < 0;
-  });
+  std::sort(deferred_.begin(), deferred_.end(),
+            [](const auto &a, const auto &b) { return std::memcmp(&a.first, &b.first, sizeof a.first) < 0; });
   for (const auto &[key, value] : deferred_)
     if (auto *record = table_.find(key))
       evaluate(key, value, *record, now_ns);
@@ -132,7 +130,7 @@ detect::MessageSequence Judge::sequenceOf(const minewatch_flow_key &key, const m
   for (const auto &m : seen) {
     detect::Message message;
     message.direction = (m.direction & 1u) == roles.client_dir ? detect::Message::Direction::ToServer
-                                                                : detect::Message::Direction::ToClient;
+                                                               : detect::Message::Direction::ToClient;
     message.bytes = m.bytes;
     message.gap_ms = m.gap_ms;
     message.tls_type = m.tls_type;
@@ -159,8 +157,7 @@ void Judge::evaluate(const minewatch_flow_key &key, const minewatch_flow_value &
   known.judged = value;
   auto before = known.assessment.verdict;
   known.assessment = std::move(assessment);
-  if (known.assessment.verdict != detect::Verdict::Clean &&
-      (!known.reported || known.assessment.verdict > before))
+  if (known.assessment.verdict != detect::Verdict::Clean && (!known.reported || known.assessment.verdict > before))
     report(key, value, roles, features, known, now_ns);
 }
 
@@ -211,8 +208,8 @@ SuspectServers Judge::suspectServers(std::uint64_t now_ns, std::uint64_t window_
     } else if (now_ns > d.detected_at_ns && now_ns - d.detected_at_ns > window_ns) {
       continue;
     }
-    flows.push_back({d.roles.client.address, d.roles.server.address, d.roles.server.port, d.roles.proto,
-                     d.server_name});
+    flows.push_back(
+        {d.roles.client.address, d.roles.server.address, d.roles.server.port, d.roles.proto, d.server_name});
   }
   return topSuspectServers(flows, top);
 }

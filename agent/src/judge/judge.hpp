@@ -123,7 +123,7 @@ private:
   flows::FlowTable<FlowRecord> table_;
   JudgeCounters counters_;
   TrafficTotals traffic_;
-  std::uint64_t drain_live_bytes_ = 0, drain_live_packets_ = 0; // this drain's flows that stay
+  std::uint64_t drain_live_bytes_ = 0, drain_live_packets_ = 0;               // this drain's flows that stay
   std::vector<std::pair<minewatch_flow_key, minewatch_flow_value>> deferred_; // to judge at endDrain
   std::map<std::pair<detect::Verdict, detect::Detector>, std::uint64_t> detections_by_;
 };

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include "judge/suspect_servers.hpp"
 
-
 #include <algorithm>
 #include <map>
 #include <set>

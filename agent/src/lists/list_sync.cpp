@@ -112,9 +112,8 @@ void ListSync::applyAllows(const std::vector<RuleLine> &lines, ListReload &out) 
     wanted.emplace(rules::toString(line.target), line.target);
   for (const auto &entry : file_allows_) {
     const auto &[key, target] = entry;
-    bool in_config = std::any_of(config_.allowlist.begin(), config_.allowlist.end(), [&](const std::string &text) {
-      return rules::parseRuleTarget(text) == entry.second;
-    });
+    bool in_config = std::any_of(config_.allowlist.begin(), config_.allowlist.end(),
+                                 [&](const std::string &text) { return rules::parseRuleTarget(text) == entry.second; });
     if (!wanted.count(key) && !in_config && enforcer_.rules().disallow(target))
       ++out.allows_removed;
   }
@@ -122,7 +121,8 @@ void ListSync::applyAllows(const std::vector<RuleLine> &lines, ListReload &out) 
     if (file_allows_.count(key))
       continue;
     ++out.allows_added;
-    for (const auto &lifted : enforcer_.rules().allow(target, actions::RuleSource::File, "listed in a list file", util::wallNowNs()))
+    for (const auto &lifted :
+         enforcer_.rules().allow(target, actions::RuleSource::File, "listed in a list file", util::wallNowNs()))
       events_.write({{"event", "block_lifted"},
                      {"target", rules::toString(lifted.target)},
                      {"reason", "allowlisted by file: " + key}});
@@ -139,12 +139,14 @@ void ListSync::applyBlocks(const std::vector<RuleLine> &lines, std::uint64_t now
     const auto *existing = enforcer_.rules().find(line.target);
     // A rule an operator or the detector added stays theirs; one kept
     // across a restart is adopted (it may well be this very line).
-    if (existing && existing->source != actions::RuleSource::File && existing->source != actions::RuleSource::Restored) {
+    if (existing && existing->source != actions::RuleSource::File &&
+        existing->source != actions::RuleSource::Restored) {
       wanted.emplace(key, line.target);
       continue;
     }
     auto reason = "listed in " + line.origin + (line.comment.empty() ? "" : ": " + line.comment);
-    if (auto refused = enforcer_.rules().block(line.target, 0, now_ns, util::wallNowNs(), actions::RuleSource::File, reason)) {
+    if (auto refused =
+            enforcer_.rules().block(line.target, 0, now_ns, util::wallNowNs(), actions::RuleSource::File, reason)) {
       // A full map refuses every line past it: one error for all of them.
       if (refused->why == actions::BlockRefusal::Why::MapFull && out.blocks_refused++)
         continue;

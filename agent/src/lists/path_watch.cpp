@@ -23,8 +23,8 @@ PathWatch::PathWatch(const std::vector<std::string> &paths) {
     std::error_code ec;
     dirs.insert(fs::is_directory(path, ec) ? path : fs::path(path).parent_path().string());
   }
-  constexpr std::uint32_t kMask = IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM | IN_CLOSE_WRITE | IN_ATTRIB |
-                                  IN_DELETE_SELF | IN_MOVE_SELF;
+  constexpr std::uint32_t kMask =
+      IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM | IN_CLOSE_WRITE | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF;
   for (const auto &dir : dirs) {
     // A directory that is not there yet is caught by the caller's periodic
     // recheck; it is not worth failing the agent over.

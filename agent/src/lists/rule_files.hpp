@@ -22,7 +22,7 @@ struct RuleLine {
 /// list must not drop every other rule on every node.
 struct RuleFileSet {
   std::vector<RuleLine> rules;
-  std::vector<std::string> errors; // "FILE:LINE: why"
+  std::vector<std::string> errors;     // "FILE:LINE: why"
   std::vector<std::string> unreadable; // the errors that are a path or file that could not be read
   std::size_t files = 0;
 };

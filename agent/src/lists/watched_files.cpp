@@ -38,10 +38,10 @@ ExpandedPaths expandPaths(const std::vector<std::string> &paths) {
       std::error_code link_ec;
       bool link = fs::is_symlink(fs::symlink_status(it->path(), link_ec));
       std::string why = file_ec == std::errc::too_many_symbolic_link_levels ? "a link loop"
-                        : link && (file_ec || !fs::exists(entry)) ? "a dangling link"
-                        : file_ec                                   ? file_ec.message()
-                        : fs::is_directory(entry)                   ? "a directory (lists are not read recursively)"
-                                                                    : "not a regular file";
+                        : link && (file_ec || !fs::exists(entry))           ? "a dangling link"
+                        : file_ec                                           ? file_ec.message()
+                        : fs::is_directory(entry) ? "a directory (lists are not read recursively)"
+                                                  : "not a regular file";
       out.skipped.push_back(it->path().string() + ": skipped: " + why);
     }
     if (ec)

@@ -44,8 +44,7 @@ PcapReader::PcapReader(const std::string &path) : path_(path) {
   case DLT_LINUX_SLL:
   case DLT_LINUX_SLL2:
   case DLT_NULL:
-  case DLT_LOOP:
-    break;
+  case DLT_LOOP: break;
   default: {
     const char *name = pcap_datalink_val_to_name(link_type_);
     pcap_close(pcap_);
@@ -80,9 +79,7 @@ bool PcapReader::next(Frame &frame) {
     std::size_t wirelen = std::max<std::size_t>(hdr->len, caplen);
     frame.padded = false;
     switch (link_type_) {
-    case DLT_EN10MB:
-      frame.bytes.assign(data, data + caplen);
-      break;
+    case DLT_EN10MB: frame.bytes.assign(data, data + caplen); break;
     case DLT_RAW:
     case DLT_IPV4:
     case DLT_IPV6:

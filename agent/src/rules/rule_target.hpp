@@ -34,8 +34,7 @@ using RuleTarget = std::variant<net::Cidr, EndpointTarget>;
 /// that holds ::ffff:0:0/96 where IPv4 lives here, ::/0 among them) would
 /// cut the node off: it is refused unless `everything` says the operator
 /// means it (the CLI's --everything; never from files or the config).
-std::optional<RuleTarget> parseRuleTarget(std::string_view text, std::string *error = nullptr,
-                                          bool everything = false);
+std::optional<RuleTarget> parseRuleTarget(std::string_view text, std::string *error = nullptr, bool everything = false);
 
 /// Whether a target covers every IPv4 address (see parseRuleTarget).
 bool coversAllOfIpv4(const RuleTarget &target);

@@ -26,9 +26,9 @@ constexpr std::size_t kRest = 0; // the packet takes what is left
 
 struct SplitCase {
   const char *name;
-  std::string stream;                // what the pool sent
-  std::vector<std::size_t> packets;  // payload sizes, in order
-  std::vector<std::string> methods;  // mining methods found, sample by sample
+  std::string stream;               // what the pool sent
+  std::vector<std::size_t> packets; // payload sizes, in order
+  std::vector<std::string> methods; // mining methods found, sample by sample
 };
 
 const std::vector<SplitCase> &splitCases() {
@@ -40,7 +40,9 @@ const std::vector<SplitCase> &splitCases() {
       {"params-first notify over two packets", kNotify, {200, kRest}, {"mining.notify"}},
       {"params-first notify over three packets", kNotify, {150, 150, kRest}, {"mining.notify"}},
       {"a cut packet leaves a gap: nothing joined", kNotify, {300, kRest}, {}},
-      {"a whole message, then the start of the next", kDifficulty + kNotify, {230, kRest},
+      {"a whole message, then the start of the next",
+       kDifficulty + kNotify,
+       {230, kRest},
        {"mining.set_difficulty", "mining.notify"}},
   };
   return cases;

@@ -138,7 +138,7 @@ BOOST_AUTO_TEST_SUITE(tls_client_hello)
 
 BOOST_AUTO_TEST_CASE(a_post_quantum_browser_hello_whole_cut_and_in_two_segments) {
   const auto bytes = chromeHello("tls.example");
-  BOOST_TEST_REQUIRE(bytes.size() > 1700u); // the size that outgrew the old sample
+  BOOST_TEST_REQUIRE(bytes.size() > 1700u);  // the size that outgrew the old sample
   BOOST_TEST_REQUIRE(bytes.size() <= 2048u); // MINEWATCH_HELLO_MAX: the data path takes it whole
   struct Case {
     const char *name;
@@ -167,10 +167,11 @@ BOOST_AUTO_TEST_CASE(a_post_quantum_browser_hello_whole_cut_and_in_two_segments)
       BOOST_TEST(hello->sni == (c.complete ? "tls.example" : "")); // SNI sits past the key share
       BOOST_TEST(!hello->definitelyNoSni());
       auto text = classify::describeHello(*hello);
-      BOOST_TEST(text == (c.complete ? "ClientHello: sni tls.example, alpn h2 http/1.1, ja3 " + std::string(kChromeJa3Md5) +
-                                           ", ja4 " + kChromeJa4 + ", whole (" + std::to_string(bytes.size()) + " bytes)"
-                                     : "ClientHello: no sni seen, cut short (" + std::to_string(c.payload.size()) +
-                                           " of " + std::to_string(bytes.size()) + " bytes seen)"));
+      BOOST_TEST(text == (c.complete
+                              ? "ClientHello: sni tls.example, alpn h2 http/1.1, ja3 " + std::string(kChromeJa3Md5) +
+                                    ", ja4 " + kChromeJa4 + ", whole (" + std::to_string(bytes.size()) + " bytes)"
+                              : "ClientHello: no sni seen, cut short (" + std::to_string(c.payload.size()) + " of " +
+                                    std::to_string(bytes.size()) + " bytes seen)"));
     }
   }
 }
