@@ -229,26 +229,28 @@ BOOST_AUTO_TEST_CASE(correlation_taint_and_fan_in) {
   CorrelationDetector c(3, 2);
   auto client = net::Address::parse("192.0.2.10").value();
   auto pool = net::Address::parse("198.51.100.7").value();
-  BOOST_TEST(!c.taint(client, pool));
-  c.markMining(client, pool, "signature on 198.51.100.7:3333", 1);
-  auto t = c.taint(client, pool);
+  CorrelationDetector::ServerEndpoint stratum{pool, 3333};
+  BOOST_TEST(!c.taint(client, stratum));
+  c.markMining(client, stratum, "signature", 1);
+  auto t = c.taint(client, stratum);
   BOOST_REQUIRE(t);
   BOOST_TEST(t->weight == CorrelationDetector::kTaintWeight);
-  BOOST_TEST(t->reason.find("already seen mining") != std::string::npos);
-  BOOST_TEST(!c.taint(pool, client)); // pairs are ordered: client, server
+  BOOST_TEST(t->reason.find("already seen mining with 198.51.100.7:3333") != std::string::npos);
+  BOOST_TEST(!c.taint(pool, {client, 3333})); // pairs are ordered: client, server
+  BOOST_TEST(!c.taint(client, {pool, 80}));   // the endpoint, not the host
 
   // Named, a flow's taint is evidence for the pair's other flows only.
   auto other = net::Address::parse("192.0.2.20").value();
-  c.markMining(other, pool, "signature on 198.51.100.7:3333", 1, 7);
-  BOOST_TEST(!c.taint(other, pool, 7));
-  BOOST_TEST(c.taint(other, pool, 8).has_value());
-  BOOST_TEST(c.taint(other, pool).has_value());
-  c.markMining(client, pool, "again", 2); // already tainted: nothing changes
+  c.markMining(other, stratum, "signature", 1, 7);
+  BOOST_TEST(!c.taint(other, stratum, 7));
+  BOOST_TEST(c.taint(other, stratum, 8).has_value());
+  BOOST_TEST(c.taint(other, stratum).has_value());
+  c.markMining(client, stratum, "again", 2); // already tainted: nothing changes
 
   // bounded: a third pair pushes out the oldest
-  c.markMining(net::Address::parse("192.0.2.11").value(), pool, "x", 2);
-  c.markMining(net::Address::parse("192.0.2.12").value(), pool, "x", 3);
-  BOOST_TEST(!c.taint(client, pool));
+  c.markMining(net::Address::parse("192.0.2.11").value(), stratum, "x", 2);
+  c.markMining(net::Address::parse("192.0.2.12").value(), stratum, "x", 3);
+  BOOST_TEST(!c.taint(client, stratum));
   BOOST_TEST(c.taintedPairs() == 2u);
 
   CorrelationDetector::ServerEndpoint server{pool, 443};
@@ -260,6 +262,72 @@ BOOST_AUTO_TEST_CASE(correlation_taint_and_fan_in) {
   auto fan = c.fanIn(server);
   BOOST_REQUIRE(fan);
   BOOST_TEST(fan->reason.find("3 clients") != std::string::npos);
+}
+
+namespace {
+enum class Traffic { Payload, SynOnly, RstOnly };
+
+FlowFeatures traffic(Traffic kind) {
+  FlowFeatures f;
+  f.proto = 6;
+  f.initiator_known = kind == Traffic::SynOnly;
+  auto &d = kind == Traffic::RstOnly ? f.server : f.client; // the RST comes back from the server
+  d.packets = d.size_hist[0] = 1;
+  d.first_seen_ns = d.last_seen_ns = 5 * kSec;
+  d.tcp_flags = kind == Traffic::SynOnly ? MINEWATCH_TCP_SYN : MINEWATCH_TCP_RST | MINEWATCH_TCP_ACK;
+  if (kind == Traffic::Payload) { // TLS both ways: nothing readable, no shape yet
+    f.client = direction(3, 8, 10, 5 * kSec, 6 * kSec);
+    f.server = direction(3, 9, 10, 5 * kSec, 6 * kSec);
+  }
+  return f;
+}
+
+struct TaintCase {
+  const char *name;
+  const char *client;
+  std::uint16_t port; // on the pool host, 198.51.100.7
+  Traffic traffic;
+  bool inherits;
+};
+
+// The pool endpoint 198.51.100.7:3333 was seen mining with 192.0.2.10.
+const TaintCase kTaintCases[] = {
+    {"encrypted flow to the pool endpoint", "192.0.2.10", 3333, Traffic::Payload, true},
+    {"flow with payload to another port of the pool host", "192.0.2.10", 443, Traffic::Payload, false},
+    {"SYN-only to the pool endpoint (known mining)", "192.0.2.10", 3333, Traffic::SynOnly, true},
+    {"SYN-only to a pool-like port never seen mining", "192.0.2.10", 3334, Traffic::SynOnly, false},
+    {"SYN-only to port 443 of the pool host", "192.0.2.10", 443, Traffic::SynOnly, false},
+    {"SYN-only to port 25 of the pool host", "192.0.2.10", 25, Traffic::SynOnly, false},
+    {"RST-only to port 80 of the pool host", "192.0.2.10", 80, Traffic::RstOnly, false},
+    {"RST-only from the pool endpoint", "192.0.2.10", 3333, Traffic::RstOnly, true},
+    {"another client to the pool endpoint", "192.0.2.99", 3333, Traffic::Payload, false},
+};
+} // namespace
+
+BOOST_AUTO_TEST_CASE(a_taint_reaches_the_pool_endpoint_not_the_pool_host) {
+  judge::DetectionEngine engine(config::AgentConfig{}, IntelFeed{});
+  judge::FlowRoles login;
+  login.client = {net::Address::parse("192.0.2.10").value(), 40000};
+  login.server = {net::Address::parse("198.51.100.7").value(), 3333};
+  login.proto = 6;
+  judge::FlowFacts known;
+  known.payload.push_back({classify::Protocol::StratumV1, true, judge::Side::Client, "login, agent XMRig/6.16.4", 1});
+  auto judged = engine.evaluate(login, traffic(Traffic::Payload), &known);
+  BOOST_REQUIRE(judged.verdict == Verdict::Mining);
+  engine.learn(login, judged, 1);
+
+  for (const auto &c : kTaintCases) {
+    BOOST_TEST_CONTEXT(c.name) {
+      auto flow = login;
+      flow.client = {net::Address::parse(c.client).value(), 40001};
+      flow.server.port = c.port;
+      auto a = engine.evaluate(flow, traffic(c.traffic), nullptr);
+      bool correlated = std::any_of(a.evidence.begin(), a.evidence.end(),
+                                    [](const Evidence &e) { return e.detector == Detector::Correlation; });
+      BOOST_TEST(correlated == c.inherits);
+      BOOST_TEST(a.verdict == (c.inherits ? Verdict::Mining : Verdict::Clean));
+    }
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

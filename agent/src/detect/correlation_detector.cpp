@@ -5,7 +5,7 @@
 
 namespace minewatch::detect {
 
-void CorrelationDetector::markMining(const net::Address &client, const net::Address &server, const std::string &why,
+void CorrelationDetector::markMining(const net::Address &client, const ServerEndpoint &server, const std::string &why,
                                      std::uint64_t when_ns, std::uint64_t flow) {
   Pair pair{client, server};
   if (taints_.count(pair))
@@ -32,14 +32,14 @@ void CorrelationDetector::markPattern(const net::Address &client, const ServerEn
     it->second.insert(client);
 }
 
-std::optional<Evidence> CorrelationDetector::taint(const net::Address &client, const net::Address &server,
+std::optional<Evidence> CorrelationDetector::taint(const net::Address &client, const ServerEndpoint &server,
                                                    std::uint64_t flow) const {
   auto it = taints_.find(Pair{client, server});
   if (it == taints_.end() || (flow != 0 && it->second.flow == flow))
     return std::nullopt;
-  return Evidence{
-      Detector::Correlation, kTaintWeight,
-      fmt::format("{} was already seen mining with {} ({})", client.toString(), server.toString(), it->second.why)};
+  return Evidence{Detector::Correlation, kTaintWeight,
+                  fmt::format("{} was already seen mining with {} ({})", client.toString(),
+                              net::endpointText(server.address, server.port), it->second.why)};
 }
 
 std::optional<Evidence> CorrelationDetector::fanIn(const ServerEndpoint &server) const {

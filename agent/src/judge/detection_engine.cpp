@@ -16,8 +16,6 @@ detect::BehaviourSettings behaviourSettings(const config::AgentConfig &config) {
   return s;
 }
 
-std::string serverText(const FlowRoles &roles) { return net::endpointText(roles.server.address, roles.server.port); }
-
 /// Which flow of its (client, server) pair this is: ports and protocol,
 /// never 0 (0 means "not named" to the correlation detector).
 std::uint64_t flowWithinPair(const FlowRoles &roles) {
@@ -85,8 +83,11 @@ detect::Assessment DetectionEngine::evaluate(const FlowRoles &roles, const detec
   add_at_last(behaviour_.evaluate(features));
   if (sequence)
     add_at_last(rhythm_.evaluate(*sequence));
-  add_at_last(correlation_.taint(roles.client.address, roles.server.address, flowWithinPair(roles)));
-  add_at_last(correlation_.fanIn({roles.server.address, roles.server.port}));
+  // A taint reaches the endpoint that was seen mining, not the pool host's
+  // other ports: a SYN to its :443 or :25 is not mining by inheritance.
+  detect::CorrelationDetector::ServerEndpoint server{roles.server.address, roles.server.port};
+  add_at_last(correlation_.taint(roles.client.address, server, flowWithinPair(roles)));
+  add_at_last(correlation_.fanIn(server));
 
   return detect::assess(std::move(evidence), thresholds_);
 }
@@ -100,9 +101,8 @@ void DetectionEngine::learn(const FlowRoles &roles, const detect::Assessment &as
       own.push_back(e);
   auto first_hand = detect::assess(own, thresholds_);
   if (first_hand.verdict == detect::Verdict::Mining && !own.empty())
-    correlation_.markMining(roles.client.address, roles.server.address,
-                            fmt::format("{} on {}", detect::toString(own.front().detector), serverText(roles)), now_ns,
-                            flowWithinPair(roles));
+    correlation_.markMining(roles.client.address, {roles.server.address, roles.server.port},
+                            detect::toString(own.front().detector), now_ns, flowWithinPair(roles));
   // A client counts towards its server's fan-in only when its conversation
   // has a pool's rhythm: counters alone (behaviour) cannot tell a mining
   // session from an event stream, and several clients of one event server
