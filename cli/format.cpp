@@ -53,25 +53,13 @@ std::optional<std::uint64_t> parseDuration(std::string_view text, std::string *w
   if (text.empty())
     return fail();
   std::uint64_t scale = 1;
-  switch (text.back()) {
-  case 's':
-    scale = 1;
-    text.remove_suffix(1);
-    break;
-  case 'm':
-    scale = 60;
-    text.remove_suffix(1);
-    break;
-  case 'h':
-    scale = 3600;
-    text.remove_suffix(1);
-    break;
-  case 'd':
-    scale = 86400;
-    text.remove_suffix(1);
-    break;
-  default: break;
-  }
+  constexpr std::pair<char, std::uint64_t> kUnits[] = {{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}};
+  for (auto [unit, seconds] : kUnits)
+    if (text.back() == unit) {
+      scale = seconds;
+      text.remove_suffix(1);
+      break;
+    }
   std::uint64_t value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (text.empty() || end != text.data() + text.size() || (ec != std::errc() && ec != std::errc::result_out_of_range))

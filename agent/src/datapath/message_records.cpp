@@ -6,6 +6,25 @@
 namespace minewatch::datapath {
 
 namespace {
+/// The fields a ring record and a flow's message in progress share.
+template <typename Fields>
+FlowMessage messageOf(const minewatch_flow_key &key, std::uint32_t index, std::uint8_t direction, const Fields &m,
+                      bool finished) {
+  FlowMessage out;
+  out.key = key;
+  out.index = index;
+  out.direction = static_cast<minewatch_direction>(direction);
+  out.bytes = m.bytes;
+  out.gap_ms = m.gap_ms;
+  out.start_ns = m.start_ns;
+  out.tls_type = m.tls_type;
+  out.tls_length = m.tls_len;
+  out.finished = finished;
+  return out;
+}
+} // namespace
+
+namespace {
 bool tlsType(std::uint8_t t) { return t == 0 || (t >= 20 && t <= 24); }
 } // namespace
 
@@ -26,16 +45,7 @@ std::optional<FlowMessage> decodeMessage(std::span<const std::byte> record, std:
             std::to_string(m.key.family) + ", index " + std::to_string(m.index) + ")";
     return std::nullopt;
   }
-  FlowMessage out;
-  out.key = m.key;
-  out.index = m.index;
-  out.direction = static_cast<minewatch_direction>(m.direction);
-  out.bytes = m.bytes;
-  out.gap_ms = m.gap_ms;
-  out.start_ns = m.start_ns;
-  out.tls_type = m.tls_type;
-  out.tls_length = m.tls_len;
-  return out;
+  return messageOf(m.key, m.index, m.direction, m, true);
 }
 
 std::vector<FlowMessage> decodeMessages(std::span<const std::byte> records, std::string &error) {
@@ -61,17 +71,7 @@ std::optional<FlowMessage> pendingMessage(const minewatch_flow_key &key, const m
   // count is the number begun; past messages_per_flow the last one went out
   if (m.count == 0 || m.count > messages_per_flow || m.dir >= MINEWATCH_DIRS)
     return std::nullopt;
-  FlowMessage out;
-  out.key = key;
-  out.index = m.count - 1;
-  out.direction = static_cast<minewatch_direction>(m.dir);
-  out.bytes = m.bytes;
-  out.gap_ms = m.gap_ms;
-  out.start_ns = m.start_ns;
-  out.tls_type = m.tls_type;
-  out.tls_length = m.tls_len;
-  out.finished = false;
-  return out;
+  return messageOf(key, m.count - 1, m.dir, m, false);
 }
 
 } // namespace minewatch::datapath
