@@ -232,7 +232,7 @@ MINEWATCH_ABI_ASSERT(sizeof(struct minewatch_dirty_event) == 40, "dirty event la
  * place a fifth of that. Flows that changed since the last drain, and flows
  * that are over (idle, or closed and quiet), come out whole in
  * minewatch_sweep_out; the rest are only summed. The same rules as the
- * agent's batched sweep (agent/src/app/agent_drain.cpp), which it falls back
+ * agent's batched sweep (agent/src/drain/flow_drain.cpp), which it falls back
  * to when the records do not fit. */
 struct minewatch_sweep_ctx {
 	/* in */

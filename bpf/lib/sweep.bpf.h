@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* The agent's sweep of the flow table, in place: see struct
  * minewatch_sweep_ctx. Its rules (minewatch_flow_closed, _stamped) are the
- * ABI header's, which agent_drain.cpp's visit() applies too. */
+ * ABI header's, which FlowDrain::look (agent/src/drain/flow_drain.cpp) applies too. */
 #ifndef MINEWATCH_SWEEP_BPF_H
 #define MINEWATCH_SWEEP_BPF_H
 
