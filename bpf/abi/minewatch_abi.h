@@ -287,6 +287,9 @@ enum minewatch_sample_kind {
 	MINEWATCH_SAMPLE_DNS = 2,        /* a DNS response, rate-limited */
 	MINEWATCH_SAMPLE_TLS_HELLO = 3,  /* minewatch_hello_sample: a ClientHello's first packet */
 	MINEWATCH_SAMPLE_TLS_HELLO_CONT = 4, /* minewatch_hello_sample: the packet after it */
+	/* minewatch_hello_sample: a JSON message longer than the short sample (a
+	 * pool's notify with its params first names its method past byte 256) */
+	MINEWATCH_SAMPLE_JSON_LONG = 5,
 };
 
 /* One ring-buffer record. captured_len bytes of data[] are valid. */
@@ -310,8 +313,10 @@ MINEWATCH_ABI_ASSERT(sizeof(struct minewatch_sample) == 320, "sample layout");
 
 /* A longer ring-buffer record, taken instead of a minewatch_sample for a
  * client packet that begins a ClientHello and for the packet after it while
- * the record goes on: once per TLS flow, so only those pay for 2 KB. The
- * header is minewatch_sample's; the agent tells the two apart by size. */
+ * the record goes on (once per TLS flow), and for a sampled packet that
+ * begins a JSON object longer than the short sample: only those pay for
+ * 2 KB. The header is minewatch_sample's; the agent tells the two apart by
+ * size. */
 struct minewatch_hello_sample {
 	struct minewatch_flow_key key;
 	__u64 ts_ns;

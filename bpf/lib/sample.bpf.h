@@ -108,7 +108,21 @@ static __always_inline void emit_payload_record(void *ctx, enum minewatch_hook h
 	bpf_ringbuf_submit(s, 0);
 }
 
-/* The long record for a ClientHello's packets; see minewatch_hello_sample. */
+/* 1 when a TCP payload begins a JSON object: Stratum and JSON-RPC
+ * messages as a pool or miner sends them, straight in the payload. */
+static __always_inline int begins_json_object(void *ctx, enum minewatch_hook hook, const struct packet *pkt)
+{
+	__u8 c;
+
+	if (pkt->proto != IPPROTO_TCP)
+		return 0;
+	if (load_payload(ctx, hook, pkt->payload_off, &c, 1))
+		return 0;
+	return c == '{';
+}
+
+/* The long record for a ClientHello's packets and long JSON messages; see
+ * minewatch_hello_sample. */
 static __always_inline void emit_hello_sample(void *ctx, enum minewatch_hook hook,
 					      const struct minewatch_flow_key *key,
 					      enum minewatch_direction dir,
@@ -179,6 +193,12 @@ static __always_inline void maybe_sample(void *ctx, enum minewatch_hook hook,
 		if (record_len > pkt->payload_len && pkt->payload_len < MINEWATCH_HELLO_MAX)
 			__sync_fetch_and_or(&flow->flags, cont);
 		emit_hello_sample(ctx, hook, key, dir, pkt, MINEWATCH_SAMPLE_TLS_HELLO, now, flow);
+		return;
+	}
+	/* So does a JSON message (Stratum, JSON-RPC) the short sample would cut:
+	 * a pool may put a notify's method after 300 bytes of params. */
+	if (pkt->payload_len > minewatch_cfg.sample_bytes && begins_json_object(ctx, hook, pkt)) {
+		emit_hello_sample(ctx, hook, key, dir, pkt, MINEWATCH_SAMPLE_JSON_LONG, now, flow);
 		return;
 	}
 	emit_sample(ctx, hook, key, dir, pkt, MINEWATCH_SAMPLE_FLOW_START, now, flow);

@@ -286,9 +286,11 @@ BOOST_AUTO_TEST_CASE(counted_while_tracked_then_for_the_window) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
-// A ClientHello over two TCP segments, through the data path and the agent:
-// joined, read whole, and shown as such (the old 256-byte sample cut it).
-BOOST_AUTO_TEST_SUITE(tls_hello_across_segments)
+// Payloads longer than the short sample, through the data path and the
+// agent: a ClientHello over two TCP segments, joined and read whole; a
+// pool's notify whose method comes after 600 bytes of params (the old
+// 256-byte sample cut both).
+BOOST_AUTO_TEST_SUITE(long_samples)
 
 namespace {
 void put16(std::string &b, std::size_t v) {
@@ -363,6 +365,32 @@ BOOST_AUTO_TEST_CASE(a_hello_in_two_segments_is_read_whole) {
   for (const auto &ev : e["evidence"])
     no_sni = no_sni || ev["reason"].get<std::string>().find("without a server name") != std::string::npos;
   BOOST_TEST(no_sni, e["evidence"].dump());
+}
+
+BOOST_AUTO_TEST_CASE(a_notify_with_its_method_past_the_short_sample_is_read) {
+  using test::PacketBuilder;
+  constexpr std::uint8_t kSyn = 0x02, kAck = 0x10, kPshAck = 0x18;
+  // params first, as some pools send it: "method" sits past byte 600
+  const std::string notify = R"({"params":["4f1a",")" + std::string(600, 'a') +
+                             R"(","01000000",true],"id":null,"method":"mining.notify"})" + "\n";
+  BOOST_REQUIRE(notify.find("mining.notify") > MINEWATCH_SAMPLE_MAX);
+  auto up = [](std::uint8_t flags) {
+    return PacketBuilder().ipv4("192.0.2.10", "198.51.100.7").tcp(40000, 443, flags);
+  };
+  auto down = [](std::uint8_t flags) {
+    return PacketBuilder().ipv4("198.51.100.7", "192.0.2.10").tcp(443, 40000, flags);
+  };
+  auto path = "/tmp/minewatch-long-notify-" + std::to_string(::getpid()) + ".pcap";
+  writePcap(path, {up(kSyn).build(), down(kSyn | kAck).build(), up(kAck).build(), down(kPshAck).payload(notify).build(),
+                   up(kAck).build()});
+  Replayed r(path, config::AgentConfig{});
+  std::remove(path.c_str());
+
+  auto detections = api::detections(r.agent->view());
+  BOOST_REQUIRE(detections.size() == 1u);
+  BOOST_TEST(detections[0]["verdict"] == "mining");
+  auto reasons = detections[0]["reasons"].dump();
+  BOOST_TEST(reasons.find("from the server: mining.notify") != std::string::npos, reasons);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

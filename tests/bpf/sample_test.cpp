@@ -104,8 +104,9 @@ BOOST_AUTO_TEST_CASE(payload_outside_the_linear_area_is_still_read) {
 }
 
 // A ClientHello is sampled whole (up to 2 KB), across two segments when its
-// record goes on; other payload keeps the short sample.
-BOOST_AUTO_TEST_CASE(a_client_hello_is_sampled_whole) {
+// record goes on, and so is a JSON message longer than the short sample;
+// other payload keeps the short sample.
+BOOST_AUTO_TEST_CASE(a_client_hello_and_a_long_json_message_are_sampled_whole) {
   const std::string hello = helloRecord(1795); // 1800 bytes: a post-quantum browser's
   const LongSampleCase cases[] = {
       {"hello in one frame", hello, {1800, 40}, {MINEWATCH_SAMPLE_TLS_HELLO}, 1},
@@ -120,6 +121,8 @@ BOOST_AUTO_TEST_CASE(a_client_hello_is_sampled_whole) {
        {1800},
        {},
        1},
+      {"JSON longer than the short sample", "{" + std::string(899, 'j'), {900}, {MINEWATCH_SAMPLE_JSON_LONG}, 0},
+      {"JSON the short sample holds", "{" + std::string(199, 'j'), {200}, {}, 1},
   };
   for (const auto &c : cases) {
     BOOST_TEST_CONTEXT(c.name) {

@@ -33,8 +33,10 @@ TlsHelloFact noteOf(const classify::TlsHello &hello) {
   return {hello.sni, hello.alpn, hello.ja3_md5, hello.ja4, !hello.truncated, hello.bytes_seen, hello.bytes_total};
 }
 
-bool isHelloKind(std::uint8_t kind) {
-  return kind == MINEWATCH_SAMPLE_TLS_HELLO || kind == MINEWATCH_SAMPLE_TLS_HELLO_CONT;
+/// Kinds that come in the long record (minewatch_hello_sample).
+bool isLongKind(std::uint8_t kind) {
+  return kind == MINEWATCH_SAMPLE_TLS_HELLO || kind == MINEWATCH_SAMPLE_TLS_HELLO_CONT ||
+         kind == MINEWATCH_SAMPLE_JSON_LONG;
 }
 } // namespace
 
@@ -57,7 +59,8 @@ void Judge::onRecord(std::span<const std::byte> record) {
 
 std::string Judge::joinedText(const minewatch_sample &sample, std::span<const std::uint8_t> bytes) {
   std::string_view data(reinterpret_cast<const char *>(bytes.data()), bytes.size());
-  if (sample.kind != MINEWATCH_SAMPLE_FLOW_START || sample.key.proto != IPPROTO_TCP)
+  bool stream = sample.kind == MINEWATCH_SAMPLE_FLOW_START || sample.kind == MINEWATCH_SAMPLE_JSON_LONG;
+  if (!stream || sample.key.proto != IPPROTO_TCP)
     return std::string(data); // a datagram is a message of its own
   // A JSON message that runs past a packet's end reads on in the next
   // sample of its direction: a pool's params-first notify names its method
@@ -75,7 +78,7 @@ std::string Judge::joinedText(const minewatch_sample &sample, std::span<const st
 }
 
 void Judge::onSample(const minewatch_sample &sample) {
-  if (sample.captured_len > MINEWATCH_SAMPLE_MAX || isHelloKind(sample.kind)) {
+  if (sample.captured_len > MINEWATCH_SAMPLE_MAX || isLongKind(sample.kind)) {
     ++counters_.samples;
     ++counters_.samples_malformed;
     return;
@@ -84,7 +87,7 @@ void Judge::onSample(const minewatch_sample &sample) {
 }
 
 void Judge::onHelloSample(const minewatch_hello_sample &sample) {
-  if (sample.captured_len > MINEWATCH_HELLO_MAX || !isHelloKind(sample.kind)) {
+  if (sample.captured_len > MINEWATCH_HELLO_MAX || !isLongKind(sample.kind)) {
     ++counters_.samples;
     ++counters_.samples_malformed;
     return;
