@@ -39,4 +39,8 @@ inline constexpr std::array<double, 8> kRhythmWeights = {
     0.60, // + intervals + sizes + balance
 };
 
+/// The least weight of rhythm evidence whose messages are Stratum-sized
+/// (the sizes bit): only such a client counts towards its server's fan-in.
+inline constexpr double kRhythmSizedWeight = kRhythmWeights[2];
+
 } // namespace minewatch::detect

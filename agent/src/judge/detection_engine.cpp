@@ -2,6 +2,8 @@
 #include "net/address.hpp"
 #include "judge/detection_engine.hpp"
 
+#include "detect/rhythm_weights.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -104,11 +106,14 @@ void DetectionEngine::learn(const FlowRoles &roles, const detect::Assessment &as
     correlation_.markMining(roles.client.address, {roles.server.address, roles.server.port},
                             detect::toString(own.front().detector), now_ns, flowWithinPair(roles));
   // A client counts towards its server's fan-in only when its conversation
-  // has a pool's rhythm: counters alone (behaviour) cannot tell a mining
-  // session from an event stream, and several clients of one event server
-  // are common (the lab's hard negatives reached suspicious that way).
-  bool shaped = std::any_of(assessment.evidence.begin(), assessment.evidence.end(),
-                            [](const auto &e) { return e.detector == detect::Detector::Rhythm; });
+  // has a pool's rhythm with Stratum-sized messages: counters alone
+  // (behaviour) cannot tell a mining session from an event stream, pairing
+  // alone is every push channel with pings, and several clients of one such
+  // server are common (the lab's event-stream and MQTT fleets reached
+  // suspicious that way).
+  bool shaped = std::any_of(assessment.evidence.begin(), assessment.evidence.end(), [](const auto &e) {
+    return e.detector == detect::Detector::Rhythm && e.weight >= detect::kRhythmSizedWeight;
+  });
   if (shaped)
     correlation_.markPattern(roles.client.address, {roles.server.address, roles.server.port});
 }
