@@ -139,9 +139,7 @@ nlohmann::json flows(const AgentView &v, std::size_t top, FlowSort sort, std::ui
   std::vector<Row> rows;
   rows.reserve(v.judge.table().size());
   v.judge.table().forEach([&](const minewatch_flow_key &key, const judge::FlowRecord &r) {
-    auto first = std::min(r.dir[0].first_seen_ns ? r.dir[0].first_seen_ns : ~0ull,
-                          r.dir[1].first_seen_ns ? r.dir[1].first_seen_ns : ~0ull);
-    rows.push_back({&key, &r, r.bytes(), r.packets(), first == ~0ull ? 0 : first});
+    rows.push_back({&key, &r, r.totalBytes(), r.totalPackets(), r.first_seen_ns});
   });
   auto by = [sort](const Row &a, const Row &b) {
     if (sort == FlowSort::Packets)
@@ -160,14 +158,14 @@ nlohmann::json flows(const AgentView &v, std::size_t top, FlowSort sort, std::ui
   for (std::size_t i = 0; i < rows.size() && (top == 0 || i < top); ++i) {
     const auto &r = *rows[i].record;
     auto roles = judge::rolesOf(*rows[i].key, r.initiator, r.flow_flags);
-    const auto &up = r.dir[roles.client_dir], &down = r.dir[roles.client_dir ^ 1u];
+    auto up = roles.client_dir, down = roles.client_dir ^ 1u;
     auto first = rows[i].first;
     out.push_back({{"id", judge::flowId(*rows[i].key)},
                    {"flow", flowJson(roles)},
-                   {"packets_up", up.packets},
-                   {"packets_down", down.packets},
-                   {"bytes_up", up.bytes},
-                   {"bytes_down", down.bytes},
+                   {"packets_up", r.packets[up]},
+                   {"packets_down", r.packets[down]},
+                   {"bytes_up", r.bytes[up]},
+                   {"bytes_down", r.bytes[down]},
                    {"first_seen", util::rfc3339(v.time_base.toWall(first))},
                    {"last_seen", util::rfc3339(v.time_base.toWall(r.lastSeen()))},
                    {"age_s", now_ns > first ? (now_ns - first) / kNsPerSec : 0},
@@ -188,10 +186,11 @@ namespace {
 minewatch_flow_value countsOf(const judge::FlowRecord &r) {
   minewatch_flow_value value{};
   for (unsigned d = 0; d < MINEWATCH_DIRS; ++d) {
-    value.dir[d].packets = r.dir[d].packets;
-    value.dir[d].bytes = r.dir[d].bytes;
-    value.dir[d].first_seen_ns = r.dir[d].first_seen_ns;
-    value.dir[d].last_seen_ns = r.dir[d].last_seen_ns;
+    value.dir[d].packets = r.packets[d];
+    value.dir[d].bytes = r.bytes[d];
+    // the record keeps the flow's first and last packet, not each direction's
+    value.dir[d].first_seen_ns = r.packets[d] ? r.first_seen_ns : 0;
+    value.dir[d].last_seen_ns = r.packets[d] ? r.last_seen_ns : 0;
   }
   value.initiator = r.initiator;
   value.flags = r.flow_flags;

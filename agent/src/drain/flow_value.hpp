@@ -13,6 +13,12 @@ inline std::uint64_t lastSeen(const minewatch_flow_value &v) {
   return std::max(v.dir[0].last_seen_ns, v.dir[1].last_seen_ns);
 }
 
+/// First packet of either direction that has one (0: none).
+inline std::uint64_t firstSeen(const minewatch_flow_value &v) {
+  auto a = v.dir[0].first_seen_ns, b = v.dir[1].first_seen_ns;
+  return a && b ? std::min(a, b) : (a ? a : b);
+}
+
 /// Over when both sides said FIN, or either said RST (the in-kernel sweep's rule too).
 inline bool closed(const minewatch_flow_value &v) { return minewatch_flow_closed(&v) != 0; }
 

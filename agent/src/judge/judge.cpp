@@ -36,10 +36,14 @@ bool Judge::onFlow(const drain::DrainedFlow &flow, std::uint64_t now_ns) {
                last - record.evaluated_seen_ns >= std::uint64_t{config_.judge_quiet_every_s} * 1'000'000'000ull;
     // Totals move by what changed since this flow was last read (a sweep
     // recounts them from scratch anyway).
-    traffic_.live_bytes += bytes - record.bytes();
-    traffic_.live_packets += packets - record.packets();
-    for (unsigned d = 0; d < MINEWATCH_DIRS; ++d)
-      record.dir[d] = {value.dir[d].packets, value.dir[d].bytes, value.dir[d].first_seen_ns, value.dir[d].last_seen_ns};
+    traffic_.live_bytes += bytes - record.totalBytes();
+    traffic_.live_packets += packets - record.totalPackets();
+    for (unsigned d = 0; d < MINEWATCH_DIRS; ++d) {
+      record.packets[d] = value.dir[d].packets;
+      record.bytes[d] = value.dir[d].bytes;
+    }
+    record.first_seen_ns = drain::firstSeen(value);
+    record.last_seen_ns = last;
     record.initiator = value.initiator;
     record.flow_flags = static_cast<std::uint8_t>(value.flags);
     if (news && due && flow.in_key_order)
@@ -68,10 +72,10 @@ bool Judge::onVanished(const minewatch_flow_key &key) {
   auto *record = table_.find(key);
   if (!record)
     return false;
-  traffic_.live_bytes -= std::min(traffic_.live_bytes, record->bytes());
-  traffic_.live_packets -= std::min(traffic_.live_packets, record->packets());
-  traffic_.ended_bytes += record->bytes();
-  traffic_.ended_packets += record->packets();
+  traffic_.live_bytes -= std::min(traffic_.live_bytes, record->totalBytes());
+  traffic_.live_packets -= std::min(traffic_.live_packets, record->totalPackets());
+  traffic_.ended_bytes += record->totalBytes();
+  traffic_.ended_packets += record->totalPackets();
   table_.erase(key);
   return true;
 }
