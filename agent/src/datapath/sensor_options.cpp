@@ -60,15 +60,6 @@ IngressHook parseIngressHook(const std::string &text) {
 
 const char *ingressHookName(IngressHook hook) { return hook == IngressHook::Tc ? "tc" : "xdp"; }
 
-const char *toString(XdpMode mode) {
-  switch (mode) {
-  case XdpMode::Auto: return "auto";
-  case XdpMode::Native: return "native";
-  case XdpMode::Generic: return "generic";
-  }
-  return "auto";
-}
-
 const char *toString(XdpAttach mode) {
   switch (mode) {
   case XdpAttach::Native: return "native";

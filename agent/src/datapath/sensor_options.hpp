@@ -16,7 +16,6 @@ enum class XdpMode : std::uint8_t { Auto, Native, Generic };
 /// Each throws std::invalid_argument with a sentence naming the choices.
 XdpMode parseXdpMode(const std::string &text);
 IngressHook parseIngressHook(const std::string &text);
-const char *toString(XdpMode mode);            // auto | native | generic
 const char *ingressHookName(IngressHook hook); // xdp | tc
 
 /// Load-time sizing and behaviour of the BPF programs.

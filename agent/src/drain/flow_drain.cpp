@@ -101,7 +101,6 @@ DrainSummary FlowDrain::drain(std::uint64_t now_ns, DrainSink &sink) {
     map_entries_ -= std::min<std::uint64_t>(map_entries_, pass.over.size());
   if (!pass.over.empty())
     flows_deleted_ += sensor_.flows().eraseAll(pass.over);
-  pass.summary.ended = pass.over.size();
   stats_ = sensor_.stats();
   counters_.last_flows = pass.summary.read;
   counters_.flows_read += pass.summary.read;

@@ -59,7 +59,6 @@ struct DrainSummary {
   bool swept = false;                                       // read the whole table: unchanged_* are exact
   std::uint64_t read = 0;                                   // flows read from the kernel
   std::uint64_t unchanged_bytes = 0, unchanged_packets = 0; // swept: flows that stay and had no news
-  std::uint64_t ended = 0;
 };
 
 struct DrainSettings {

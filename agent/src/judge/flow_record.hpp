@@ -83,6 +83,11 @@ struct FlowRecord {
   bool facts_changed = false;  // facts arrived since then
 
   [[nodiscard]] std::uint64_t lastSeen() const { return last_seen_ns; }
+  /// Judged at every drain that reads it: a flow with payload facts (they
+  /// may be joined by more) or a verdict (it may rise or clear).
+  [[nodiscard]] bool keepsJudging() const {
+    return facts && (!facts->payload.empty() || facts->assessment.verdict != detect::Verdict::Clean);
+  }
   [[nodiscard]] std::uint64_t totalBytes() const { return bytes[0] + bytes[1]; }
   [[nodiscard]] std::uint64_t totalPackets() const { return packets[0] + packets[1]; }
   FlowFacts &ensureFacts() {

@@ -27,12 +27,13 @@ bool Judge::onFlow(const drain::DrainedFlow &flow, std::uint64_t now_ns) {
   if (flow.news) {
     auto &record = table_.touch(flow.key, &created);
     auto last = drain::lastSeen(value);
-    // A flow without payload facts can only change verdict through its
-    // shape (minutes in the making), its server's name or a taint: judging
-    // it every judge_quiet_every_s is soon enough, and most of a busy
-    // host's flows are such flows.
+    // A flow without payload facts or a verdict can only change verdict
+    // through what just arrived (a sample's facts, a message), its shape
+    // (minutes in the making), its server's name or a taint: judging it
+    // then, or every judge_quiet_every_s, is soon enough, and most of a busy
+    // host's flows are such flows (every TCP flow with payload has messages).
     bool news = last != record.evaluated_seen_ns || record.facts_changed;
-    bool due = record.facts || record.evaluated_seen_ns == 0 ||
+    bool due = record.facts_changed || record.keepsJudging() || record.evaluated_seen_ns == 0 ||
                last - record.evaluated_seen_ns >= std::uint64_t{config_.judge_quiet_every_s} * 1'000'000'000ull;
     // Totals move by what changed since this flow was last read (a sweep
     // recounts them from scratch anyway).
@@ -96,50 +97,46 @@ void Judge::endDrain(const drain::DrainSummary &summary, std::uint64_t now_ns) {
   drain_live_bytes_ = drain_live_packets_ = 0;
 }
 
-detect::Assessment Judge::assess(const minewatch_flow_key &key, const minewatch_flow_value &value) const {
-  auto roles = rolesOf(key, value);
-  const auto *record = table_.find(key);
-  auto sequence = sequenceOf(key, value);
-  return engine_.evaluate(roles, detect::featuresOf(key, value, roles.client_dir),
-                          record ? record->facts.get() : nullptr, &sequence);
-}
-
 void Judge::onMessage(const datapath::FlowMessage &m) {
   if (m.key.proto != IPPROTO_TCP || m.index >= config_.sensor.messages_per_flow)
     return;
   auto &record = table_.touch(m.key);
-  auto &known = record.ensureFacts();
-  known.messages.push_back(
-      {m.bytes, m.gap_ms, static_cast<std::uint16_t>(m.index), m.tls_type, static_cast<std::uint8_t>(m.direction)});
+  auto &messages = record.ensureFacts().messages;
+  // The ring hands messages over in the order CPUs finished them; kept in
+  // the flow's own order (by index), which they nearly always come in.
+  SeenMessage seen{m.bytes, m.gap_ms, static_cast<std::uint16_t>(m.index), m.tls_type,
+                   static_cast<std::uint8_t>(m.direction)};
+  auto at = std::upper_bound(messages.begin(), messages.end(), seen.index,
+                             [](std::uint16_t index, const SeenMessage &e) { return index < e.index; });
+  messages.insert(at, seen);
   record.facts_changed = true;
 }
 
 detect::MessageSequence Judge::sequenceOf(const minewatch_flow_key &key, const minewatch_flow_value &value) const {
+  return sequenceOf(key, value, rolesOf(key, value), table_.find(key));
+}
+
+detect::MessageSequence Judge::sequenceOf(const minewatch_flow_key &key, const minewatch_flow_value &value,
+                                          const FlowRoles &roles, const FlowRecord *record) const {
   detect::MessageSequence out;
   if (key.proto != IPPROTO_TCP)
     return out;
-  auto roles = rolesOf(key, value);
-  const auto *record = table_.find(key);
-  std::vector<SeenMessage> seen;
-  if (record && record->facts)
-    seen = record->facts->messages;
-  // The ring hands messages over in the order CPUs finished them; the
-  // index is the flow's own order.
-  std::sort(seen.begin(), seen.end(), [](const auto &a, const auto &b) { return a.index < b.index; });
-  if (auto pending = datapath::pendingMessage(key, value, config_.sensor.messages_per_flow);
-      pending && (seen.empty() || pending->index > seen.back().index))
-    seen.push_back({pending->bytes, pending->gap_ms, static_cast<std::uint16_t>(pending->index), pending->tls_type,
-                    static_cast<std::uint8_t>(pending->direction)});
-  out.reserve(seen.size());
-  for (const auto &m : seen) {
+  auto add = [&](std::uint8_t direction, std::uint32_t bytes, std::uint32_t gap_ms, std::uint8_t tls_type) {
     detect::Message message;
-    message.direction = (m.direction & 1u) == roles.client_dir ? detect::Message::Direction::ToServer
-                                                               : detect::Message::Direction::ToClient;
-    message.bytes = m.bytes;
-    message.gap_ms = m.gap_ms;
-    message.tls_type = m.tls_type;
+    message.direction = (direction & 1u) == roles.client_dir ? detect::Message::Direction::ToServer
+                                                             : detect::Message::Direction::ToClient;
+    message.bytes = bytes;
+    message.gap_ms = gap_ms;
+    message.tls_type = tls_type;
     out.push_back(message);
-  }
+  };
+  const std::vector<SeenMessage> *seen = record && record->facts ? &record->facts->messages : nullptr;
+  if (seen)
+    for (const auto &m : *seen)
+      add(m.direction, m.bytes, m.gap_ms, m.tls_type);
+  if (auto pending = datapath::pendingMessage(key, value, config_.sensor.messages_per_flow);
+      pending && (!seen || seen->empty() || pending->index > seen->back().index))
+    add(static_cast<std::uint8_t>(pending->direction), pending->bytes, pending->gap_ms, pending->tls_type);
   return out;
 }
 
@@ -152,7 +149,7 @@ void Judge::evaluate(const minewatch_flow_key &key, const minewatch_flow_value &
   if (!record.facts || record.facts->server_name.empty())
     if (auto name = dns_.lookup(roles.server.address, now_ns))
       record.ensureFacts().server_name = *name;
-  auto sequence = sequenceOf(key, value);
+  auto sequence = sequenceOf(key, value, roles, &record);
   auto assessment = engine_.evaluate(roles, features, record.facts.get(), &sequence);
   engine_.learn(roles, assessment, now_ns);
   if (assessment.verdict == detect::Verdict::Clean && !record.facts)

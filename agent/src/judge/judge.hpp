@@ -87,8 +87,6 @@ public:
   void endDrain(const drain::DrainSummary &summary, std::uint64_t now_ns);
   void replaceIntel(detect::IntelFeed intel) { engine_.replaceIntel(std::move(intel)); }
 
-  /// The verdict a flow would get now, with the known the judge has of it.
-  [[nodiscard]] detect::Assessment assess(const minewatch_flow_key &key, const minewatch_flow_value &value) const;
   /// Server endpoints with suspicious or mining flows in the last
   /// `window_ns`, capped at `top` (the fleet alert's input).
   [[nodiscard]] SuspectServers suspectServers(std::uint64_t now_ns, std::uint64_t window_ns, std::size_t top) const;
@@ -108,6 +106,8 @@ private:
   void onHelloSample(const minewatch_hello_sample &sample);
   /// A sample's text, after the JSON its direction's last sample cut off.
   std::string joinedText(const minewatch_sample &sample, std::span<const std::uint8_t> bytes);
+  detect::MessageSequence sequenceOf(const minewatch_flow_key &key, const minewatch_flow_value &value,
+                                     const FlowRoles &roles, const FlowRecord *record) const;
   void evaluate(const minewatch_flow_key &key, const minewatch_flow_value &value, FlowRecord &record,
                 std::uint64_t now_ns);
   void report(const minewatch_flow_key &key, const minewatch_flow_value &value, const FlowRoles &roles,
