@@ -37,14 +37,10 @@ def websocket(sock, args):
     key = base64.b64encode(os.urandom(16)).decode()
     sock.sendall((f"GET /stream HTTP/1.1\r\nHost: {args.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                   f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
-    buf = b""
-    while b"\r\n\r\n" not in buf:
-        data = sock.recv(4096)
-        if not data:
-            raise ConnectionError("no upgrade")
-        buf += data
-    head, rest = buf.split(b"\r\n\r\n", 1)
-    if b" 101 " not in head.split(b"\r\n")[0]:
+    head, rest = p.read_http_head(sock)
+    if head is None:
+        raise ConnectionError("no upgrade")
+    if " 101 " not in head.split("\r\n")[0]:
         raise ConnectionError("upgrade refused")
 
     def on_message(frame):
@@ -82,15 +78,11 @@ def longpoll(sock, args):
     sock.settimeout(120)
     while True:
         sock.sendall(f"GET /poll HTTP/1.1\r\nHost: {args.host}\r\nAccept: application/json\r\n\r\n".encode())
-        buf = b""
-        while b"\r\n\r\n" not in buf:
-            data = sock.recv(4096)
-            if not data:
-                raise ConnectionError("closed")
-            buf += data
-        head, body = buf.split(b"\r\n\r\n", 1)
-        length = int(next(line.split(b":")[1] for line in head.split(b"\r\n")
-                          if line.lower().startswith(b"content-length")))
+        head, body = p.read_http_head(sock)
+        if head is None:
+            raise ConnectionError("closed")
+        length = int(next(line.split(":")[1] for line in head.split("\r\n")
+                          if line.lower().startswith("content-length")))
         while len(body) < length:
             data = sock.recv(4096)
             if not data:

@@ -41,20 +41,10 @@ def eventstream(sock, args):
     p.serve_loop(sock, p.line_parse, on_message, p.Timers(push=lambda: random.uniform(20, 40)), on_timer)
 
 
-def read_http_head(sock, buf=b""):
-    while b"\r\n\r\n" not in buf:
-        data = sock.recv(4096)
-        if not data:
-            return None, b""
-        buf += data
-    head, rest = buf.split(b"\r\n\r\n", 1)
-    return head.decode(errors="replace"), rest
-
-
 def websocket(sock, args):
     import base64
     import hashlib
-    head, rest = read_http_head(sock)
+    head, rest = p.read_http_head(sock)
     if head is None:
         return
     key = next((line.split(":", 1)[1].strip() for line in head.split("\r\n")
@@ -126,7 +116,7 @@ def mqtt(sock, args):
 def longpoll(sock, args):
     buf = b""
     while True:
-        head, buf = read_http_head(sock, buf)
+        head, buf = p.read_http_head(sock, buf)
         if head is None:
             return
         time.sleep(random.uniform(args.hold_min, args.hold_max))

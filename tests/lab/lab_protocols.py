@@ -34,6 +34,20 @@ def connect(host, port, bind=None, tls=False, sni=None, timeout=30):
     return sock
 
 
+# -- HTTP ---------------------------------------------------------------------
+
+def read_http_head(sock, buf=b""):
+    """An HTTP message's head (text) and what followed it in the same reads,
+    starting from `buf`; (None, b"") when the other side closes first."""
+    while b"\r\n\r\n" not in buf:
+        data = sock.recv(4096)
+        if not data:
+            return None, b""
+        buf += data
+    head, rest = buf.split(b"\r\n\r\n", 1)
+    return head.decode(errors="replace"), rest
+
+
 # -- WebSocket ----------------------------------------------------------------
 
 def ws_frame(opcode, payload, masked):
