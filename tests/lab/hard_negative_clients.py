@@ -68,7 +68,7 @@ def ssh(sock, args):
 
 
 def mqtt(sock, args):
-    sock.sendall(p.mqtt_connect(f"lab-{os.getpid()}", args.keepalive))
+    sock.sendall(p.mqtt_connect(f"lab-{os.getpid()}", max(1, round(args.keepalive * p.PACE))))
     sock.sendall(p.mqtt_subscribe(1, "site/sensors/#"))
     p.serve_loop(sock, p.mqtt_parse, lambda _: None, p.Timers(ping=lambda: float(args.keepalive)),
                  lambda _: sock.sendall(p.mqtt_packet(p.PINGREQ, 0, b"")))
@@ -101,7 +101,12 @@ def main():
     parser.add_argument("--bind", help="the client's own address")
     parser.add_argument("--sni", help="the name to send in the ClientHello (default: none)")
     parser.add_argument("--keepalive", type=int, default=60, help="mqtt: keepalive, s")
+    parser.add_argument("--pace", type=float, default=1.0,
+                        help="multiplies every timer (pushes, pings, keystrokes, holds): 2 is half as often")
     args = parser.parse_args()
+    if args.pace <= 0:
+        parser.error("--pace must be above 0")
+    p.PACE = args.pace
     try:
         sock = p.connect(args.host, args.port, bind=args.bind, tls=args.kind not in PLAIN, sni=args.sni)
     except OSError as error:

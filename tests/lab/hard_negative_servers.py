@@ -119,7 +119,7 @@ def longpoll(sock, args):
         head, buf = p.read_http_head(sock, buf)
         if head is None:
             return
-        time.sleep(random.uniform(args.hold_min, args.hold_max))
+        time.sleep(random.uniform(args.hold_min, args.hold_max) * p.PACE)
         body = json.dumps({"events": [{"id": random.randint(1, 10 ** 6), "kind": "notice"}]}).encode()
         sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
                      + str(len(body)).encode() + b"\r\n\r\n" + body)
@@ -137,7 +137,12 @@ def main():
     parser.add_argument("--key")
     parser.add_argument("--hold-min", type=float, default=20.0, help="longpoll: shortest hold, s")
     parser.add_argument("--hold-max", type=float, default=60.0, help="longpoll: longest hold, s")
+    parser.add_argument("--pace", type=float, default=1.0,
+                        help="multiplies every timer (pushes, pings, keystrokes, holds): 2 is half as often")
     args = parser.parse_args()
+    if args.pace <= 0:
+        parser.error("--pace must be above 0")
+    p.PACE = args.pace
     context = None if args.kind in PLAIN else p.tls_server_context(args.cert, args.key)
     serve = globals()[args.kind]
 

@@ -129,7 +129,8 @@ class Lab:
                   self.log("tls-pool"))
         for kind, (addr, port) in lc.HARD_NEGATIVE_SERVERS.items():
             net.spawn("web", ["python3", f"{HERE}/hard_negative_servers.py", kind, "--listen", addr, "--port",
-                              str(port), "--cert", f"{tmp}/cert.pem", "--key", f"{tmp}/key.pem"],
+                              str(port), "--cert", f"{tmp}/cert.pem", "--key", f"{tmp}/key.pem",
+                              "--pace", str(self.args.negative_pace)],
                       self.log(f"server-{kind}"))
         self.servers = list(net.procs)
         for host, addr, port in [("web", web, 1883), ("web", web, 22), ("web", web, 443),
@@ -246,7 +247,8 @@ class Lab:
         for kind, (addr, port) in lc.HARD_NEGATIVE_SERVERS.items():
             for client in lc.HARD_NEGATIVE_CLIENTS[kind]:
                 proc = net.spawn("node", ["python3", f"{HERE}/hard_negative_clients.py", kind, addr, str(port),
-                                          "--bind", client, "--sni", f"{kind}.example.net", "--keepalive", "30"],
+                                          "--bind", client, "--sni", f"{kind}.example.net", "--keepalive", "30",
+                                          "--pace", str(self.args.negative_pace)],
                                  self.log(f"client-{kind}-{client}"))
                 self.clients.append(proc)
                 self.hard_negatives.append((f"benign-{kind} {client}", proc))
@@ -500,6 +502,8 @@ def main():
                         help="the TLS fake miners' mean share interval, s (default 5 with --short, else 30)")
     parser.add_argument("--miner-job-interval", type=float, default=0,
                         help="the TLS pool's job interval, s (default 30 with --short, else 90)")
+    parser.add_argument("--negative-pace", type=float, default=1.0,
+                        help="multiplies the hard negatives' timers (pushes, pings, keystrokes, holds)")
     parser.add_argument("--observe", type=float, default=100,
                         help="with --short: run at least this long, so every class is watched past min_duration_s")
     parser.add_argument("--pcap", help="keep the run's capture of the agent's interface and its flows' classes here")

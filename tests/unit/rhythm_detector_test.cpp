@@ -104,17 +104,57 @@ BOOST_AUTO_TEST_CASE(a_fleet_of_miners_all_give_evidence) {
 }
 
 // A fast miner (a share every ~8 s) fills the first 64 messages with
-// shares and results before the third job arrives: the data path's N
-// bounds what can be seen. Pinned here so a change of N shows up.
-BOOST_AUTO_TEST_CASE(a_fast_miner_needs_more_than_64_messages) {
+// shares and results before the third job arrives: two jobs with many
+// answered shares are enough (RhythmSettings::few_unanswered_pushes), so
+// the data path's N does not hide it. Pinned so a change of N shows up.
+BOOST_AUTO_TEST_CASE(a_fast_miner_is_seen_in_64_messages_by_two_jobs) {
   RhythmDetector detector;
   auto in64 = detector.measure(xmrigTls({11, 5, 8'000, kTls12, 15 * kMinute, 64}));
   BOOST_TEST(in64.unanswered_pushes < 3u);
-  BOOST_TEST(!detector.evidenceOf(in64));
+  BOOST_TEST(in64.answered_requests >= 4u);
+  auto e64 = detector.evidenceOf(in64);
+  BOOST_REQUIRE(e64);
+  BOOST_TEST(e64->weight >= kRhythmSizedWeight);
   auto in128 = xmrigTls({11, 5, 8'000, kTls12, 15 * kMinute, 128});
   auto e = detector.evaluate(in128);
   BOOST_REQUIRE(e);
   BOOST_TEST(e->weight >= kRhythmWeights[3]);
+}
+
+// One job with two shares is not enough to say anything: a request/answer
+// API with one server push looks the same.
+BOOST_AUTO_TEST_CASE(one_job_says_nothing) {
+  RhythmDetector detector;
+  auto f = detector.measure(xmrigTls({11, 5, 8'000, kTls12, 35'000, 64}));
+  BOOST_TEST(f.unanswered_pushes < 2u);
+  BOOST_TEST(!detector.evidenceOf(f));
+}
+
+// A pool that sends the next job right behind a share's result: TLS keeps
+// them two records, the data path one message (one burst). The answer is
+// the first record; the job behind it is still a push.
+BOOST_AUTO_TEST_CASE(a_job_behind_a_result_is_still_a_push) {
+  constexpr auto Up = Message::Direction::ToServer, Down = Message::Direction::ToClient;
+  MessageSequence m{{Up, 517, 0, 22, 512},
+                    {Down, 1325, 4, 22, 122},
+                    {Up, 80, 3, 20, 1},
+                    {Up, 298, 1, 23, 293},
+                    {Down, 454, 4, 23, 449}};
+  for (int job = 0; job < 3; ++job) {
+    for (int share = 0; share < 3; ++share) {
+      m.push_back({Up, 195, 4'000, 23, 190});
+      m.push_back({Down, 85, 4, 23, 80});
+    }
+    m.push_back({Up, 195, 4'000, 23, 190});
+    m.push_back({Down, 85 + 383, 4, 23, 80}); // result, then a job in the same burst
+  }
+  m.push_back({Up, 195, 4'000, 23, 190});
+  auto f = RhythmDetector{}.measure(m);
+  BOOST_TEST(f.unanswered_pushes == 3u);
+  BOOST_TEST(f.answered_requests == 13u); // the login and twelve shares
+  BOOST_TEST(f.push_bytes_max == 383u);
+  BOOST_TEST(f.sizes);
+  BOOST_TEST(f.pairing);
 }
 
 // Results much later than the path's quickest turn (a queue that fills,

@@ -53,6 +53,40 @@ double coefficientOfVariation(const std::vector<std::uint32_t> &v) {
   return mean > 0 ? std::sqrt(var) / mean : 0;
 }
 
+constexpr std::uint8_t kTlsApplicationData = 23;
+constexpr std::uint32_t kTlsHeaderBytes = 5;
+
+/// Each TLS write is a record of its own, so an answer whose first
+/// application record is shorter than the message holds more than one
+/// write: a pool's share result with the next job right behind it (both
+/// leave within a millisecond and the data path merges them into one
+/// burst). Splitting at the first record keeps the answer an answer and the
+/// job a push; the rest is one message (its own records are not known).
+/// Only answers to application messages are split: what follows TLS's own
+/// handshake (TLS 1.3's session tickets, two records) is not an answer.
+MessageSequence splitAnswers(const MessageSequence &m, std::uint32_t answer_window_ms) {
+  MessageSequence out;
+  out.reserve(m.size() + m.size() / 4);
+  for (std::size_t i = 0; i < m.size(); ++i) {
+    const auto &msg = m[i];
+    std::uint32_t first = msg.tls_length + kTlsHeaderBytes;
+    bool answer =
+        i > 0 && m[i - 1].direction != msg.direction && !m[i - 1].tlsControl() && msg.gap_ms <= answer_window_ms;
+    if (!answer || msg.tls_type != kTlsApplicationData || msg.tls_length == 0 || first >= msg.bytes) {
+      out.push_back(msg);
+      continue;
+    }
+    Message head = msg, rest = msg;
+    head.bytes = first;
+    rest.bytes = msg.bytes - first;
+    rest.gap_ms = 0;
+    rest.tls_length = 0;
+    out.push_back(head);
+    out.push_back(rest);
+  }
+  return out;
+}
+
 std::string range(std::uint32_t lo, std::uint32_t hi, const char *unit) {
   if (lo > hi)
     return "none";
@@ -60,12 +94,13 @@ std::string range(std::uint32_t lo, std::uint32_t hi, const char *unit) {
 }
 } // namespace
 
-RhythmFeatures measureRhythm(const MessageSequence &m, const RhythmSettings &s) {
+RhythmFeatures measureRhythm(const MessageSequence &recorded, const RhythmSettings &s) {
   RhythmFeatures f;
-  if (!estimateRtt(m, f.rtt_ms, f.rtt_from_handshake))
+  if (!estimateRtt(recorded, f.rtt_ms, f.rtt_from_handshake))
     return f;
   f.rtt_known = true;
   f.answer_window_ms = static_cast<std::uint32_t>(s.answer_rtt_factor * f.rtt_ms) + s.answer_slack_ms;
+  const MessageSequence m = splitAnswers(recorded, f.answer_window_ms);
   auto answers = [&](std::size_t i) { // does message i answer message i-1?
     return i > 0 && i < m.size() && m[i].direction != m[i - 1].direction && m[i].gap_ms <= f.answer_window_ms;
   };
@@ -120,7 +155,9 @@ RhythmFeatures measureRhythm(const MessageSequence &m, const RhythmSettings &s) 
   f.reply_size_fit = share(reply_fit, f.answered_requests);
   f.up_down = down ? static_cast<double>(up) / static_cast<double>(down) : 0;
 
-  f.enough = f.unanswered_pushes >= s.min_unanswered_pushes && f.answered_requests >= s.min_answered_requests;
+  f.enough = (f.unanswered_pushes >= s.min_unanswered_pushes && f.answered_requests >= s.min_answered_requests) ||
+             (f.unanswered_pushes >= s.few_unanswered_pushes &&
+              f.answered_requests >= s.min_answered_requests_with_few_pushes);
   f.pairing = share(f.unanswered_pushes, f.pushes) >= s.min_unanswered_push_share &&
               share(f.answered_requests, f.requests) >= s.min_answered_request_share;
   f.intervals = f.intervals_in_band >= s.min_intervals_in_band;

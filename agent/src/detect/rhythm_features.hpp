@@ -24,9 +24,13 @@ struct RhythmSettings {
   // pool's work and the sensor's ms clock need room beyond one RTT.
   double answer_rtt_factor = 2.0;
   std::uint32_t answer_slack_ms = 30;
-  // Say nothing with less conversation than this.
+  // Say nothing with less conversation than this: three jobs and two
+  // answered shares, or -- a pool with slow jobs (a minute or more apart)
+  // has pushed only twice within three minutes -- two jobs and four shares.
   unsigned min_unanswered_pushes = 3;
   unsigned min_answered_requests = 2;
+  unsigned few_unanswered_pushes = 2;
+  unsigned min_answered_requests_with_few_pushes = 4;
   // The pairing pattern: the pool's pushes (jobs) go unanswered, the
   // miner's requests (submits, keepalived) are answered.
   double min_unanswered_push_share = 0.75;
@@ -86,6 +90,8 @@ struct RhythmFeatures {
 /// Pairs messages into turns and measures them. Messages of TLS's own
 /// handshake give the RTT but are neither pushes nor requests. The last
 /// message is not counted: whether it will be answered is not known yet.
+/// A TLS answer holding more than its first application record is taken as
+/// two writes: that record (the answer), then the rest (a push).
 RhythmFeatures measureRhythm(const MessageSequence &messages, const RhythmSettings &settings = {});
 
 } // namespace minewatch::detect

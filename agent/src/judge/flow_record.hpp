@@ -39,11 +39,14 @@ struct TlsHelloFact {
 /// datapath::FlowMessage), kept small: a TCP flow keeps its first
 /// datapath.messages_per_flow of them.
 struct SeenMessage {
-  std::uint32_t bytes = 0;
+  static constexpr std::uint32_t kMaxBytes = (1u << 24) - 1; // bytes saturate here: rhythm reads small messages
+
+  std::uint32_t bytes : 24 = 0;
+  std::uint32_t tls_type : 8 = 0; // the TLS record type its first segment began with; 0: none
   std::uint32_t gap_ms = 0;
-  std::uint16_t index = 0;    // position in the flow's sequence (< MINEWATCH_MESSAGES_MAX)
-  std::uint8_t tls_type = 0;  // the TLS record type its first segment began with; 0: none
-  std::uint8_t direction = 0; // data-path direction: oriented by role when judged
+  std::uint16_t index : 15 = 0;    // position in the flow's sequence (< MINEWATCH_MESSAGES_MAX)
+  std::uint16_t direction : 1 = 0; // data-path direction: oriented by role when judged
+  std::uint16_t tls_length = 0;    // that TLS record's length field: where its first write ends
 };
 static_assert(sizeof(SeenMessage) == 12, "12 bytes a message: a TCP flow keeps up to messages_per_flow");
 

@@ -104,8 +104,13 @@ void Judge::onMessage(const datapath::FlowMessage &m) {
   auto &messages = record.ensureFacts().messages;
   // The ring hands messages over in the order CPUs finished them; kept in
   // the flow's own order (by index), which they nearly always come in.
-  SeenMessage seen{m.bytes, m.gap_ms, static_cast<std::uint16_t>(m.index), m.tls_type,
-                   static_cast<std::uint8_t>(m.direction)};
+  SeenMessage seen{};
+  seen.bytes = std::min(m.bytes, SeenMessage::kMaxBytes) & SeenMessage::kMaxBytes;
+  seen.tls_type = m.tls_type;
+  seen.gap_ms = m.gap_ms;
+  seen.index = static_cast<std::uint16_t>(m.index & 0x7fff);
+  seen.direction = static_cast<std::uint16_t>(m.direction & 1u);
+  seen.tls_length = m.tls_length;
   auto at = std::upper_bound(messages.begin(), messages.end(), seen.index,
                              [](std::uint16_t index, const SeenMessage &e) { return index < e.index; });
   messages.insert(at, seen);
@@ -121,22 +126,24 @@ detect::MessageSequence Judge::sequenceOf(const minewatch_flow_key &key, const m
   detect::MessageSequence out;
   if (key.proto != IPPROTO_TCP)
     return out;
-  auto add = [&](std::uint8_t direction, std::uint32_t bytes, std::uint32_t gap_ms, std::uint8_t tls_type) {
+  auto add = [&](unsigned direction, std::uint32_t bytes, std::uint32_t gap_ms, std::uint8_t tls_type,
+                 std::uint16_t tls_length) {
     detect::Message message;
     message.direction = (direction & 1u) == roles.client_dir ? detect::Message::Direction::ToServer
                                                              : detect::Message::Direction::ToClient;
     message.bytes = bytes;
     message.gap_ms = gap_ms;
     message.tls_type = tls_type;
+    message.tls_length = tls_length;
     out.push_back(message);
   };
   const std::vector<SeenMessage> *seen = record && record->facts ? &record->facts->messages : nullptr;
   if (seen)
     for (const auto &m : *seen)
-      add(m.direction, m.bytes, m.gap_ms, m.tls_type);
+      add(m.direction, m.bytes, m.gap_ms, static_cast<std::uint8_t>(m.tls_type), m.tls_length);
   if (auto pending = datapath::pendingMessage(key, value, config_.sensor.messages_per_flow);
       pending && (!seen || seen->empty() || pending->index > seen->back().index))
-    add(static_cast<std::uint8_t>(pending->direction), pending->bytes, pending->gap_ms, pending->tls_type);
+    add(pending->direction, pending->bytes, pending->gap_ms, pending->tls_type, pending->tls_length);
   return out;
 }
 
