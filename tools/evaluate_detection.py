@@ -181,6 +181,7 @@ def finish(rows, left_out):
                        "flagged_rate": rate(row["flagged"], row["flows"]), "mining": row["mining"],
                        "mining_rate": rate(row["mining"], row["flows"]),
                        "median_s_to_detection": median(row["_to_flag"]),
+                       "max_s_to_detection": round(max(row["_to_flag"]), 1) if row["_to_flag"] else None,
                        "median_s_to_mining": median(row["_to_mining"])}
 
     def pooled(pick):
@@ -207,13 +208,13 @@ def text_seconds(value):
 
 def markdown(table, summary, left_out):
     lines = ["| class | flows | suspicious or mining | rate | mining | rate | median s to detection | "
-             "median s to mining |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+             "max s to detection | median s to mining |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     order = sorted(table, key=lambda n: ({"miner": 0, "benign": 1}.get(table[n]["kind"], 2), n))
     for name in order:
         r = table[name]
         lines.append(f"| {name} | {r['flows']} | {r['flagged']} | {text_rate(r['flagged_rate'])} | {r['mining']} | "
                      f"{text_rate(r['mining_rate'])} | {text_seconds(r['median_s_to_detection'])} | "
-                     f"{text_seconds(r['median_s_to_mining'])} |")
+                     f"{text_seconds(r['max_s_to_detection'])} | {text_seconds(r['median_s_to_mining'])} |")
     s = summary
     for name, why in sorted(left_out.items()):
         lines.append(f"\n{name}: left out of the recordings ({why})")
@@ -235,6 +236,12 @@ def failed_checks(args, table, summary):
             if r["flagged_rate"] is None or r["flagged_rate"] < args.min_detection_rate:
                 failures.append(f"{name}: detection rate {text_rate(r['flagged_rate'])} "
                                 f"({r['flagged']}/{r['flows']}) < {args.min_detection_rate}")
+    if args.max_seconds_to_detection is not None:
+        for name, r in sorted(table.items()):
+            late = r["max_s_to_detection"]
+            if r["kind"] == "miner" and name not in args.exclude and late is not None \
+                    and late > args.max_seconds_to_detection:
+                failures.append(f"{name}: a flow took {late:.1f} s to detection > {args.max_seconds_to_detection}")
     limits = [("max_false_positive_rate", "benign_false_positive_rate", "benign false-positive rate"),
               ("max_benign_mining_rate", "benign_mining_rate", "benign mining rate")]
     for option, key, what in limits:
@@ -253,6 +260,8 @@ def main():
     parser.add_argument("--min-detection-rate", type=float, help="check: every miner class's rate is at least this")
     parser.add_argument("--except", dest="exclude", action="append", default=[], metavar="CLASS",
                         help="a miner class --min-detection-rate leaves out (repeat for more)")
+    parser.add_argument("--max-seconds-to-detection", type=float,
+                        help="check: every detected miner flow was flagged within this many seconds of its first packet")
     parser.add_argument("--max-false-positive-rate", type=float, help="check: benign flows suspicious or mining")
     parser.add_argument("--max-benign-mining-rate", type=float, help="check: benign flows mining")
     args = parser.parse_args()

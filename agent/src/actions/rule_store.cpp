@@ -1,36 +1,16 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include "actions/rule_store.hpp"
 
+#include "util/durable_file.hpp"
+
 #include <nlohmann/json.hpp>
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
-#include <system_error>
 
 namespace minewatch::actions {
 
 namespace {
 constexpr int kVersion = 1;
-
-[[noreturn]] void fail(const std::string &what) { throw std::system_error(errno, std::generic_category(), what); }
-
-void writeAll(int fd, const std::string &text, const std::string &path) {
-  std::size_t done = 0;
-  while (done < text.size()) {
-    auto n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      fail("write " + path);
-    done += static_cast<std::size_t>(n);
-  }
-}
 } // namespace
 
 std::string toJson(const SavedRuleBook &book) {
@@ -96,49 +76,18 @@ SavedRuleBook parseRuleBook(const std::string &text) {
   return book;
 }
 
-void saveRuleBook(const std::string &path, const SavedRuleBook &book) {
-  namespace fs = std::filesystem;
-  auto dir = fs::path(path).parent_path();
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec)
-    throw std::system_error(ec, "create " + dir.string());
-  auto tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0)
-    fail("create " + tmp);
-  try {
-    writeAll(fd, toJson(book), tmp);
-    if (::fsync(fd) != 0)
-      fail("fsync " + tmp);
-  } catch (...) {
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    throw;
-  }
-  ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0)
-    fail("rename " + tmp + " to " + path);
-  // The rename is durable only once the directory entry is.
-  int dir_fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd >= 0) {
-    ::fsync(dir_fd);
-    ::close(dir_fd);
-  }
-}
+void saveRuleBook(const std::string &path, const SavedRuleBook &book) { util::writeFileDurably(path, toJson(book)); }
 
 std::optional<SavedRuleBook> loadRuleBook(const std::string &path, std::string &warning) {
   warning.clear();
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    if (errno != ENOENT)
-      warning = "rule book " + path + " cannot be read (" + std::generic_category().message(errno) + ")";
+  std::string error;
+  auto text = util::readWholeFile(path, error);
+  if (!text) {
+    warning = error.empty() ? "" : "rule book " + error;
     return std::nullopt;
   }
-  std::stringstream text;
-  text << in.rdbuf();
   try {
-    return parseRuleBook(text.str());
+    return parseRuleBook(*text);
   } catch (const std::invalid_argument &e) {
     warning = "rule book " + path + " is corrupt (" + e.what() + ")";
     return std::nullopt;

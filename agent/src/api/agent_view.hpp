@@ -3,6 +3,7 @@
 
 #include "actions/enforcer.hpp"
 #include "config/agent_config.hpp"
+#include "confirm/confirmer.hpp"
 #include "datapath/datapath_info.hpp"
 #include "drain/flow_drain.hpp"
 #include "export/flow_export.hpp"
@@ -38,6 +39,7 @@ struct AgentView {
   const actions::Enforcer &enforcer;
   const lists::ListSync &lists;
   const ipfix::FlowExport *flow_export; // null: export off
+  const confirm::Confirmer *confirmer;  // null: confirm.mode off, or a capture
   const DrainHistogram &tick_times;
   std::uint64_t ticks;
   std::uint64_t interface_lost;

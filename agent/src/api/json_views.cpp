@@ -76,3 +76,21 @@ nlohmann::json ruleJson(const actions::BlockRule &rule, std::uint64_t now_ns, co
 }
 
 } // namespace minewatch::api
+
+namespace minewatch::api {
+
+nlohmann::json confirmationJson(const confirm::Confirmation &c) {
+  return {{"server", net::endpointText(c.asked.server.address, c.asked.server.port)},
+          {"tls", c.asked.tls},
+          {"sni", c.asked.sni},
+          {"result", confirm::toString(c.report.result)},
+          {"summary", c.report.summary},
+          {"dialect", c.report.dialect},
+          {"sent", c.report.sent},
+          {"answer_head", c.report.answer_head},
+          {"elapsed_ms", c.report.elapsed.count()},
+          {"probed_at", util::rfc3339(c.probed_wall_ns)},
+          {"until", util::rfc3339(c.expires_wall_ns)}};
+}
+
+} // namespace minewatch::api

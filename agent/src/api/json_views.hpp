@@ -2,6 +2,7 @@
 #pragma once
 
 #include "actions/rule_book.hpp"
+#include "confirm/confirmation.hpp"
 #include "judge/detection_log.hpp"
 #include "detect/behaviour_detector.hpp"
 #include "detect/flow_features.hpp"
@@ -15,6 +16,8 @@ namespace minewatch::api {
 nlohmann::json flowJson(const judge::FlowRoles &roles);
 /// One entry of `detections` (the CLI contract's fields exactly, plus id).
 nlohmann::json detectionJson(const judge::Detection &detection);
+/// An endpoint's confirmation: the probe's result and exchange.
+nlohmann::json confirmationJson(const confirm::Confirmation &confirmation);
 nlohmann::json featuresJson(const detect::FlowFeatures &features);
 nlohmann::json behaviourJson(const detect::BehaviourReport &report);
 nlohmann::json ruleJson(const actions::BlockRule &rule, std::uint64_t now_ns, const util::TimeBase &time_base);

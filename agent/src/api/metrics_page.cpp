@@ -109,6 +109,22 @@ std::string metricsText(const AgentView &v, std::uint64_t now_ns) {
 
   renderSuspectServers(m, suspectServers(v, now_ns));
 
+  if (v.confirmer) {
+    const auto &c = v.confirmer->counters();
+    m.family("minewatch_confirm_total", "counter", "Probes of suspected servers in Stratum, by result");
+    for (auto result : confirm::kConfirmResults)
+      m.sample("minewatch_confirm_total", static_cast<double>(c.probes[static_cast<unsigned>(result)]),
+               {{"result", std::string(confirm::toString(result))}});
+    m.family("minewatch_confirm_refused_total", "counter",
+             "Suspected servers not probed: loopback, link-local, private (confirm.allow_private), confirm.never, "
+             "allowlisted");
+    m.sample("minewatch_confirm_refused_total", static_cast<double>(c.refused));
+    m.family("minewatch_confirm_dropped_total", "counter", "Probe requests the full queue turned away (confirm.queue)");
+    m.sample("minewatch_confirm_dropped_total", static_cast<double>(c.dropped));
+    m.family("minewatch_confirm_pending", "gauge", "Suspected servers queued or being probed");
+    m.sample("minewatch_confirm_pending", static_cast<double>(v.confirmer->pending()));
+  }
+
   m.family("minewatch_packets_total", "counter", "Packets the sensor accounted, by hook");
   m.sample("minewatch_packets_total", stat(MINEWATCH_STAT_XDP_PACKETS), {{"hook", "xdp"}});
   m.sample("minewatch_packets_total", stat(MINEWATCH_STAT_TC_PACKETS), {{"hook", "tc"}});

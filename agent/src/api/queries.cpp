@@ -219,6 +219,7 @@ nlohmann::json explain(const AgentView &v, const std::string &flow) {
 
   nlohmann::json out;
   detect::Assessment assessment;
+  datapath::Endpoint server;
   const auto &engine = v.judge.engine();
   if (live) {
     // As the judge last saw it: the flow's counters at its last evaluation
@@ -226,6 +227,7 @@ nlohmann::json explain(const AgentView &v, const std::string &flow) {
     // read (a flow with nothing to explain keeps no histograms).
     const auto &value = live->facts && live->facts->judged ? *live->facts->judged : countsOf(*live);
     auto roles = judge::rolesOf(*live_key, value);
+    server = roles.server;
     auto features = detect::featuresOf(*live_key, value, roles.client_dir);
     const judge::FlowFacts *known = live->facts.get();
     auto sequence = v.judge.sequenceOf(*live_key, value);
@@ -255,6 +257,7 @@ nlohmann::json explain(const AgentView &v, const std::string &flow) {
     out["live"] = true;
   } else {
     assessment = detection->assessment;
+    server = detection->roles.server;
     out["flow"] = flowJson(detection->roles);
     out["features"] = featuresJson(detection->features);
     out["behaviour"] = behaviourJson(engine.behaviour(detection->features));
@@ -270,6 +273,9 @@ nlohmann::json explain(const AgentView &v, const std::string &flow) {
     out["evidence"].push_back({{"detector", detect::toString(e.detector)}, {"weight", e.weight}, {"reason", e.reason}});
   if (detection)
     out["detection"] = detectionJson(*detection);
+  // What asking the server in Stratum showed: the exchange itself.
+  if (const auto *c = v.confirmer ? v.confirmer->find(server) : nullptr)
+    out["confirmation"] = confirmationJson(*c);
   return out;
 }
 

@@ -3,7 +3,14 @@
 #include "app/agent.hpp"
 
 #include "api/json_views.hpp"
+#include "confirm/confirm_trigger.hpp"
+#include "confirm/confirmation_store.hpp"
+#include "confirm/stratum_probe.hpp"
 #include "lists/intel_files.hpp"
+
+#include <netinet/in.h>
+
+#include <filesystem>
 
 #include <set>
 
@@ -32,11 +39,28 @@ Agent::Agent(const config::AgentConfig &config, datapath::SensorObject &sensor, 
                                  auto event = api::detectionJson(d);
                                  event["event"] = "detection";
                                  events_.write(event);
-                               }},
+                               },
+                               [this](const judge::AssessedFlow &f) { maybeConfirm(f); }},
              info_.packets == datapath::PacketSource::Capture),
       lists_(config, enforcer_, events, [this](detect::IntelFeed feed) { judge_.replaceIntel(std::move(feed)); }),
       drain_(sensor, drainSettings(config)), started_wall_ns_(util::wallNowNs()) {
   drain_.onSweep([this] { enforcer_.checkPins(); });
+  // A capture is looked at, not answered: replay never opens a connection.
+  if (config_.confirm.on && info_.packets != datapath::PacketSource::Capture) {
+    auto settings = config_.confirm;
+    confirmer_ = std::make_unique<confirm::Confirmer>(
+        settings,
+        [settings](const confirm::ProbeRequest &request, const std::atomic<bool> &cancel) {
+          return confirm::askInStratum(request, settings, cancel);
+        },
+        [this](const datapath::Endpoint &server) {
+          return enforcer_.rules()
+              .allowing(rules::EndpointTarget{server.address, server.port, IPPROTO_TCP})
+              .has_value();
+        });
+    if (!info_.rules_file.empty())
+      confirmations_file_ = (std::filesystem::path(info_.rules_file).parent_path() / "confirmations.json").string();
+  }
   if (!config_.export_ipfix.empty()) {
     ipfix::FlowExportOptions options;
     options.exporter.target = *ipfix::parseTarget(config_.export_ipfix); // validated with the config
@@ -56,6 +80,17 @@ void Agent::start(std::uint64_t now_ns) {
   enforcer_.start(now_ns);
   lists_.start();
   enforcer_.startFleetShare();
+  if (confirmer_ && !confirmations_file_.empty()) {
+    std::string warning;
+    auto saved = confirm::loadConfirmations(confirmations_file_, warning);
+    if (!warning.empty())
+      events_.write({{"event", "warning"}, {"message", warning}});
+    auto wall = util::wallNowNs();
+    confirmer_->restore(saved, wall);
+    for (const auto &c : confirmer_->all())
+      if (c.report.result != confirm::ConfirmResult::Failed)
+        judge_.noteConfirmation(c.asked.server, c.report.result == confirm::ConfirmResult::Confirmed, c.report.summary);
+  }
   auto loaded = lists_.reload(now_ns, true);
   for (const auto &error : loaded.errors)
     events_.write({{"event", "warning"}, {"message", error}});
@@ -80,6 +115,8 @@ void Agent::tick(std::uint64_t now_ns) {
   enforcer_.tick(now_ns);
   if (export_)
     export_->tick(now_ns, util::wallNowNs());
+  if (confirmer_)
+    collectConfirmations(util::wallNowNs());
   tick_times_.observe(static_cast<double>(drain_.counters().last_ns) / 1e9);
   enforcer_.save(); // whatever this tick, or the reload before it, changed
 }
@@ -92,6 +129,48 @@ bool Agent::onFlow(const drain::DrainedFlow &flow) {
   if (flow.ended)
     ended_.push_back(flow.key);
   return fresh;
+}
+
+void Agent::maybeConfirm(const judge::AssessedFlow &flow) {
+  if (!confirmer_ || flow.roles.proto != IPPROTO_TCP)
+    return;
+  const auto &facts = flow.facts;
+  bool tls = facts.tls_hello.has_value() || (!facts.messages.empty() && facts.messages.front().tls_type == 22);
+  if (!confirm::worthConfirming(config_.confirm.when, flow.assessment, tls))
+    return;
+  confirm::ProbeRequest request{flow.roles.server, tls, facts.tls_hello ? facts.tls_hello->sni : std::string()};
+  std::string refusal;
+  if (confirmer_->ask(request, util::wallNowNs(), &refusal) == confirm::Ask::Refused)
+    events_.write({{"event", "confirm_skipped"},
+                   {"server", net::endpointText(request.server.address, request.server.port)},
+                   {"reason", refusal}});
+}
+
+void Agent::collectConfirmations(std::uint64_t wall_ns) {
+  auto finished = confirmer_->poll(wall_ns);
+  if (finished.empty())
+    return;
+  for (const auto &c : finished) {
+    events_.write({{"event", "confirm"},
+                   {"server", net::endpointText(c.asked.server.address, c.asked.server.port)},
+                   {"tls", c.asked.tls},
+                   {"sni", c.asked.sni},
+                   {"result", confirm::toString(c.report.result)},
+                   {"summary", c.report.summary},
+                   {"dialect", c.report.dialect},
+                   {"sent", c.report.sent},
+                   {"answer_head", c.report.answer_head},
+                   {"elapsed_ms", c.report.elapsed.count()}});
+    if (c.report.result != confirm::ConfirmResult::Failed)
+      judge_.noteConfirmation(c.asked.server, c.report.result == confirm::ConfirmResult::Confirmed, c.report.summary);
+  }
+  if (confirmations_file_.empty())
+    return;
+  try {
+    confirm::saveConfirmations(confirmations_file_, confirmer_->all());
+  } catch (const std::exception &e) {
+    events_.write({{"event", "warning"}, {"message", std::string("cannot save confirmations: ") + e.what()}});
+  }
 }
 
 bool Agent::onVanished(const minewatch_flow_key &key) { return judge_.onVanished(key); }
@@ -158,8 +237,8 @@ void Agent::onAttached(DatapathInfo info) {
 }
 
 api::AgentView Agent::view() const {
-  return {config_,       info_,       drain_, judge_,          enforcer_,        lists_,
-          export_.get(), tick_times_, ticks_, interface_lost_, started_wall_ns_, time_base_};
+  return {config_,          info_,       drain_, judge_,          enforcer_,        lists_,    export_.get(),
+          confirmer_.get(), tick_times_, ticks_, interface_lost_, started_wall_ns_, time_base_};
 }
 
 } // namespace minewatch::app

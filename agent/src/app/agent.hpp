@@ -5,6 +5,7 @@
 #include "actions/event_log.hpp"
 #include "api/agent_view.hpp"
 #include "config/agent_config.hpp"
+#include "confirm/confirmer.hpp"
 #include "datapath/datapath_info.hpp"
 #include "datapath/sensor_object.hpp"
 #include "drain/flow_drain.hpp"
@@ -30,6 +31,7 @@ using datapath::DatapathInfo;
 ///   - judge::Judge makes verdicts from what the drain read and the samples;
 ///   - actions::Enforcer acts on them and on operators' rule commands;
 ///   - lists::ListSync keeps the watched rule and intel files applied;
+///   - confirm::Confirmer asks suspected servers in Stratum (live only);
 ///   - api:: answers from view(), as of the last tick.
 class Agent final : private drain::DrainSink {
 public:
@@ -70,6 +72,10 @@ private:
   void onMessage(const datapath::FlowMessage &message) override { judge_.onMessage(message); }
   /// Hands a flow the drain read to the IPFIX export, with the judge's labels.
   void exportFlow(const drain::DrainedFlow &flow);
+  /// A flow judged with evidence: ask its server when worth it.
+  void maybeConfirm(const judge::AssessedFlow &flow);
+  /// Probes that finished: events, the judge's view, the saved file.
+  void collectConfirmations(std::uint64_t wall_ns);
 
   config::AgentConfig config_;
   DatapathInfo info_;
@@ -79,7 +85,9 @@ private:
   judge::Judge judge_;
   lists::ListSync lists_;
   drain::FlowDrain drain_;
-  std::unique_ptr<ipfix::FlowExport> export_; // null: export off
+  std::unique_ptr<ipfix::FlowExport> export_;     // null: export off
+  std::unique_ptr<confirm::Confirmer> confirmer_; // null: confirm.mode off, or a capture
+  std::string confirmations_file_;                // empty: not saved
   api::DrainHistogram tick_times_;
   std::uint64_t ticks_ = 0;
   std::uint64_t interface_lost_ = 0;

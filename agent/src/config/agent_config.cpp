@@ -5,6 +5,7 @@
 
 #include "export/ipfix_exporter.hpp"
 #include "minewatch_abi.h"
+#include "net/address.hpp"
 #include "rules/rule_target.hpp"
 
 #include <grp.h>
@@ -123,6 +124,18 @@ struct Located {
     for (const auto &item : node) {
       if (items[i].empty() || items[i][0] != '/')
         Located{origin, key, item}.fail("'" + items[i] + "' must be an absolute path");
+      ++i;
+    }
+    return items;
+  }
+
+  std::vector<std::string> cidrs() const {
+    auto items = strings();
+    std::size_t i = 0;
+    for (const auto &item : node) {
+      std::string why;
+      if (!net::Cidr::parse(items[i], &why))
+        Located{origin, key, item}.fail(why);
       ++i;
     }
     return items;
@@ -253,6 +266,22 @@ const std::map<std::string, Setter> &setters() {
            v.fail("'" + text + "' must be an absolute path");
          c.fleet_share_credentials = text;
        }},
+      {"confirm.mode", [](L v, C c) { c.confirm.on = v.oneOf({"on", "off"}) == "on"; }},
+      {"confirm.when",
+       [](L v, C c) {
+         c.confirm.when = v.oneOf({"suspicious", "evidence"}) == "evidence" ? ConfirmConfig::When::Evidence
+                                                                            : ConfirmConfig::When::Suspicious;
+       }},
+      {"confirm.cache_ttl_s", [](L v, C c) { c.confirm.cache_ttl_s = v.integer<std::uint32_t>(60, 365u * 86400u); }},
+      {"confirm.retry_s", [](L v, C c) { c.confirm.retry_s = v.integer<std::uint32_t>(1, 86400); }},
+      {"confirm.min_interval_s", [](L v, C c) { c.confirm.min_interval_s = v.integer<std::uint32_t>(0, 86400); }},
+      {"confirm.concurrency", [](L v, C c) { c.confirm.concurrency = v.integer<std::uint32_t>(1, 16); }},
+      {"confirm.queue", [](L v, C c) { c.confirm.queue = v.integer<std::uint32_t>(1, 100000); }},
+      // At most 5 s and 16 KB: a probe is a question, never a download.
+      {"confirm.timeout_ms", [](L v, C c) { c.confirm.timeout_ms = v.integer<std::uint32_t>(100, 5000); }},
+      {"confirm.read_cap", [](L v, C c) { c.confirm.read_cap = v.integer<std::uint32_t>(256, 16384); }},
+      {"confirm.allow_private", [](L v, C c) { c.confirm.allow_private = v.boolean(); }},
+      {"confirm.never", [](L v, C c) { c.confirm.never = v.cidrs(); }},
       {"intel.feeds", [](L v, C c) { c.intel_feeds = v.paths(); }},
       {"intel.ports",
        [](L v, C c) {

@@ -25,6 +25,26 @@ enum class AutoBlockMode { Off, DryRun, On };
 ///                programs over. Flows go unwatched until it does.
 enum class ShutdownMode { FailSafe, FailOpen, KeepAttached };
 
+/// The confirmer (agent/src/confirm/): asks a suspected server endpoint in
+/// Stratum whether it is a pool before a TLS flow may be judged mining.
+struct ConfirmConfig {
+  enum class When : std::uint8_t {
+    Suspicious, // a suspicious flow, or rhythm/behaviour evidence on a TLS flow with no intel
+    Evidence,   // any flow with evidence at all
+  };
+  bool on = true;
+  When when = When::Suspicious;
+  std::uint32_t cache_ttl_s = 86400; // a result stands this long
+  std::uint32_t retry_s = 300;       // after a probe that could not connect; doubles, up to cache_ttl_s
+  std::uint32_t min_interval_s = 10; // at most one probe started this often
+  std::uint32_t concurrency = 2;     // probes at once
+  std::uint32_t queue = 64;          // endpoints waiting for a probe; more are dropped (and asked again later)
+  std::uint32_t timeout_ms = 3000;   // connect, and each read
+  std::uint32_t read_cap = 16384;    // bytes read from one connection at most
+  bool allow_private = false;        // RFC 1918, CGNAT, ULA: labs, on-prem pools
+  std::vector<std::string> never;    // CIDRs never probed, beside loopback, link-local and (by default) private
+};
+
 /// Everything the agent can be told in its config file. Defaults are what an
 /// operator gets with no file at all.
 struct AgentConfig {
@@ -88,6 +108,7 @@ struct AgentConfig {
   std::string fleet_share_credentials = "/var/run/secrets/kubernetes.io/serviceaccount"; // token, ca.crt, namespace
   // Ports mining pools commonly listen on (Falco's miner_ports, less the
   // ordinary web and mail ports): weak evidence, never enough alone.
+  ConfirmConfig confirm;
   std::vector<std::uint16_t> intel_ports = {3333, 3334, 3335, 3336, 3357, 4444, 5555, 5556,  5588,  5730,  6099, 6666,
                                             7777, 7778, 8008, 8888, 8899, 9332, 9999, 14433, 14444, 45560, 45700};
 };

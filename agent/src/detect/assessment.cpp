@@ -52,6 +52,7 @@ const char *toString(Detector detector) {
   case Detector::Behaviour: return "behaviour";
   case Detector::Correlation: return "correlation";
   case Detector::Rhythm: return "rhythm";
+  case Detector::Confirmation: return "confirmation";
   }
   return "signature";
 }

@@ -9,9 +9,10 @@
 namespace minewatch::detect {
 
 /// Which detector gave a piece of evidence.
-enum class Detector : std::uint8_t { Signature, Intel, Behaviour, Correlation, Rhythm };
-inline constexpr std::array<Detector, 5> kDetectors = {Detector::Signature, Detector::Intel, Detector::Behaviour,
-                                                       Detector::Correlation, Detector::Rhythm};
+/// Confirmation: the agent asked the server in Stratum (agent/src/confirm/).
+enum class Detector : std::uint8_t { Signature, Intel, Behaviour, Correlation, Rhythm, Confirmation };
+inline constexpr std::array<Detector, 6> kDetectors = {Detector::Signature,   Detector::Intel,  Detector::Behaviour,
+                                                       Detector::Correlation, Detector::Rhythm, Detector::Confirmation};
 
 /// One reason to think a flow mines, from one detector, in words an operator
 /// can check. weight is the detector's confidence in this reason alone (0-1).

@@ -74,6 +74,12 @@ detect::Assessment DetectionEngine::evaluate(const FlowRoles &roles, const detec
     evidence.push_back({detect::Detector::Signature, kNoSniWeight,
                         "TLS ClientHello without a server name, as XMRig sends by default", hello_at});
 
+  // A server that answered a Stratum login as a pool does is a pool, for
+  // every flow to it (even one that never carried payload).
+  if (auto it = confirmations_.find({roles.server.address, roles.server.port}); it != confirmations_.end())
+    evidence.push_back({detect::Detector::Confirmation, it->second.confirmed ? kConfirmedWeight : 0.0,
+                        (it->second.confirmed ? "confirmed a pool: " : "not confirmed: ") + it->second.summary, first});
+
   // What rests on the flow's history or on other flows is known at its
   // latest packet.
   auto add_at_last = [&](std::optional<detect::Evidence> e) {
@@ -92,6 +98,14 @@ detect::Assessment DetectionEngine::evaluate(const FlowRoles &roles, const detec
   add_at_last(correlation_.fanIn(server));
 
   return detect::assess(std::move(evidence), thresholds_);
+}
+
+void DetectionEngine::noteConfirmation(const datapath::Endpoint &server, bool confirmed, std::string summary) {
+  detect::CorrelationDetector::ServerEndpoint key{server.address, server.port};
+  if (!confirmed && summary.empty())
+    confirmations_.erase(key);
+  else
+    confirmations_[key] = {confirmed, std::move(summary)};
 }
 
 void DetectionEngine::learn(const FlowRoles &roles, const detect::Assessment &assessment, std::uint64_t now_ns) {

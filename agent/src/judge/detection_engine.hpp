@@ -9,6 +9,8 @@
 #include "detect/intel_feed.hpp"
 #include "detect/rhythm_detector.hpp"
 
+#include <map>
+#include <string>
 #include <vector>
 
 namespace minewatch::judge {
@@ -36,11 +38,17 @@ public:
   [[nodiscard]] const detect::Thresholds &thresholds() const { return thresholds_; }
   void replaceIntel(detect::IntelFeed intel) { intel_ = std::move(intel); }
   [[nodiscard]] const detect::CorrelationDetector &correlation() const { return correlation_; }
+  /// What asking a server in Stratum showed (the confirmer): a confirmed
+  /// pool makes every flow to it mining; a refuted server's flows carry
+  /// the refutation (no weight) so the operator sees why they stay
+  /// suspicious. `confirmed` false with an empty summary forgets it.
+  void noteConfirmation(const datapath::Endpoint &server, bool confirmed, std::string summary);
 
   static constexpr double kSignatureWeight = 0.95;
   static constexpr double kIntelWeight = 0.8;
   static constexpr double kPortWeight = 0.15;
   static constexpr double kNoSniWeight = 0.15;
+  static constexpr double kConfirmedWeight = 0.95;
 
 private:
   detect::Thresholds thresholds_;
@@ -48,6 +56,11 @@ private:
   detect::BehaviourDetector behaviour_;
   detect::CorrelationDetector correlation_;
   detect::RhythmDetector rhythm_;
+  struct ConfirmNote {
+    bool confirmed = false;
+    std::string summary;
+  };
+  std::map<detect::CorrelationDetector::ServerEndpoint, ConfirmNote> confirmations_;
 };
 
 } // namespace minewatch::judge

@@ -167,6 +167,8 @@ void Judge::evaluate(const minewatch_flow_key &key, const minewatch_flow_value &
   known.assessment = std::move(assessment);
   if (known.assessment.verdict != detect::Verdict::Clean && (!known.reported || known.assessment.verdict > before))
     report(key, value, roles, features, known, now_ns);
+  if (hooks_.assessed && !known.assessment.evidence.empty())
+    hooks_.assessed({roles, known, known.assessment});
 }
 
 void Judge::report(const minewatch_flow_key &key, const minewatch_flow_value &value, const FlowRoles &roles,

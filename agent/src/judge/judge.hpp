@@ -30,11 +30,19 @@ struct ActRequest {
   const detect::Assessment &assessment;
   std::uint64_t now_ns;
 };
+/// A flow judged with some evidence, for whoever may look further (the
+/// confirmer asks its server).
+struct AssessedFlow {
+  const FlowRoles &roles;
+  const FlowFacts &facts;
+  const detect::Assessment &assessment;
+};
 /// What the judge hands out: mining flows to act on, every detection made
-/// or raised (to be written as an event).
+/// or raised (to be written as an event), flows judged with evidence.
 struct JudgeHooks {
   std::function<Action(const ActRequest &)> act;
   std::function<void(const Detection &)> detected;
+  std::function<void(const AssessedFlow &)> assessed; // may be empty
 };
 
 struct JudgeCounters {
@@ -86,6 +94,11 @@ public:
   /// the traffic totals exact again.
   void endDrain(const drain::DrainSummary &summary, std::uint64_t now_ns);
   void replaceIntel(detect::IntelFeed intel) { engine_.replaceIntel(std::move(intel)); }
+  /// See DetectionEngine::noteConfirmation; flows to the server are judged
+  /// again when they next have news.
+  void noteConfirmation(const datapath::Endpoint &server, bool confirmed, std::string summary) {
+    engine_.noteConfirmation(server, confirmed, std::move(summary));
+  }
 
   /// Server endpoints with suspicious or mining flows in the last
   /// `window_ns`, capped at `top` (the fleet alert's input).

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include "confirm/confirmer.hpp"
+
+#include <algorithm>
+
+namespace minewatch::confirm {
+
+namespace {
+constexpr std::uint64_t kNsPerSec = 1'000'000'000ull;
+constexpr std::size_t kMaxForbidden = 4096;
+
+bool queued(const std::deque<ProbeRequest> &queue, const EndpointKey &key) {
+  return std::any_of(queue.begin(), queue.end(), [&](const ProbeRequest &r) { return keyOf(r.server) == key; });
+}
+} // namespace
+
+Confirmer::Confirmer(const config::ConfirmConfig &config, ProbeFunction probe,
+                     std::function<bool(const datapath::Endpoint &)> allowlisted)
+    : config_(config), probe_(std::move(probe)), allowlisted_(std::move(allowlisted)), policy_(config) {}
+
+Confirmer::~Confirmer() {
+  cancel_ = true;
+  running_.clear(); // each jthread joins; probes see cancel_ and give up
+}
+
+Ask Confirmer::ask(const ProbeRequest &request, std::uint64_t wall_ns, std::string *refusal) {
+  if (!config_.on)
+    return Ask::Off;
+  auto key = keyOf(request.server);
+  if (auto it = known_.find(key); it != known_.end() && wall_ns < it->second.expires_wall_ns)
+    return Ask::Known;
+  if (queued(queue_, key) ||
+      std::any_of(running_.begin(), running_.end(), [&](const Running &r) { return keyOf(r.request.server) == key; }))
+    return Ask::Pending;
+  if (forbidden_.count(key))
+    return Ask::Forbidden;
+  auto why = policy_.refusal(request.server.address);
+  if (!why && allowlisted_ && allowlisted_(request.server))
+    why = "allowlisted";
+  if (why) {
+    if (forbidden_.size() >= kMaxForbidden)
+      forbidden_.clear();
+    forbidden_.insert(key);
+    ++counters_.refused;
+    if (refusal)
+      *refusal = *why;
+    return Ask::Refused;
+  }
+  if (queue_.size() >= config_.queue) {
+    ++counters_.dropped;
+    return Ask::QueueFull;
+  }
+  queue_.push_back(request);
+  return Ask::Queued;
+}
+
+void Confirmer::start(const ProbeRequest &request) {
+  auto done = std::make_shared<std::atomic<bool>>(false);
+  Running running{request, done, {}};
+  running.thread = std::jthread([this, request, done] {
+    ProbeReport report;
+    try {
+      report = probe_(request, cancel_);
+    } catch (const std::exception &e) { // a probe never takes the agent down
+      report.result = ConfirmResult::Failed;
+      report.summary = std::string("probe failed: ") + e.what();
+    }
+    {
+      std::lock_guard lock(finished_mutex_);
+      finished_.push_back({request, std::move(report)});
+    }
+    *done = true;
+  });
+  running_.push_back(std::move(running));
+}
+
+Confirmation Confirmer::settle(const ProbeRequest &request, const ProbeReport &report, std::uint64_t wall_ns) {
+  auto &c = known_[keyOf(request.server)];
+  c.asked = request;
+  c.report = report;
+  c.probed_wall_ns = wall_ns;
+  std::uint64_t ttl = std::uint64_t{config_.cache_ttl_s} * kNsPerSec;
+  if (report.result == ConfirmResult::Failed) {
+    ++c.failures;
+    std::uint64_t backoff = std::uint64_t{config_.retry_s} * kNsPerSec;
+    for (unsigned i = 1; i < c.failures && backoff < ttl; ++i)
+      backoff *= 2;
+    c.expires_wall_ns = wall_ns + std::min(backoff, ttl);
+  } else {
+    c.failures = 0;
+    c.expires_wall_ns = wall_ns + ttl;
+  }
+  ++counters_.probes[static_cast<unsigned>(report.result)];
+  return c;
+}
+
+std::vector<Confirmation> Confirmer::poll(std::uint64_t wall_ns) {
+  std::vector<Finished> finished;
+  {
+    std::lock_guard lock(finished_mutex_);
+    finished.swap(finished_);
+  }
+  std::erase_if(running_, [](const Running &r) { return r.done->load(); }); // joins the finished threads
+  std::vector<Confirmation> out;
+  for (const auto &f : finished)
+    out.push_back(settle(f.request, f.report, wall_ns));
+  std::uint64_t interval = std::uint64_t{config_.min_interval_s} * kNsPerSec;
+  while (!queue_.empty() && running_.size() < config_.concurrency && wall_ns >= next_start_wall_ns_) {
+    start(queue_.front());
+    queue_.pop_front();
+    next_start_wall_ns_ = wall_ns + interval;
+  }
+  return out;
+}
+
+void Confirmer::restore(const std::vector<Confirmation> &saved, std::uint64_t wall_ns) {
+  for (const auto &c : saved)
+    if (c.expires_wall_ns > wall_ns)
+      known_[keyOf(c.asked.server)] = c;
+}
+
+const Confirmation *Confirmer::find(const datapath::Endpoint &server) const {
+  auto it = known_.find(keyOf(server));
+  return it == known_.end() ? nullptr : &it->second;
+}
+
+std::vector<Confirmation> Confirmer::all() const {
+  std::vector<Confirmation> out;
+  out.reserve(known_.size());
+  for (const auto &[key, c] : known_)
+    out.push_back(c);
+  return out;
+}
+
+} // namespace minewatch::confirm

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#pragma once
+
+#include "config/agent_config.hpp"
+#include "confirm/confirmation.hpp"
+#include "confirm/probe_policy.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <vector>
+
+namespace minewatch::confirm {
+
+/// Asks a server, off the caller's thread, and returns what it showed.
+/// Must return within the config's timeouts and give up soon after
+/// `cancel` turns true.
+using ProbeFunction = std::function<ProbeReport(const ProbeRequest &, const std::atomic<bool> &cancel)>;
+
+/// What became of a request to confirm an endpoint.
+enum class Ask : std::uint8_t {
+  Queued,    // a probe will go out
+  Known,     // a result stands (or a failed probe's backoff runs)
+  Pending,   // already queued or running
+  Refused,   // the policy forbids probing it (first time: the caller says so once)
+  Forbidden, // refused before: nothing new to say
+  QueueFull, // too many waiting; asked again on a later judgement
+  Off,       // confirm.mode: off
+};
+
+struct ConfirmerCounters {
+  std::uint64_t probes[3] = {}; // by ConfirmResult
+  std::uint64_t refused = 0;    // endpoints the policy kept from a probe
+  std::uint64_t dropped = 0;    // requests the full queue turned away
+};
+
+/// The confirmer's bookkeeping, safe by construction: the event loop asks
+/// (ask) and collects (poll); probes run on at most `concurrency` threads
+/// of their own, at most one started per `min_interval_s`, each bounded by
+/// the probe's timeouts. One result per endpoint stands for cache_ttl_s
+/// (a failed probe: retry_s, doubling up to cache_ttl_s), so an endpoint
+/// is probed at most once per TTL.
+class Confirmer {
+public:
+  /// `allowlisted`: whether the operator allowlisted an endpoint (never
+  /// probed, like the policy's ranges).
+  Confirmer(const config::ConfirmConfig &config, ProbeFunction probe,
+            std::function<bool(const datapath::Endpoint &)> allowlisted);
+  Confirmer(const Confirmer &) = delete;
+  Confirmer &operator=(const Confirmer &) = delete;
+  /// Cancels running probes and waits for them (each gives up promptly).
+  ~Confirmer();
+
+  /// A suspected flow's server. `refusal` is set when Ask::Refused.
+  Ask ask(const ProbeRequest &request, std::uint64_t wall_ns, std::string *refusal = nullptr);
+  /// Starts what the rate and concurrency allow; returns the probes that
+  /// finished since the last poll (their results now stand).
+  std::vector<Confirmation> poll(std::uint64_t wall_ns);
+  /// Results saved by an earlier run (expired ones are dropped).
+  void restore(const std::vector<Confirmation> &saved, std::uint64_t wall_ns);
+
+  /// The standing result for an endpoint, expired or not; null if none.
+  [[nodiscard]] const Confirmation *find(const datapath::Endpoint &server) const;
+  [[nodiscard]] std::vector<Confirmation> all() const;
+  [[nodiscard]] const ConfirmerCounters &counters() const { return counters_; }
+  /// Endpoints queued or being probed.
+  [[nodiscard]] std::size_t pending() const { return queue_.size() + running_.size(); }
+  [[nodiscard]] bool on() const { return config_.on; }
+
+private:
+  struct Running {
+    ProbeRequest request;
+    std::shared_ptr<std::atomic<bool>> done;
+    std::jthread thread;
+  };
+  struct Finished {
+    ProbeRequest request;
+    ProbeReport report;
+  };
+  void start(const ProbeRequest &request);
+  Confirmation settle(const ProbeRequest &request, const ProbeReport &report, std::uint64_t wall_ns);
+
+  config::ConfirmConfig config_;
+  ProbeFunction probe_;
+  std::function<bool(const datapath::Endpoint &)> allowlisted_;
+  ProbePolicy policy_;
+  std::map<EndpointKey, Confirmation> known_;
+  std::set<EndpointKey> forbidden_; // refused by policy (bounded: cleared when full)
+  std::deque<ProbeRequest> queue_;
+  std::vector<Running> running_;
+  std::uint64_t next_start_wall_ns_ = 0;
+  std::atomic<bool> cancel_{false};
+  std::mutex finished_mutex_;
+  std::vector<Finished> finished_; // written by probe threads
+  ConfirmerCounters counters_;
+};
+
+} // namespace minewatch::confirm
