@@ -44,12 +44,32 @@ std::pair<std::string, std::string> fromDetection(const GlobalOptions &o, const 
     auto target = rules::parseRuleTarget(endpoint, &why);
     if (!target) // never a patch for something else than the flow's server
       throw UsageError(fmt::format("flow {}'s server {} cannot be written as a rule: {}", flow, endpoint, why));
+    // The confirmer's finding, when there is one, says it best.
     std::string first_reason = d["reasons"].empty() ? "" : d["reasons"][0].get<std::string>();
+    for (const auto &reason : d["reasons"])
+      if (reason.get<std::string>().rfind("confirmed a pool", 0) == 0)
+        first_reason = reason.get<std::string>();
     return {rules::toString(*target),
             fmt::format("{} {:.2f} on {} at {}: {}", d.value("verdict", ""), d.value("confidence", 0.0), hostName(),
                         d.value("detected_at", ""), first_reason)};
   }
   throw UsageError(fmt::format("'{}' is neither a rule target nor a detected flow (see minewatch detections)", flow));
+}
+
+/// Why to block a rule target an operator named: the agent's confirmation
+/// of that endpoint when it has one (asked only if the agent answers).
+std::string whyForTarget(const GlobalOptions &o, const std::string &rule) {
+  std::string why = fmt::format("added by an operator on {}", hostName());
+  try {
+    auto confirmations = control::request(o.socket, {{"cmd", "confirmations"}});
+    for (const auto &c : confirmations.is_array() ? confirmations : nlohmann::json::array())
+      if (c.value("result", "") == "confirmed" && c.value("server", "") + "/tcp" == rule)
+        return fmt::format("confirmed pool on {} at {}: {}", hostName(), c.value("probed_at", ""),
+                           c.value("summary", ""));
+  } catch (const std::exception &) {
+    // no agent here: the operator's word is the reason
+  }
+  return why;
 }
 } // namespace
 
@@ -71,7 +91,7 @@ void setupFleet(CLI::App &app, const GlobalOptions &options) {
     std::string rule, why;
     if (auto target = rules::parseRuleTarget(args->what)) {
       rule = rules::toString(*target);
-      why = fmt::format("added by an operator on {}", hostName());
+      why = whyForTarget(options, rule);
     } else {
       std::tie(rule, why) = fromDetection(options, args->what);
     }

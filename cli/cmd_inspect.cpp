@@ -86,6 +86,13 @@ void setupInspect(CLI::App &app, const GlobalOptions &o) {
                                                       "  example: minewatch detections --json | jq '.[].flow'");
   detections->callback([&o] { print(o, control::request(o.socket, {{"cmd", "detections"}}), renderDetections); });
 
+  auto *confirmations = app.add_subcommand(
+      "confirmations", "servers the agent asked in Stratum (confirm.mode), and what each answered\n"
+                       "  example: minewatch confirmations --json | jq '.[] | select(.result == \"confirmed\")'");
+  confirmations->callback([&o] {
+    print(o, control::request(o.socket, {{"cmd", "confirmations"}}), renderConfirmations);
+  });
+
   auto flow_id = std::make_shared<std::string>();
   auto *explain = app.add_subcommand("explain", "every piece of evidence for one flow, with its histograms drawn\n"
                                                 "  example: minewatch explain 3409370e37c6");

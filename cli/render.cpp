@@ -140,6 +140,18 @@ std::string renderDetections(const json &detections, const Style &style) {
   return t.render(style);
 }
 
+std::string renderConfirmations(const json &confirmations, const Style &style) {
+  if (confirmations.is_null())
+    return "the confirmer is off (confirm.mode)\n";
+  if (confirmations.empty())
+    return "no server probed yet\n";
+  Table t({"SERVER", "RESULT", "DIALECT", "PROBED", "UNTIL", "SUMMARY"});
+  for (const auto &c : confirmations)
+    t.add({c["server"].get<std::string>(), c["result"].get<std::string>(), c["dialect"].get<std::string>(),
+           c["probed_at"].get<std::string>(), c["until"].get<std::string>(), c["summary"].get<std::string>()});
+  return t.render(style);
+}
+
 namespace {
 // "no sni, alpn h2 http/1.1, ja3 ..., ja4 ..., whole (1800 bytes)"
 std::string helloText(const json &h) {
@@ -176,6 +188,14 @@ std::string renderExplain(const json &e, const Style &style) {
   for (const auto &ev : e["evidence"])
     out += fmt::format("  {:<12} {:.2f}  {}\n", ev["detector"].get<std::string>(), ev["weight"].get<double>(),
                        ev["reason"].get<std::string>());
+  if (e.contains("confirmation")) {
+    const auto &c = e["confirmation"];
+    out += "\n" + style.bold("confirmation") + "\n";
+    out += fmt::format("  {} {} at {}: {}\n", c["server"].get<std::string>(), c["result"].get<std::string>(),
+                       c["probed_at"].get<std::string>(), c["summary"].get<std::string>());
+    out += fmt::format("  sent ({}): {}\n  answered: {}\n", c["dialect"].get<std::string>(),
+                       c["sent"].get<std::string>(), c["answer_head"].get<std::string>());
+  }
   if (!e["facts"].empty()) {
     out += "\n" + style.bold("payload facts") + "\n";
     for (const auto &f : e["facts"])

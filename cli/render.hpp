@@ -14,6 +14,7 @@ namespace minewatch::cli {
 std::string renderStatus(const nlohmann::json &status, const Style &style);
 std::string renderFlows(const nlohmann::json &flows, const Style &style);
 std::string renderDetections(const nlohmann::json &detections, const Style &style);
+std::string renderConfirmations(const nlohmann::json &confirmations, const Style &style);
 std::string renderExplain(const nlohmann::json &explain, const Style &style);
 std::string renderBlocks(const nlohmann::json &rules, const Style &style);
 std::string renderAllows(const nlohmann::json &rules, const Style &style);

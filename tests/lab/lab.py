@@ -153,7 +153,10 @@ class Lab:
                     f"events: {self.tmp}/events.jsonl\n"
                     f"agent:\n  tick_ms: 250\n"
                     f"detection:\n  min_duration_s: {self.args.min_duration}\n"
-                    f"actions:\n  autoblock: on\n  block_ttl_s: 3600\n")
+                    f"actions:\n  autoblock: on\n  block_ttl_s: 3600\n"
+                    # The lab's servers have private addresses; a probe
+                    # every 2 s (not 10) so a run stays short.
+                    f"confirm:\n  mode: {self.args.confirm}\n  allow_private: true\n  min_interval_s: 2\n")
         self.agent_proc = self.net.spawn("node", [self.args.agent, "--iface", self.net.dev["node"], "--config", config],
                                          self.log("agent"), net_only=True)
         deadline = time.monotonic() + 20
@@ -255,6 +258,24 @@ class Lab:
 
     # -- watching ------------------------------------------------------------
 
+    def tls_pools_mining(self):
+        """The TLS pool's ports with a mining detection."""
+        return {d["flow"]["dport"] for d in self.cli("detections", "--json")
+                if d["verdict"] == "mining" and d["flow"]["dst"] == lc.TLS_POOL}
+
+    def probes(self):
+        """The confirmer's probes (confirm events), by server endpoint."""
+        found = {}
+        path = f"{self.tmp}/events.jsonl"
+        for line in open(path) if os.path.exists(path) else []:
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            if event.get("event") == "confirm":
+                found.setdefault(event["server"], []).append(event)
+        return found
+
     def mining_detections(self):
         """The plain pool's mining detections, by port."""
         found = {}
@@ -287,8 +308,14 @@ class Lab:
             time.sleep(1)
             if (self.args.short and time.monotonic() - start >= observe and POOL_PORT_PLAIN in self.mining_detections()
                     and f"{self.net.addr('pool')}:{POOL_PORT_PLAIN}/tcp" in self.dropped()
-                    and all(self.miners_lost_pool().values())):
+                    and all(self.miners_lost_pool(self.xmrigs()).values())
+                    and (self.args.confirm == "off" or set(TLS_POOL_PORTS) <= self.tls_pools_mining())):
                 return
+
+    def xmrigs(self):
+        """The XMRigs whose log must show the pool lost: the TLS one too once
+        the confirmer can turn its suspicion into a block."""
+        return ("plain", "tls") if self.args.confirm == "on" else ("plain",)
 
     def interface_stats(self):
         return json.loads(run(f"ip -n {self.net.ns['node']} -j -s link show {self.net.dev['node']}"))[0]["stats64"]
@@ -408,15 +435,19 @@ class Lab:
                            "base_counters": self.base_counters, "flows": self.cli("flows", "--json")}, f, indent=1)
             failures.append(f"counts differ: sensor {sensor_packets} packets / {sensor_bytes} B, "
                             f"interface {wire_packets} packets / {wire_bytes} B")
-        lost = self.miners_lost_pool()
-        print(f"{'XMRig (plain) lost its pool (own log)':<44} {'yes' if all(lost.values()) else 'NO':<12}")
-        if not all(lost.values()):
-            failures.append("the plain XMRig's log does not show the pool lost")
+        lost = self.miners_lost_pool(self.xmrigs())
+        for name, gone in lost.items():
+            print(f"{f'XMRig ({name}) lost its pool (own log)':<44} {'yes' if gone else 'NO':<12}")
+            if not gone:
+                failures.append(f"the {name} XMRig's log does not show the pool lost")
 
         flows = lc.captured_flows(f"{self.tmp}/lab.pcap")
-        table = lc.outcomes(flows, lc.detection_events(f"{self.tmp}/events.jsonl"), rules)
+        probe_sources = {tuple(c.rsplit(":", 1)) for events in self.probes().values() for e in events
+                         for c in e.get("connections", [])}
+        probe_sources = {(addr, int(port)) for addr, port in probe_sources}
+        table = lc.outcomes(flows, lc.detection_events(f"{self.tmp}/events.jsonl"), rules, probe_sources)
         summary["classes"] = table
-        benign = {name: row for name, row in table.items() if not name.startswith("miner-")}
+        benign = {name: row for name, row in table.items() if not name.startswith("miner-") and name != "confirm-probe"}
         bad = [f for row in benign.values() for f in row["flagged"] if f.endswith(" mining")] + \
             [f"{name}: {row['blocked']} blocked" for name, row in benign.items() if row["blocked"]]
         flagged_old = [f for name in lc.NEVER_FLAGGED for f in table[name]["flagged"]]
@@ -434,6 +465,8 @@ class Lab:
             failures.append(f"classes without a flow: {', '.join(silent)}")
         if self.exited_early:
             failures.append(f"hard-negative clients quit early: {', '.join(n for n, _ in self.exited_early)}")
+        if self.args.confirm == "on":
+            failures += self.confirm_report(table, summary)
         lc.print_table(table)
         if self.args.pcap:
             self.keep_recording(flows)
@@ -458,6 +491,30 @@ class Lab:
         print(("PASS" if not failures else "FAIL: " + "; ".join(failures)), flush=True)
         summary["pass"], summary["failures"] = not failures, failures
         return failures, summary
+
+    def confirm_report(self, table, summary):
+        """Issue 16's targets: every TLS miner flow mining (its pool
+        confirmed) within 180 s and blocked; no endpoint probed twice."""
+        failures = []
+        probes = self.probes()
+        summary["probes"] = {server: [e["result"] for e in events] for server, events in probes.items()}
+        twice = [f"{server} ({len(events)}x)" for server, events in probes.items() if len(events) > 1]
+        print(f"{'servers probed (confirmer)':<44} {len(probes):<12} " + "; ".join(
+            f"{server} {events[0]['result']}" for server, events in sorted(probes.items())))
+        print(f"{'servers probed more than once':<44} {len(twice):<12} " + "; ".join(twice))
+        if twice:
+            failures.append(f"servers probed more than once: {'; '.join(twice)}")
+        for name, row in table.items():
+            if not name.startswith("miner-tls"):
+                continue
+            late = row["last_mining_s"]
+            ok = row["flows"] and row["mining"] == row["flows"] and row["blocked"] and late is not None and late <= 180
+            print(f"{f'{name}: mining and blocked':<44} {'yes' if ok else 'NO':<12} {row['mining']} of "
+                  f"{row['flows']} flows mining, the last after {late} s; {row['blocked']} blocked")
+            if not ok:
+                failures.append(f"{name}: {row['mining']} of {row['flows']} flows mining (last after {late} s), "
+                                f"{row['blocked']} blocked")
+        return failures
 
     def keep_recording(self, flows):
         """--pcap: the run's capture and the class of each of its flows, for
@@ -504,6 +561,8 @@ def main():
                         help="the TLS pool's job interval, s (default 30 with --short, else 90)")
     parser.add_argument("--negative-pace", type=float, default=1.0,
                         help="multiplies the hard negatives' timers (pushes, pings, keystrokes, holds)")
+    parser.add_argument("--confirm", choices=["on", "off"], default="on",
+                        help="the agent's confirmer (off: recordings without its probes)")
     parser.add_argument("--observe", type=float, default=100,
                         help="with --short: run at least this long, so every class is watched past min_duration_s")
     parser.add_argument("--pcap", help="keep the run's capture of the agent's interface and its flows' classes here")
@@ -511,6 +570,9 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep logs and the capture")
     parser.add_argument("--report", help="also write the report table to this file")
     args = parser.parse_args()
+    if args.pcap and args.confirm == "on":
+        parser.error("--pcap records flows for detection sets: add --confirm off (the agent's own probes would be "
+                     "labelled with the classes of the servers they asked)")
     if os.geteuid() != 0:
         print("lab.py: run as root (namespaces, BPF)", file=sys.stderr)
         return 2

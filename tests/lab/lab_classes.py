@@ -102,9 +102,11 @@ def blocked(rules, proto, server, port):
     return bool(targets & {server, f"{server}:{port}", f"{server}:{port}/{proto}", f"{server}/32"})
 
 
-def outcomes(flows, events, rules):
-    """Per class: flows, reached suspicious (or more), mining, blocked, and
-    the fastest flow to suspicious and to mining (s after its first packet)."""
+def outcomes(flows, events, rules, probe_sources=frozenset()):
+    """Per class: flows, reached suspicious (or more), mining, blocked, the
+    fastest flow to suspicious and to mining and the slowest to mining (s
+    after its first packet). The agent's own probes (client address and
+    port in probe_sources) are a class of their own: confirm-probe."""
     seen = {}
     for e in events:
         f = e["flow"]
@@ -113,13 +115,14 @@ def outcomes(flows, events, rules):
         entry = seen.setdefault(key, {})
         for level in ("suspicious", "mining") if e["verdict"] == "mining" else (e["verdict"],):
             entry[level] = min(entry.get(level, seconds), seconds)
-    table = {name: {"flows": 0, "suspicious": 0, "mining": 0, "blocked": 0, "first_suspicious_s": None,
-                    "first_mining_s": None, "flagged": []} for name in CLASSES}
+    def new_row():
+        return {"flows": 0, "suspicious": 0, "mining": 0, "blocked": 0, "first_suspicious_s": None,
+                "first_mining_s": None, "last_mining_s": None, "flagged": []}
+    table = {name: new_row() for name in CLASSES}
     for key in sorted(set(flows) | set(seen)):
         proto, client, cport, server, sport = key
-        row = table.setdefault(class_of(client, server, sport, proto),
-                               {"flows": 0, "suspicious": 0, "mining": 0, "blocked": 0, "first_suspicious_s": None,
-                                "first_mining_s": None, "flagged": []})
+        name = "confirm-probe" if (client, cport) in probe_sources else class_of(client, server, sport, proto)
+        row = table.setdefault(name, new_row())
         row["flows"] += 1
         entry = seen.get(key, {})
         for level in ("suspicious", "mining"):
@@ -127,6 +130,9 @@ def outcomes(flows, events, rules):
                 row[level] += 1
                 best = row[f"first_{level}_s"]
                 row[f"first_{level}_s"] = round(entry[level] if best is None else min(best, entry[level]), 1)
+        if "mining" in entry:
+            last = row["last_mining_s"]
+            row["last_mining_s"] = round(entry["mining"] if last is None else max(last, entry["mining"]), 1)
         if entry:
             row["flagged"].append(f"{client}:{cport}->{server}:{sport} "
                                   f"{'mining' if 'mining' in entry else 'suspicious'}")

@@ -33,9 +33,10 @@ struct FakeProbe {
   std::atomic<int> calls{0};
   ConfirmResult result = ConfirmResult::Confirmed;
   ProbeFunction function() {
-    return [this](const ProbeRequest &, const std::atomic<bool> &) {
+    return [this](const ProbeRequest &, const ProbeContext &context) {
       ++calls;
-      return ProbeReport{result, "answered a Monero login with a job", "monero-login", "login", "{\"id\":1}", {}};
+      context.connected({*net::Address::parse("192.0.2.1"), static_cast<std::uint16_t>(40000 + calls)});
+      return ProbeReport{result, "answered a Monero login with a job", "monero-login", "login", "{\"id\":1}", {}, {}};
     };
   }
 };
@@ -102,6 +103,22 @@ BOOST_AUTO_TEST_CASE(an_endpoint_is_probed_once_per_ttl) {
   BOOST_TEST(fake.calls == 1);
   BOOST_TEST((c.ask(at("203.0.113.9"), kT0 + 3600 * kSec) == Ask::Queued)); // the TTL ran out
   BOOST_TEST(c.counters().probes[0] == 1u);
+}
+
+// The agent watches the interface its probes leave by: their connections
+// are known as its own, and told in the report.
+BOOST_AUTO_TEST_CASE(a_probes_own_connections_are_known) {
+  FakeProbe fake;
+  Confirmer c(settings(), fake.function(), {});
+  c.ask(at("203.0.113.9"), kT0);
+  auto done = finish(c, kT0);
+  BOOST_REQUIRE(done.size() == 1u);
+  BOOST_REQUIRE(done[0].report.connections.size() == 1u);
+  datapath::Endpoint local{*net::Address::parse("192.0.2.1"), 40001};
+  BOOST_TEST(c.ownConnection(local, at("203.0.113.9").server));
+  BOOST_TEST(!c.ownConnection(local, at("203.0.113.8").server));
+  c.poll(kT0 + Confirmer::kOwnConnectionMemoryNs + kSec); // long over: forgotten
+  BOOST_TEST(!c.ownConnection(local, at("203.0.113.9").server));
 }
 
 BOOST_AUTO_TEST_CASE(probes_start_at_most_once_per_interval) {
@@ -174,13 +191,14 @@ BOOST_AUTO_TEST_CASE(concurrency_and_queue_are_bounded) {
   config.concurrency = 2;
   config.queue = 3;
   Confirmer c(config,
-              [&](const ProbeRequest &, const std::atomic<bool> &cancel) {
+              [&](const ProbeRequest &, const ProbeContext &context) {
+                const auto &cancel = context.cancel;
                 int now = ++running;
                 most = std::max(most.load(), now);
                 std::unique_lock lock(m);
                 cv.wait(lock, [&] { return release || cancel.load(); });
                 --running;
-                return ProbeReport{ConfirmResult::Refuted, "silent", "", "", "", {}};
+                return ProbeReport{ConfirmResult::Refuted, "silent", "", "", "", {}, {}};
               },
               {});
   const char *addresses[] = {"203.0.113.1", "203.0.113.2", "203.0.113.3", "203.0.113.4"};

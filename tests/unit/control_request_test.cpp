@@ -170,8 +170,8 @@ BOOST_AUTO_TEST_CASE(answers_survive_any_bytes) {
 BOOST_AUTO_TEST_CASE(only_rule_changes_need_trust) {
   for (auto c : {Command::BlockAdd, Command::BlockDel, Command::AllowAdd, Command::AllowDel})
     BOOST_TEST(changesRules(c));
-  for (auto c :
-       {Command::Status, Command::Flows, Command::Detections, Command::Explain, Command::BlockList, Command::AllowList})
+  for (auto c : {Command::Status, Command::Flows, Command::Detections, Command::Explain, Command::BlockList,
+                 Command::AllowList, Command::Confirmations})
     BOOST_TEST(!changesRules(c));
 }
 

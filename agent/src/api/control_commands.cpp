@@ -53,6 +53,7 @@ std::string dispatch(const AgentView &view, actions::Enforcer &enforcer, const R
   case Command::Status: return answerOk(statusOf(view, now_ns, server));
   case Command::Flows: return answerOk(flows(view, r.top, r.sort, now_ns));
   case Command::Detections: return answerOk(detections(view));
+  case Command::Confirmations: return answerOk(confirmations(view));
   case Command::Explain: return answerOk(explain(view, r.flow));
   case Command::BlockAdd: return answerOk(json{{"added", enforcer.blockAdd(r.target, r.ttl_s, now_ns, r.everything)}});
   case Command::BlockDel: return answerOk(json{{"removed", enforcer.blockDel(r.target)}});

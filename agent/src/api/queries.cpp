@@ -182,6 +182,15 @@ nlohmann::json detections(const AgentView &v) {
   return out;
 }
 
+nlohmann::json confirmations(const AgentView &v) {
+  if (!v.confirmer)
+    return nullptr;
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto &c : v.confirmer->all())
+    out.push_back(confirmationJson(c));
+  return out;
+}
+
 namespace {
 minewatch_flow_value countsOf(const judge::FlowRecord &r) {
   minewatch_flow_value value{};

@@ -23,6 +23,9 @@ nlohmann::json status(const AgentView &view, std::uint64_t now_ns);
 /// The `top` flows (0: all) by `sort`, as of the last drain.
 nlohmann::json flows(const AgentView &view, std::size_t top, FlowSort sort, std::uint64_t now_ns);
 nlohmann::json detections(const AgentView &view);
+/// What the confirmer knows: one entry per server endpoint it probed
+/// (null when it is off).
+nlohmann::json confirmations(const AgentView &view);
 /// Throws std::invalid_argument for an id no flow or detection has.
 nlohmann::json explain(const AgentView &view, const std::string &flow);
 

@@ -23,6 +23,13 @@ actions::EnforcerPlace placeOf(const DatapathInfo &info) {
   return {info.packets, info.tap, info.rules_file, info.previous_block_map_id, info.pin_dir};
 }
 
+std::vector<std::string> connectionsText(const std::vector<datapath::Endpoint> &connections) {
+  std::vector<std::string> out;
+  for (const auto &c : connections)
+    out.push_back(net::endpointText(c.address, c.port));
+  return out;
+}
+
 drain::DrainSettings drainSettings(const config::AgentConfig &config) {
   return {std::uint64_t{config.idle_timeout_s} * kNsPerSec, std::uint64_t{config.closed_timeout_s} * kNsPerSec,
           std::uint64_t{config.sweep_every_s} * kNsPerSec, config.sweep_in_kernel};
@@ -40,7 +47,10 @@ Agent::Agent(const config::AgentConfig &config, datapath::SensorObject &sensor, 
                                  event["event"] = "detection";
                                  events_.write(event);
                                },
-                               [this](const judge::AssessedFlow &f) { maybeConfirm(f); }},
+                               [this](const judge::AssessedFlow &f) { maybeConfirm(f); },
+                               [this](const judge::FlowRoles &r) {
+                                 return confirmer_ && confirmer_->ownConnection(r.client, r.server);
+                               }},
              info_.packets == datapath::PacketSource::Capture),
       lists_(config, enforcer_, events, [this](detect::IntelFeed feed) { judge_.replaceIntel(std::move(feed)); }),
       drain_(sensor, drainSettings(config)), started_wall_ns_(util::wallNowNs()) {
@@ -50,8 +60,8 @@ Agent::Agent(const config::AgentConfig &config, datapath::SensorObject &sensor, 
     auto settings = config_.confirm;
     confirmer_ = std::make_unique<confirm::Confirmer>(
         settings,
-        [settings](const confirm::ProbeRequest &request, const std::atomic<bool> &cancel) {
-          return confirm::askInStratum(request, settings, cancel);
+        [settings](const confirm::ProbeRequest &request, const confirm::ProbeContext &context) {
+          return confirm::askInStratum(request, settings, context);
         },
         [this](const datapath::Endpoint &server) {
           return enforcer_.rules()
@@ -160,7 +170,8 @@ void Agent::collectConfirmations(std::uint64_t wall_ns) {
                    {"dialect", c.report.dialect},
                    {"sent", c.report.sent},
                    {"answer_head", c.report.answer_head},
-                   {"elapsed_ms", c.report.elapsed.count()}});
+                   {"elapsed_ms", c.report.elapsed.count()},
+                   {"connections", connectionsText(c.report.connections)}});
     if (c.report.result != confirm::ConfirmResult::Failed)
       judge_.noteConfirmation(c.asked.server, c.report.result == confirm::ConfirmResult::Confirmed, c.report.summary);
   }

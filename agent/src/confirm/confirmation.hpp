@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace minewatch::confirm {
 
@@ -38,6 +39,7 @@ struct ProbeReport {
   std::string sent;        // the methods sent in it
   std::string answer_head; // the first 200 bytes answered, printable
   std::chrono::milliseconds elapsed{0};
+  std::vector<datapath::Endpoint> connections; // the probe's own connections (local ends)
 };
 
 /// A server endpoint's standing with the confirmer: the last probe and how

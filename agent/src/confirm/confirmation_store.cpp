@@ -72,7 +72,8 @@ std::vector<Confirmation> parseConfirmations(const std::string &text) {
                   j.value("dialect", ""),
                   j.value("sent", ""),
                   j.value("answer_head", ""),
-                  std::chrono::milliseconds(j.value("elapsed_ms", std::int64_t{0}))};
+                  std::chrono::milliseconds(j.value("elapsed_ms", std::int64_t{0})),
+                  {}};
       c.probed_wall_ns = j.value("probed_wall_ns", std::uint64_t{0});
       c.expires_wall_ns = j.value("expires_wall_ns", std::uint64_t{0});
       c.failures = j.value("failures", 0u);

@@ -59,12 +59,19 @@ void Confirmer::start(const ProbeRequest &request) {
   Running running{request, done, {}};
   running.thread = std::jthread([this, request, done] {
     ProbeReport report;
+    std::vector<datapath::Endpoint> opened;
+    ProbeContext context{cancel_, [&](const datapath::Endpoint &local) {
+                           opened.push_back(local);
+                           std::lock_guard lock(own_mutex_);
+                           own_[{keyOf(local), keyOf(request.server)}] = last_poll_wall_ns_;
+                         }};
     try {
-      report = probe_(request, cancel_);
+      report = probe_(request, context);
     } catch (const std::exception &e) { // a probe never takes the agent down
       report.result = ConfirmResult::Failed;
       report.summary = std::string("probe failed: ") + e.what();
     }
+    report.connections = std::move(opened);
     {
       std::lock_guard lock(finished_mutex_);
       finished_.push_back({request, std::move(report)});
@@ -94,7 +101,17 @@ Confirmation Confirmer::settle(const ProbeRequest &request, const ProbeReport &r
   return c;
 }
 
+bool Confirmer::ownConnection(const datapath::Endpoint &client, const datapath::Endpoint &server) const {
+  std::lock_guard lock(own_mutex_);
+  return own_.count({keyOf(client), keyOf(server)}) > 0;
+}
+
 std::vector<Confirmation> Confirmer::poll(std::uint64_t wall_ns) {
+  {
+    std::lock_guard lock(own_mutex_);
+    last_poll_wall_ns_ = wall_ns;
+    std::erase_if(own_, [&](const auto &entry) { return entry.second + kOwnConnectionMemoryNs < wall_ns; });
+  }
   std::vector<Finished> finished;
   {
     std::lock_guard lock(finished_mutex_);

@@ -18,10 +18,18 @@
 
 namespace minewatch::confirm {
 
+/// What a probe is handed besides its request: when to give up, and whom
+/// to tell each connection it opens (its local endpoint), so the agent does
+/// not judge its own probes as the traffic it watches.
+struct ProbeContext {
+  const std::atomic<bool> &cancel;
+  std::function<void(const datapath::Endpoint &local)> connected;
+};
+
 /// Asks a server, off the caller's thread, and returns what it showed.
 /// Must return within the config's timeouts and give up soon after
-/// `cancel` turns true.
-using ProbeFunction = std::function<ProbeReport(const ProbeRequest &, const std::atomic<bool> &cancel)>;
+/// `context.cancel` turns true.
+using ProbeFunction = std::function<ProbeReport(const ProbeRequest &, const ProbeContext &context)>;
 
 /// What became of a request to confirm an endpoint.
 enum class Ask : std::uint8_t {
@@ -72,6 +80,10 @@ public:
   /// Endpoints queued or being probed.
   [[nodiscard]] std::size_t pending() const { return queue_.size() + running_.size(); }
   [[nodiscard]] bool on() const { return config_.on; }
+  /// Whether client -> server is one of the confirmer's own connections
+  /// (in the last kOwnConnectionMemoryNs): not traffic to judge. Any thread.
+  [[nodiscard]] bool ownConnection(const datapath::Endpoint &client, const datapath::Endpoint &server) const;
+  static constexpr std::uint64_t kOwnConnectionMemoryNs = 30 * 60 * 1'000'000'000ull;
 
 private:
   struct Running {
@@ -98,6 +110,13 @@ private:
   std::atomic<bool> cancel_{false};
   std::mutex finished_mutex_;
   std::vector<Finished> finished_; // written by probe threads
+  struct OwnConnection {
+    EndpointKey local, remote;
+    auto operator<=>(const OwnConnection &) const = default;
+  };
+  mutable std::mutex own_mutex_;
+  std::map<OwnConnection, std::uint64_t> own_; // -> when opened (wall ns, as of the last poll)
+  std::uint64_t last_poll_wall_ns_ = 0;
   ConfirmerCounters counters_;
 };
 

@@ -3,7 +3,7 @@
 
 namespace minewatch::confirm {
 
-ProbeReport askInStratum(const ProbeRequest &, const config::ConfirmConfig &, const std::atomic<bool> &) {
+ProbeReport askInStratum(const ProbeRequest &, const config::ConfirmConfig &, const ProbeContext &) {
   ProbeReport report;
   report.result = ConfirmResult::Failed;
   report.summary = "no prober yet";

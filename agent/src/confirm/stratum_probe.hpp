@@ -2,16 +2,15 @@
 #pragma once
 
 #include "config/agent_config.hpp"
-#include "confirm/confirmation.hpp"
+#include "confirm/confirmer.hpp"
 
 #include <atomic>
 
 namespace minewatch::confirm {
 
 /// Asks `request.server` in each Stratum dialect in turn (the prober),
-/// within the config's timeouts and read cap, giving up when `cancel`
-/// turns true: what the Confirmer runs on its threads.
-ProbeReport askInStratum(const ProbeRequest &request, const config::ConfirmConfig &config,
-                         const std::atomic<bool> &cancel);
+/// within the config's timeouts and read cap, giving up when
+/// `context.cancel` turns true: what the Confirmer runs on its threads.
+ProbeReport askInStratum(const ProbeRequest &request, const config::ConfirmConfig &config, const ProbeContext &context);
 
 } // namespace minewatch::confirm

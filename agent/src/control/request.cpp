@@ -13,7 +13,7 @@ namespace minewatch::control {
 namespace {
 using nlohmann::json;
 
-constexpr std::array<std::pair<std::string_view, Command>, 10> kCommands{{
+constexpr std::array<std::pair<std::string_view, Command>, 11> kCommands{{
     {"status", Command::Status},
     {"flows", Command::Flows},
     {"detections", Command::Detections},
@@ -24,6 +24,7 @@ constexpr std::array<std::pair<std::string_view, Command>, 10> kCommands{{
     {"allow_add", Command::AllowAdd},
     {"allow_del", Command::AllowDel},
     {"allow_list", Command::AllowList},
+    {"confirmations", Command::Confirmations},
 }};
 
 std::string str(const json &request, const char *field) {
@@ -103,7 +104,8 @@ Request typed(const json &object) {
     r.limit = num(object, "limit", UINT64_MAX);
     break;
   case Command::Status:
-  case Command::Detections: break;
+  case Command::Detections:
+  case Command::Confirmations: break;
   }
   return r;
 }

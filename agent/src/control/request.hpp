@@ -11,7 +11,19 @@
 namespace minewatch::control {
 
 /// What a control request asks for (the "cmd" field).
-enum class Command { Status, Flows, Detections, Explain, BlockAdd, BlockDel, BlockList, AllowAdd, AllowDel, AllowList };
+enum class Command {
+  Status,
+  Flows,
+  Detections,
+  Explain,
+  BlockAdd,
+  BlockDel,
+  BlockList,
+  AllowAdd,
+  AllowDel,
+  AllowList,
+  Confirmations
+};
 
 /// How `flows` orders its answer.
 enum class FlowSort : std::uint8_t { Bytes, Packets, Age };

@@ -152,6 +152,8 @@ void Judge::evaluate(const minewatch_flow_key &key, const minewatch_flow_value &
   record.evaluated_seen_ns = drain::lastSeen(value);
   record.facts_changed = false;
   auto roles = rolesOf(key, value);
+  if (hooks_.ignore && hooks_.ignore(roles))
+    return;
   auto features = detect::featuresOf(key, value, roles.client_dir);
   if (!record.facts || record.facts->server_name.empty())
     if (auto name = dns_.lookup(roles.server.address, now_ns))

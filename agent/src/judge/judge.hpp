@@ -43,6 +43,8 @@ struct JudgeHooks {
   std::function<Action(const ActRequest &)> act;
   std::function<void(const Detection &)> detected;
   std::function<void(const AssessedFlow &)> assessed; // may be empty
+  /// Flows not to judge at all: the agent's own (its confirmer's probes).
+  std::function<bool(const FlowRoles &)> ignore; // may be empty
 };
 
 struct JudgeCounters {
