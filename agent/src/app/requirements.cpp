@@ -72,6 +72,10 @@ nlohmann::json requirements(const config::AgentConfig &config, const std::string
   nlohmann::json outbound = nlohmann::json::array();
   if (!config.export_ipfix.empty())
     outbound.push_back({{"to", config.export_ipfix}, {"why", "IPFIX flow records to the collector (export.ipfix)"}});
+  if (config.confirm.on)
+    outbound.push_back({{"to", "suspected servers, TCP (public addresses" +
+                                   std::string(config.confirm.allow_private ? " and private ones" : "") + ")"},
+                        {"why", "confirm.mode: a Stratum login to a suspected server before its flows are mining"}});
   return {
       // BPF: load programs, create and pin maps. NET_ADMIN: attach XDP and
       // TC. PERFMON: without it the verifier treats the loader as
