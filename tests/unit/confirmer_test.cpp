@@ -35,7 +35,7 @@ struct FakeProbe {
   ProbeFunction function() {
     return [this](const ProbeRequest &, const ProbeContext &context) {
       ++calls;
-      context.connected({*net::Address::parse("192.0.2.1"), static_cast<std::uint16_t>(40000 + calls)});
+      context.connected({*net::Address::parse("100.64.0.9"), static_cast<std::uint16_t>(40000 + calls)});
       return ProbeReport{result, "answered a Monero login with a job", "monero-login", "login", "{\"id\":1}", {}, {}};
     };
   }
@@ -71,11 +71,13 @@ BOOST_AUTO_TEST_CASE(the_policy_keeps_probes_off_local_and_private_addresses) {
     bool refused;
   };
   const Case cases[] = {
-      {"127.0.0.1", true, true},     {"::1", true, true},           {"169.254.1.1", true, true},
-      {"fe80::1", true, true},       {"0.0.0.0", true, true},       {"224.0.0.1", true, true},
-      {"10.1.2.3", false, true},     {"172.20.0.1", false, true},   {"192.168.1.1", false, true},
-      {"100.64.0.1", false, true},   {"fd00::1", false, true},      {"10.1.2.3", true, false},
-      {"203.0.113.9", false, false}, {"2001:db8::9", false, false},
+      {"127.0.0.1", true, true},    {"::1", true, true},
+      {"169.254.1.1", true, true},  {"fe80::1", true, true},
+      {"0.0.0.0", true, true},      {"224.0.0.1", true, true},
+      {"10.1.2.3", false, true},    {"172.20.0.1", false, true},
+      {"192.168.1.1", false, true}, {"100.64.0.1", false, true},
+      {"fd00::1", false, true},     {"10.1.2.3", true, false},
+      {"1.2.3.9", false, false},    {"2a00:1450::9", false, false},
   };
   for (const auto &c : cases) {
     config::ConfirmConfig config;
@@ -85,23 +87,27 @@ BOOST_AUTO_TEST_CASE(the_policy_keeps_probes_off_local_and_private_addresses) {
                c.address << " allow_private=" << c.allow_private);
   }
   config::ConfirmConfig never;
-  never.never = {"203.0.113.0/24"};
-  BOOST_TEST(ProbePolicy(never).refusal(*net::Address::parse("203.0.113.9")).has_value());
-  BOOST_TEST(!ProbePolicy(never).refusal(*net::Address::parse("198.51.100.9")).has_value());
+  never.never = {"1.2.3.0/24"};
+  BOOST_TEST(ProbePolicy(never).refusal(*net::Address::parse("1.2.3.9")).has_value());
+  BOOST_TEST(!ProbePolicy(never).refusal(*net::Address::parse("1.2.4.9")).has_value());
+  // Documentation and benchmarking ranges: the made-up servers of tests
+  // (agent_drain_test's flows go there), never probed.
+  for (const char *doc : {"192.0.2.1", "198.51.100.7", "203.0.113.9", "2001:db8::9", "198.18.0.1"})
+    BOOST_TEST(ProbePolicy(config::ConfirmConfig{}).refusal(*net::Address::parse(doc)).has_value(), doc);
 }
 
 BOOST_AUTO_TEST_CASE(an_endpoint_is_probed_once_per_ttl) {
   FakeProbe fake;
   Confirmer c(settings(), fake.function(), {});
-  BOOST_TEST((c.ask(at("203.0.113.9"), kT0) == Ask::Queued));
-  BOOST_TEST((c.ask(at("203.0.113.9"), kT0) == Ask::Pending)); // a second suspicious flow
+  BOOST_TEST((c.ask(at("1.2.3.9"), kT0) == Ask::Queued));
+  BOOST_TEST((c.ask(at("1.2.3.9"), kT0) == Ask::Pending)); // a second suspicious flow
   auto done = finish(c, kT0);
   BOOST_REQUIRE(done.size() == 1u);
   BOOST_TEST((done[0].report.result == ConfirmResult::Confirmed));
-  BOOST_TEST((c.ask(at("203.0.113.9"), kT0 + 100 * kSec) == Ask::Known));
-  BOOST_TEST((c.ask(at("203.0.113.9"), kT0 + 3599 * kSec) == Ask::Known));
+  BOOST_TEST((c.ask(at("1.2.3.9"), kT0 + 100 * kSec) == Ask::Known));
+  BOOST_TEST((c.ask(at("1.2.3.9"), kT0 + 3599 * kSec) == Ask::Known));
   BOOST_TEST(fake.calls == 1);
-  BOOST_TEST((c.ask(at("203.0.113.9"), kT0 + 3600 * kSec) == Ask::Queued)); // the TTL ran out
+  BOOST_TEST((c.ask(at("1.2.3.9"), kT0 + 3600 * kSec) == Ask::Queued)); // the TTL ran out
   BOOST_TEST(c.counters().probes[0] == 1u);
 }
 
@@ -110,22 +116,22 @@ BOOST_AUTO_TEST_CASE(an_endpoint_is_probed_once_per_ttl) {
 BOOST_AUTO_TEST_CASE(a_probes_own_connections_are_known) {
   FakeProbe fake;
   Confirmer c(settings(), fake.function(), {});
-  c.ask(at("203.0.113.9"), kT0);
+  c.ask(at("1.2.3.9"), kT0);
   auto done = finish(c, kT0);
   BOOST_REQUIRE(done.size() == 1u);
   BOOST_REQUIRE(done[0].report.connections.size() == 1u);
-  datapath::Endpoint local{*net::Address::parse("192.0.2.1"), 40001};
-  BOOST_TEST(c.ownConnection(local, at("203.0.113.9").server));
-  BOOST_TEST(!c.ownConnection(local, at("203.0.113.8").server));
+  datapath::Endpoint local{*net::Address::parse("100.64.0.9"), 40001};
+  BOOST_TEST(c.ownConnection(local, at("1.2.3.9").server));
+  BOOST_TEST(!c.ownConnection(local, at("1.2.3.8").server));
   c.poll(kT0 + Confirmer::kOwnConnectionMemoryNs + kSec); // long over: forgotten
-  BOOST_TEST(!c.ownConnection(local, at("203.0.113.9").server));
+  BOOST_TEST(!c.ownConnection(local, at("1.2.3.9").server));
 }
 
 BOOST_AUTO_TEST_CASE(probes_start_at_most_once_per_interval) {
   FakeProbe fake;
   Confirmer c(settings(), fake.function(), {});
-  BOOST_TEST((c.ask(at("203.0.113.1"), kT0) == Ask::Queued));
-  BOOST_TEST((c.ask(at("203.0.113.2"), kT0) == Ask::Queued));
+  BOOST_TEST((c.ask(at("1.2.3.1"), kT0) == Ask::Queued));
+  BOOST_TEST((c.ask(at("1.2.3.2"), kT0) == Ask::Queued));
   auto first = finish(c, kT0);
   BOOST_TEST(first.size() == 1u);
   // Within the interval the second waits, however often polled.
@@ -145,24 +151,24 @@ BOOST_AUTO_TEST_CASE(a_failed_probe_is_retried_with_backoff) {
   auto t = kT0;
   const std::uint64_t waits[] = {60, 120, 240, 480}; // retry_s, doubling
   for (auto wait : waits) {
-    BOOST_TEST((c.ask(at("203.0.113.9"), t) == Ask::Queued));
+    BOOST_TEST((c.ask(at("1.2.3.9"), t) == Ask::Queued));
     BOOST_REQUIRE(finish(c, t).size() == 1u);
-    BOOST_TEST((c.ask(at("203.0.113.9"), t + (wait - 1) * kSec) == Ask::Known));
+    BOOST_TEST((c.ask(at("1.2.3.9"), t + (wait - 1) * kSec) == Ask::Known));
     t += wait * kSec;
   }
-  BOOST_TEST(c.find(at("203.0.113.9").server)->failures == 4u);
+  BOOST_TEST(c.find(at("1.2.3.9").server)->failures == 4u);
 }
 
 BOOST_AUTO_TEST_CASE(refused_endpoints_are_said_once_and_never_probed) {
   FakeProbe fake;
-  auto allowed = *net::Address::parse("198.51.100.7");
+  auto allowed = *net::Address::parse("1.2.4.7");
   Confirmer c(settings(), fake.function(), [&](const datapath::Endpoint &e) { return e.address == allowed; });
   std::string why;
   BOOST_TEST((c.ask(at("127.0.0.1"), kT0, &why) == Ask::Refused));
   BOOST_TEST(why == "loopback address");
   BOOST_TEST((c.ask(at("127.0.0.1"), kT0) == Ask::Forbidden));
   BOOST_TEST((c.ask(at("10.0.0.3"), kT0, &why) == Ask::Refused));
-  BOOST_TEST((c.ask(at("198.51.100.7"), kT0, &why) == Ask::Refused));
+  BOOST_TEST((c.ask(at("1.2.4.7"), kT0, &why) == Ask::Refused));
   BOOST_TEST(why == "allowlisted");
   BOOST_TEST(finish(c, kT0 + 100 * kSec, 0).empty());
   BOOST_TEST(fake.calls == 0);
@@ -174,7 +180,7 @@ BOOST_AUTO_TEST_CASE(off_means_no_probe) {
   auto config = settings();
   config.on = false;
   Confirmer c(config, fake.function(), {});
-  BOOST_TEST((c.ask(at("203.0.113.9"), kT0) == Ask::Off));
+  BOOST_TEST((c.ask(at("1.2.3.9"), kT0) == Ask::Off));
   BOOST_TEST(c.poll(kT0).empty());
   BOOST_TEST(fake.calls == 0);
 }
@@ -201,7 +207,7 @@ BOOST_AUTO_TEST_CASE(concurrency_and_queue_are_bounded) {
                 return ProbeReport{ConfirmResult::Refuted, "silent", "", "", "", {}, {}};
               },
               {});
-  const char *addresses[] = {"203.0.113.1", "203.0.113.2", "203.0.113.3", "203.0.113.4"};
+  const char *addresses[] = {"1.2.3.1", "1.2.3.2", "1.2.3.3", "1.2.3.4"};
   for (int i = 0; i < 3; ++i)
     BOOST_TEST((c.ask(at(addresses[i]), kT0) == Ask::Queued));
   BOOST_TEST((c.ask(at(addresses[3]), kT0) == Ask::QueueFull));
@@ -226,7 +232,7 @@ BOOST_AUTO_TEST_CASE(results_survive_a_restart_and_a_bad_file_costs_nothing) {
   FakeProbe fake;
   {
     Confirmer c(settings(), fake.function(), {});
-    c.ask(at("203.0.113.9", 14433), kT0);
+    c.ask(at("1.2.3.9", 14433), kT0);
     BOOST_REQUIRE(finish(c, kT0).size() == 1u);
     saveConfirmations(path, c.all());
   }
@@ -236,14 +242,14 @@ BOOST_AUTO_TEST_CASE(results_survive_a_restart_and_a_bad_file_costs_nothing) {
   BOOST_REQUIRE(saved.size() == 1u);
   Confirmer again(settings(), fake.function(), {});
   again.restore(saved, kT0 + 60 * kSec);
-  const auto *c = again.find(at("203.0.113.9", 14433).server);
+  const auto *c = again.find(at("1.2.3.9", 14433).server);
   BOOST_REQUIRE(c);
   BOOST_TEST((c->report.result == ConfirmResult::Confirmed));
   BOOST_TEST(c->report.summary == "answered a Monero login with a job");
-  BOOST_TEST((again.ask(at("203.0.113.9", 14433), kT0 + 60 * kSec) == Ask::Known)); // no second probe
+  BOOST_TEST((again.ask(at("1.2.3.9", 14433), kT0 + 60 * kSec) == Ask::Known)); // no second probe
   Confirmer later(settings(), fake.function(), {});
   later.restore(saved, kT0 + 3600 * kSec); // expired meanwhile: asked again
-  BOOST_TEST(!later.find(at("203.0.113.9", 14433).server));
+  BOOST_TEST(!later.find(at("1.2.3.9", 14433).server));
 
   const char *bad[] = {"", "{", "[]", "{\"version\":9,\"confirmations\":[]}", "{\"version\":1}"};
   for (const char *text : bad) {

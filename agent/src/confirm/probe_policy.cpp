@@ -18,9 +18,23 @@ struct Range {
 };
 
 constexpr std::array kAlways = {
-    Range{"0.0.0.0/8", "unspecified"}, Range{"127.0.0.0/8", "loopback"},         Range{"169.254.0.0/16", "link-local"},
-    Range{"224.0.0.0/4", "multicast"}, Range{"255.255.255.255/32", "broadcast"}, Range{"::/128", "unspecified"},
-    Range{"::1/128", "loopback"},      Range{"fe80::/10", "link-local"},         Range{"ff00::/8", "multicast"},
+    Range{"0.0.0.0/8", "unspecified"},
+    Range{"127.0.0.0/8", "loopback"},
+    Range{"169.254.0.0/16", "link-local"},
+    Range{"224.0.0.0/4", "multicast"},
+    Range{"255.255.255.255/32", "broadcast"},
+    Range{"::/128", "unspecified"},
+    Range{"::1/128", "loopback"},
+    Range{"fe80::/10", "link-local"},
+    Range{"ff00::/8", "multicast"},
+    // Documentation, benchmarking and reserved ranges: no pool lives there,
+    // and the project's own tests use them for made-up servers.
+    Range{"192.0.2.0/24", "documentation"},
+    Range{"198.51.100.0/24", "documentation"},
+    Range{"203.0.113.0/24", "documentation"},
+    Range{"2001:db8::/32", "documentation"},
+    Range{"198.18.0.0/15", "benchmarking"},
+    Range{"240.0.0.0/4", "reserved"},
 };
 constexpr std::array kPrivate = {
     Range{"10.0.0.0/8", "private"},           Range{"172.16.0.0/12", "private"}, Range{"192.168.0.0/16", "private"},

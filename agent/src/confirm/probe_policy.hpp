@@ -11,8 +11,9 @@
 namespace minewatch::confirm {
 
 /// Which addresses the confirmer may open a connection to. Never loopback,
-/// link-local, multicast or unspecified (nothing a miner's pool lives on,
-/// and the host's own services); by default not private, shared (CGNAT)
+/// link-local, multicast, unspecified, documentation, benchmarking or
+/// reserved ranges (nothing a miner's pool lives on: the host's own
+/// services, and the made-up servers of tests); by default not private, shared (CGNAT)
 /// or unique-local ranges either (a cluster's own services and a home
 /// network's devices), unless `allow_private` (labs, on-prem pools); never
 /// the `never` ranges.
