@@ -3,7 +3,11 @@
 """A small Stratum pool for tests: Monero-style JSON-RPC (login, job, submit,
 keepalived) as XMRig speaks it, plain and over TLS, with a new job on a timer
 and a configurable difficulty. Accepts every share: it is a lab, not a pool.
-Only ever bound to addresses inside the test's own network namespaces."""
+Also answers the other dialects the agent's prober speaks (Stratum v1,
+EthereumStratum/1.0.0, ETH proxy); --dialect limits it to some of them, and
+then it answers the others' methods "Method not found", as a pool of one
+dialect does. Only ever bound to addresses inside the test's own network
+namespaces."""
 
 import argparse
 import asyncio
@@ -16,6 +20,9 @@ import sys
 # A cn-pico (CryptoNight-Turtle) job XMRig accepts: 76-byte blob, nonce at 39.
 BLOB = ("0e0ee8b8dd8f06" + "a0" * 32 + "00000000" + "b1" * 32 + "05")
 SEED = "c0" * 32
+DIALECTS = ["monero-login", "stratum-v1", "ethereum-stratum", "eth-proxy"]
+# ETH work: header hash, seed hash, target (32 bytes each, 0x-hex).
+ETH_HEADER, ETH_SEED, ETH_TARGET = "0x" + "ab" * 32, "0x" + "5e" * 32, "0x" + "00000000ffff" + "ff" * 26
 
 
 def target_for(difficulty):
@@ -45,8 +52,30 @@ class Pool:
             await asyncio.sleep(self.args.job_interval)
             await self.send(writer, {"jsonrpc": "2.0", "method": "job", "params": self.job()})
 
+    def speaks(self, dialect):
+        return not self.args.dialect or dialect in self.args.dialect
+
+    async def not_found(self, writer, rid):
+        await self.send(writer, {"id": rid, "jsonrpc": "2.0", "error": {"code": -32601, "message": "Method not found"}})
+
+    async def ethereum_stratum(self, writer, method, rid, session):
+        """NiceHash's EthereumStratum/1.0.0: subscribe names the protocol,
+        authorize is followed by a difficulty and a job."""
+        if method == "mining.subscribe":
+            session["ethereum_stratum"] = True
+            await self.send(writer, {"id": rid, "jsonrpc": "2.0", "error": None,
+                                     "result": [["mining.notify", "ae6812eb4cd7735a302a8a9dd95cf71f",
+                                                 "EthereumStratum/1.0.0"], "080c"]})
+        else:  # mining.authorize
+            await self.send(writer, {"id": rid, "jsonrpc": "2.0", "error": None, "result": True})
+            await self.send(writer, {"id": None, "method": "mining.set_difficulty", "params": [0.5]})
+            self.job_seq += 1
+            await self.send(writer, {"id": None, "method": "mining.notify",
+                                     "params": [f"{self.job_seq:08x}", ETH_SEED[2:], ETH_HEADER[2:], True]})
+
     async def handle(self, reader, writer):
         pusher = None
+        session = {}
         try:
             while True:
                 line = await reader.readline()
@@ -57,7 +86,25 @@ class Pool:
                 except ValueError:
                     continue
                 method, rid = request.get("method"), request.get("id")
-                if method == "login":
+                params = request.get("params")
+                names_es = isinstance(params, list) and "EthereumStratum/1.0.0" in params
+                if method == "mining.subscribe" and names_es and self.speaks("ethereum-stratum"):
+                    await self.ethereum_stratum(writer, method, rid, session)
+                elif method == "mining.authorize" and session.get("ethereum_stratum"):
+                    await self.ethereum_stratum(writer, method, rid, session)
+                elif method in ("eth_submitLogin", "eth_getWork", "eth_submitWork", "eth_submitHashrate"):
+                    if not self.speaks("eth-proxy"):
+                        await self.not_found(writer, rid)
+                    elif method == "eth_getWork":
+                        await self.send(writer, {"id": rid, "jsonrpc": "2.0",
+                                                 "result": [ETH_HEADER, ETH_SEED, ETH_TARGET]})
+                    else:
+                        await self.send(writer, {"id": rid, "jsonrpc": "2.0", "result": True})
+                elif method in ("login", "submit", "keepalived") and not self.speaks("monero-login"):
+                    await self.not_found(writer, rid)
+                elif method in ("mining.subscribe", "mining.authorize") and not self.speaks("stratum-v1"):
+                    await self.not_found(writer, rid)
+                elif method == "login":
                     await self.send(writer, {"id": rid, "jsonrpc": "2.0", "error": None,
                                              "result": {"id": "lab", "job": self.job(), "status": "OK",
                                                         "extensions": ["algo", "keepalive"]}})
@@ -75,6 +122,8 @@ class Pool:
                                              "error": None})
                 elif method == "mining.authorize":
                     await self.send(writer, {"id": rid, "result": True, "error": None})
+                elif self.args.dialect:
+                    await self.not_found(writer, rid)
                 else:
                     await self.send(writer, {"id": rid, "jsonrpc": "2.0", "error": {"code": -1, "message": "?"}})
         except (ConnectionError, asyncio.IncompleteReadError):
@@ -95,6 +144,8 @@ async def main():
     parser.add_argument("--difficulty", type=int, default=1000)
     parser.add_argument("--job-interval", type=float, default=30.0)
     parser.add_argument("--algo", default="cn-pico")
+    parser.add_argument("--dialect", action="append", choices=DIALECTS, default=[],
+                        help="answer only this dialect (repeatable; default: all)")
     args = parser.parse_args()
 
     pool = Pool(args)

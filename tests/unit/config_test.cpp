@@ -175,13 +175,39 @@ BOOST_AUTO_TEST_CASE(export_keys_are_read_and_checked) {
 }
 
 BOOST_AUTO_TEST_CASE(requirements_name_the_collector_and_count_its_queue) {
-  auto off = parseConfig("", "agent.yaml");
-  auto on = parseConfig("export:\n  ipfix: 10.0.0.5:4739\n  max_queue: 1000\n", "agent.yaml");
+  auto off = parseConfig("confirm:\n  mode: off\n", "agent.yaml");
+  auto on = parseConfig("confirm:\n  mode: off\nexport:\n  ipfix: 10.0.0.5:4739\n  max_queue: 1000\n", "agent.yaml");
   BOOST_TEST(minewatch::app::requirements(off, "agent.yaml")["outbound"].empty());
   auto outbound = minewatch::app::requirements(on, "agent.yaml")["outbound"];
   BOOST_REQUIRE(outbound.size() == 1u);
   BOOST_TEST(outbound[0]["to"].get<std::string>() == "10.0.0.5:4739");
   BOOST_TEST(minewatch::app::memoryEstimate(on) > minewatch::app::memoryEstimate(off) + 1000u * 400u);
+  // The confirmer (on by default) connects to suspected servers: said so.
+  auto confirming = minewatch::app::requirements(parseConfig("", "agent.yaml"), "agent.yaml")["outbound"];
+  BOOST_REQUIRE(confirming.size() == 1u);
+  BOOST_TEST(confirming[0]["why"].get<std::string>().find("confirm.mode") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(confirm_settings_are_checked) {
+  auto c = parseConfig("confirm:\n  mode: off\n  when: evidence\n  allow_private: true\n  never: [192.0.2.0/24]\n"
+                       "  timeout_ms: 500\n  read_cap: 4096\n",
+                       "agent.yaml");
+  BOOST_TEST(!c.confirm.on);
+  BOOST_TEST((c.confirm.when == minewatch::config::ConfirmConfig::When::Evidence));
+  BOOST_TEST(c.confirm.allow_private);
+  BOOST_TEST(c.confirm.never.size() == 1u);
+  BOOST_TEST(parseConfig("", "agent.yaml").confirm.on);
+  struct Bad {
+    const char *yaml;
+    const char *says;
+  };
+  const Bad bad[] = {
+      {"confirm:\n  mode: maybe\n", "must be one of on, off"}, {"confirm:\n  timeout_ms: 6000\n", "out of range"},
+      {"confirm:\n  read_cap: 100000\n", "out of range"},      {"confirm:\n  never: [10.0.0.1/8]\n", "confirm.never"},
+      {"confirm:\n  when: always\n", "must be one of"},        {"confirm:\n  probes: 3\n", "unknown key"},
+  };
+  for (const auto &b : bad)
+    BOOST_TEST(refusal(b.yaml).find(b.says) != std::string::npos, b.yaml << " -> " << refusal(b.yaml));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
