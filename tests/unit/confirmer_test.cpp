@@ -144,6 +144,28 @@ BOOST_AUTO_TEST_CASE(probes_start_at_most_once_per_interval) {
   BOOST_TEST(fake.calls == 2);
 }
 
+BOOST_AUTO_TEST_CASE(the_most_suspected_server_is_asked_first) {
+  std::vector<std::string> order;
+  std::mutex m;
+  auto config = settings();
+  config.concurrency = 1;
+  Confirmer c(config,
+              [&](const ProbeRequest &r, const ProbeContext &) {
+                std::lock_guard lock(m);
+                order.push_back(r.server.address.toString());
+                return ProbeReport{ConfirmResult::Refuted, "", "", "", "", {}, {}};
+              },
+              {});
+  c.ask(at("1.2.3.1"), kT0, nullptr, 0.2); // a TLS flow with behaviour only
+  c.ask(at("1.2.3.2"), kT0, nullptr, 0.2);
+  c.ask(at("1.2.3.3"), kT0, nullptr, 0.45); // suspicious
+  c.ask(at("1.2.3.2"), kT0, nullptr, 0.6);  // a flow to .2 became more suspicious: its turn moves up
+  auto t = kT0;
+  for (int i = 0; i < 3; ++i, t += 10 * kSec)
+    BOOST_REQUIRE(finish(c, t).size() == 1u);
+  BOOST_TEST(order == (std::vector<std::string>{"1.2.3.2", "1.2.3.3", "1.2.3.1"}), boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(a_failed_probe_is_retried_with_backoff) {
   FakeProbe fake;
   fake.result = ConfirmResult::Failed;
@@ -173,6 +195,20 @@ BOOST_AUTO_TEST_CASE(refused_endpoints_are_said_once_and_never_probed) {
   BOOST_TEST(finish(c, kT0 + 100 * kSec, 0).empty());
   BOOST_TEST(fake.calls == 0);
   BOOST_TEST(c.counters().refused == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(a_server_blocked_while_queued_is_not_probed) {
+  FakeProbe fake;
+  bool blocked = false;
+  Confirmer c(settings(), fake.function(), {}, [&](const datapath::Endpoint &) { return blocked; });
+  BOOST_TEST((c.ask(at("1.2.3.9"), kT0) == Ask::Queued));
+  blocked = true; // another detector's verdict blocked it meanwhile
+  BOOST_TEST(c.poll(kT0).empty());
+  BOOST_TEST(fake.calls == 0);
+  BOOST_TEST(c.counters().skipped == 1u);
+  BOOST_TEST(!c.find(at("1.2.3.9").server)); // nothing remembered: asked again if unblocked
+  blocked = false;
+  BOOST_TEST((c.ask(at("1.2.3.9"), kT0) == Ask::Queued));
 }
 
 BOOST_AUTO_TEST_CASE(off_means_no_probe) {

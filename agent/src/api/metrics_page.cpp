@@ -121,6 +121,9 @@ std::string metricsText(const AgentView &v, std::uint64_t now_ns) {
     m.sample("minewatch_confirm_refused_total", static_cast<double>(c.refused));
     m.family("minewatch_confirm_dropped_total", "counter", "Probe requests the full queue turned away (confirm.queue)");
     m.sample("minewatch_confirm_dropped_total", static_cast<double>(c.dropped));
+    m.family("minewatch_confirm_skipped_total", "counter",
+             "Queued servers not probed because a block rule dropped them by their turn");
+    m.sample("minewatch_confirm_skipped_total", static_cast<double>(c.skipped));
     m.family("minewatch_confirm_pending", "gauge", "Suspected servers queued or being probed");
     m.sample("minewatch_confirm_pending", static_cast<double>(v.confirmer->pending()));
   }

@@ -67,6 +67,9 @@ Agent::Agent(const config::AgentConfig &config, datapath::SensorObject &sensor, 
           return enforcer_.rules()
               .allowing(rules::EndpointTarget{server.address, server.port, IPPROTO_TCP})
               .has_value();
+        },
+        [this](const datapath::Endpoint &server) {
+          return enforcer_.rules().find(rules::EndpointTarget{server.address, server.port, IPPROTO_TCP}) != nullptr;
         });
     if (!info_.rules_file.empty())
       confirmations_file_ = (std::filesystem::path(info_.rules_file).parent_path() / "confirmations.json").string();
@@ -99,7 +102,8 @@ void Agent::start(std::uint64_t now_ns) {
     confirmer_->restore(saved, wall);
     for (const auto &c : confirmer_->all())
       if (c.report.result != confirm::ConfirmResult::Failed)
-        judge_.noteConfirmation(c.asked.server, c.report.result == confirm::ConfirmResult::Confirmed, c.report.summary);
+        judge_.noteConfirmation(c.asked.server, c.report.result == confirm::ConfirmResult::Confirmed, c.report.summary,
+                                now_ns);
   }
   auto loaded = lists_.reload(now_ns, true);
   for (const auto &error : loaded.errors)
@@ -150,7 +154,7 @@ void Agent::maybeConfirm(const judge::AssessedFlow &flow) {
     return;
   confirm::ProbeRequest request{flow.roles.server, tls, facts.tls_hello ? facts.tls_hello->sni : std::string()};
   std::string refusal;
-  if (confirmer_->ask(request, util::wallNowNs(), &refusal) == confirm::Ask::Refused)
+  if (confirmer_->ask(request, util::wallNowNs(), &refusal, flow.assessment.confidence) == confirm::Ask::Refused)
     events_.write({{"event", "confirm_skipped"},
                    {"server", net::endpointText(request.server.address, request.server.port)},
                    {"reason", refusal}});
@@ -173,7 +177,8 @@ void Agent::collectConfirmations(std::uint64_t wall_ns) {
                    {"elapsed_ms", c.report.elapsed.count()},
                    {"connections", connectionsText(c.report.connections)}});
     if (c.report.result != confirm::ConfirmResult::Failed)
-      judge_.noteConfirmation(c.asked.server, c.report.result == confirm::ConfirmResult::Confirmed, c.report.summary);
+      judge_.noteConfirmation(c.asked.server, c.report.result == confirm::ConfirmResult::Confirmed, c.report.summary,
+                              tick_now_ns_);
   }
   if (confirmations_file_.empty())
     return;

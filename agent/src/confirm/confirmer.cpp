@@ -9,28 +9,39 @@ namespace {
 constexpr std::uint64_t kNsPerSec = 1'000'000'000ull;
 constexpr std::size_t kMaxForbidden = 4096;
 
-bool queued(const std::deque<ProbeRequest> &queue, const EndpointKey &key) {
-  return std::any_of(queue.begin(), queue.end(), [&](const ProbeRequest &r) { return keyOf(r.server) == key; });
+/// Most suspected first; among equals, who asked first.
+bool before(const Confirmer::Queued &a, const Confirmer::Queued &b) {
+  return a.priority != b.priority ? a.priority > b.priority : a.seq < b.seq;
 }
 } // namespace
 
 Confirmer::Confirmer(const config::ConfirmConfig &config, ProbeFunction probe,
-                     std::function<bool(const datapath::Endpoint &)> allowlisted)
-    : config_(config), probe_(std::move(probe)), allowlisted_(std::move(allowlisted)), policy_(config) {}
+                     std::function<bool(const datapath::Endpoint &)> allowlisted,
+                     std::function<bool(const datapath::Endpoint &)> blocked)
+    : config_(config), probe_(std::move(probe)), allowlisted_(std::move(allowlisted)), blocked_(std::move(blocked)),
+      policy_(config) {}
 
 Confirmer::~Confirmer() {
   cancel_ = true;
   running_.clear(); // each jthread joins; probes see cancel_ and give up
 }
 
-Ask Confirmer::ask(const ProbeRequest &request, std::uint64_t wall_ns, std::string *refusal) {
+Ask Confirmer::ask(const ProbeRequest &request, std::uint64_t wall_ns, std::string *refusal, double priority) {
   if (!config_.on)
     return Ask::Off;
   auto key = keyOf(request.server);
   if (auto it = known_.find(key); it != known_.end() && wall_ns < it->second.expires_wall_ns)
     return Ask::Known;
-  if (queued(queue_, key) ||
-      std::any_of(running_.begin(), running_.end(), [&](const Running &r) { return keyOf(r.request.server) == key; }))
+  if (auto it =
+          std::find_if(queue_.begin(), queue_.end(), [&](const Queued &q) { return keyOf(q.request.server) == key; });
+      it != queue_.end()) {
+    if (priority > it->priority) { // a flow to it is more suspicious now: its turn moves up
+      it->priority = priority;
+      std::sort(queue_.begin(), queue_.end(), before);
+    }
+    return Ask::Pending;
+  }
+  if (std::any_of(running_.begin(), running_.end(), [&](const Running &r) { return keyOf(r.request.server) == key; }))
     return Ask::Pending;
   if (forbidden_.count(key))
     return Ask::Forbidden;
@@ -50,7 +61,8 @@ Ask Confirmer::ask(const ProbeRequest &request, std::uint64_t wall_ns, std::stri
     ++counters_.dropped;
     return Ask::QueueFull;
   }
-  queue_.push_back(request);
+  Queued entry{request, priority, next_seq_++};
+  queue_.insert(std::upper_bound(queue_.begin(), queue_.end(), entry, before), entry);
   return Ask::Queued;
 }
 
@@ -123,8 +135,13 @@ std::vector<Confirmation> Confirmer::poll(std::uint64_t wall_ns) {
     out.push_back(settle(f.request, f.report, wall_ns));
   std::uint64_t interval = std::uint64_t{config_.min_interval_s} * kNsPerSec;
   while (!queue_.empty() && running_.size() < config_.concurrency && wall_ns >= next_start_wall_ns_) {
-    start(queue_.front());
-    queue_.pop_front();
+    auto request = queue_.front().request;
+    queue_.erase(queue_.begin());
+    if (blocked_ && blocked_(request.server)) {
+      ++counters_.skipped; // not remembered: asked again if it is unblocked and still suspected
+      continue;
+    }
+    start(request);
     next_start_wall_ns_ = wall_ns + interval;
   }
   return out;

@@ -7,7 +7,6 @@
 
 #include <atomic>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -46,6 +45,7 @@ struct ConfirmerCounters {
   std::uint64_t probes[3] = {}; // by ConfirmResult
   std::uint64_t refused = 0;    // endpoints the policy kept from a probe
   std::uint64_t dropped = 0;    // requests the full queue turned away
+  std::uint64_t skipped = 0;    // endpoints blocked by the time their turn came: nothing to ask
 };
 
 /// The confirmer's bookkeeping, safe by construction: the event loop asks
@@ -57,16 +57,20 @@ struct ConfirmerCounters {
 class Confirmer {
 public:
   /// `allowlisted`: whether the operator allowlisted an endpoint (never
-  /// probed, like the policy's ranges).
+  /// probed, like the policy's ranges). `blocked`: whether a rule drops
+  /// it now (its turn is skipped: the probe could only fail).
   Confirmer(const config::ConfirmConfig &config, ProbeFunction probe,
-            std::function<bool(const datapath::Endpoint &)> allowlisted);
+            std::function<bool(const datapath::Endpoint &)> allowlisted,
+            std::function<bool(const datapath::Endpoint &)> blocked = {});
   Confirmer(const Confirmer &) = delete;
   Confirmer &operator=(const Confirmer &) = delete;
   /// Cancels running probes and waits for them (each gives up promptly).
   ~Confirmer();
 
-  /// A suspected flow's server. `refusal` is set when Ask::Refused.
-  Ask ask(const ProbeRequest &request, std::uint64_t wall_ns, std::string *refusal = nullptr);
+  /// A suspected flow's server. `refusal` is set when Ask::Refused. The
+  /// queue goes by `priority` (the flow's confidence: the most suspected
+  /// server is asked first), then by who asked first.
+  Ask ask(const ProbeRequest &request, std::uint64_t wall_ns, std::string *refusal = nullptr, double priority = 0);
   /// Starts what the rate and concurrency allow; returns the probes that
   /// finished since the last poll (their results now stand).
   std::vector<Confirmation> poll(std::uint64_t wall_ns);
@@ -85,6 +89,12 @@ public:
   [[nodiscard]] bool ownConnection(const datapath::Endpoint &client, const datapath::Endpoint &server) const;
   static constexpr std::uint64_t kOwnConnectionMemoryNs = 30 * 60 * 1'000'000'000ull;
 
+  struct Queued {
+    ProbeRequest request;
+    double priority = 0;
+    std::uint64_t seq = 0;
+  };
+
 private:
   struct Running {
     ProbeRequest request;
@@ -101,10 +111,12 @@ private:
   config::ConfirmConfig config_;
   ProbeFunction probe_;
   std::function<bool(const datapath::Endpoint &)> allowlisted_;
+  std::function<bool(const datapath::Endpoint &)> blocked_;
   ProbePolicy policy_;
   std::map<EndpointKey, Confirmation> known_;
   std::set<EndpointKey> forbidden_; // refused by policy (bounded: cleared when full)
-  std::deque<ProbeRequest> queue_;
+  std::vector<Queued> queue_;       // in turn order (short: confirm.queue)
+  std::uint64_t next_seq_ = 0;
   std::vector<Running> running_;
   std::uint64_t next_start_wall_ns_ = 0;
   std::atomic<bool> cancel_{false};

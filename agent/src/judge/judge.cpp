@@ -117,6 +117,25 @@ void Judge::onMessage(const datapath::FlowMessage &m) {
   record.facts_changed = true;
 }
 
+void Judge::noteConfirmation(const datapath::Endpoint &server, bool confirmed, std::string summary,
+                             std::uint64_t now_ns) {
+  engine_.noteConfirmation(server, confirmed, std::move(summary));
+  std::vector<minewatch_flow_key> again;
+  table_.forEach([&](const minewatch_flow_key &key, const FlowRecord &record) {
+    if (!record.facts || !record.facts->judged)
+      return;
+    auto roles = rolesOf(key, *record.facts->judged);
+    if (roles.server.address == server.address && roles.server.port == server.port)
+      again.push_back(key);
+  });
+  std::sort(again.begin(), again.end(), [](const auto &a, const auto &b) { return std::memcmp(&a, &b, sizeof a) < 0; });
+  for (const auto &key : again)
+    if (auto *record = table_.find(key)) {
+      auto value = *record->facts->judged; // evaluate replaces it
+      evaluate(key, value, *record, now_ns);
+    }
+}
+
 detect::MessageSequence Judge::sequenceOf(const minewatch_flow_key &key, const minewatch_flow_value &value) const {
   return sequenceOf(key, value, rolesOf(key, value), table_.find(key));
 }

@@ -96,11 +96,10 @@ public:
   /// the traffic totals exact again.
   void endDrain(const drain::DrainSummary &summary, std::uint64_t now_ns);
   void replaceIntel(detect::IntelFeed intel) { engine_.replaceIntel(std::move(intel)); }
-  /// See DetectionEngine::noteConfirmation; flows to the server are judged
-  /// again when they next have news.
-  void noteConfirmation(const datapath::Endpoint &server, bool confirmed, std::string summary) {
-    engine_.noteConfirmation(server, confirmed, std::move(summary));
-  }
+  /// See DetectionEngine::noteConfirmation. The flows to that server the
+  /// judge keeps facts of are judged again now, as last read: a blocked
+  /// pool's other flows may never have news again.
+  void noteConfirmation(const datapath::Endpoint &server, bool confirmed, std::string summary, std::uint64_t now_ns);
 
   /// Server endpoints with suspicious or mining flows in the last
   /// `window_ns`, capped at `top` (the fleet alert's input).
