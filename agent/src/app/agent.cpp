@@ -165,17 +165,10 @@ void Agent::collectConfirmations(std::uint64_t wall_ns) {
   if (finished.empty())
     return;
   for (const auto &c : finished) {
-    events_.write({{"event", "confirm"},
-                   {"server", net::endpointText(c.asked.server.address, c.asked.server.port)},
-                   {"tls", c.asked.tls},
-                   {"sni", c.asked.sni},
-                   {"result", confirm::toString(c.report.result)},
-                   {"summary", c.report.summary},
-                   {"dialect", c.report.dialect},
-                   {"sent", c.report.sent},
-                   {"answer_head", c.report.answer_head},
-                   {"elapsed_ms", c.report.elapsed.count()},
-                   {"connections", connectionsText(c.report.connections)}});
+    auto event = api::confirmationJson(c);
+    event["event"] = "confirm";
+    event["connections"] = connectionsText(c.report.connections);
+    events_.write(event);
     if (c.report.result != confirm::ConfirmResult::Failed)
       judge_.noteConfirmation(c.asked.server, c.report.result == confirm::ConfirmResult::Confirmed, c.report.summary,
                               tick_now_ns_);
