@@ -123,6 +123,18 @@ BOOST_AUTO_TEST_CASE(benign_json_rpc_is_left_alone) {
 // From a capture, a detection is dated by the packet whose evidence decided
 // it: a miner's login is known when it was sent, not at the first packet
 // after the next tick (before, a login at 0.04 s showed as 16.2 s).
+// A capture is looked at, never answered: the confirmer is not even made
+// in a replay (confirm.mode on by default), so no probe can leave this
+// machine for the public addresses of a public capture.
+BOOST_AUTO_TEST_CASE(a_replay_never_probes) {
+  Replayed r("ndpi_mining.pcapng", {});
+  BOOST_TEST(r.agent->view().config.confirm.on);
+  BOOST_TEST(r.agent->view().confirmer == nullptr);
+  BOOST_TEST(api::confirmations(r.agent->view()).is_null());
+  for (const auto &e : r.eventLines())
+    BOOST_TEST(e.value("event", "") != "confirm");
+}
+
 BOOST_AUTO_TEST_CASE(a_replayed_detection_is_dated_by_the_packet_that_decided_it) {
   for (const char *capture : {"coinhive-stratum.pcap", "ndpi_mining.pcapng"}) {
     BOOST_TEST_CONTEXT(capture) {

@@ -15,6 +15,9 @@ that reach deep into its parser:
   config        the shipped configs, and one with every key
   rule_lines    rule lines of every syntax, and the shipped intel feed
   control_request  one request line per command
+  confirm_answer   what servers answer the confirmer's probes (pools in each
+                dialect, a pool's refusal, HTTP, a TLS alert, other JSON-RPC),
+                behind the dialect byte fuzz_confirm_answer.cpp reads
 
 Deterministic: rerunning writes the same files. Run from anywhere:
   python3 tests/fuzz/make_seeds.py
@@ -227,14 +230,37 @@ def text_seeds():
         write("control_request", f"request-{i}", line)
 
 
+def confirm_answer_seeds():
+    job = (b'{"blob":"0e0ee8b8dd8f06","job_id":"1","target":"b88d0600","algo":"cn-pico","height":1001,'
+           b'"seed_hash":"c0c0","id":"lab"}')
+    answers = [
+        (0, b'{"id":1,"jsonrpc":"2.0","error":null,"result":{"id":"lab","job":' + job + b',"status":"OK"}}\n'),
+        (0, b'{"id":1,"jsonrpc":"2.0","error":{"code":-1,"message":"Invalid payment address provided"}}\n'),
+        (1, b'{"id":1,"result":[[["mining.notify","1"]],"08000002",4],"error":null}\n'
+            b'{"id":2,"result":true,"error":null}\n'),
+        (1, b'{"id":null,"method":"mining.set_difficulty","params":[16384]}\n'),
+        (2, b'{"id":1,"jsonrpc":"2.0","result":[["mining.notify","ae68","EthereumStratum/1.0.0"],"080c"],'
+            b'"error":null}\n'),
+        (3, b'{"id":1,"jsonrpc":"2.0","result":true}\n{"id":2,"jsonrpc":"2.0","result":["0x' + b"ab" * 32 +
+            b'","0x' + b"cd" * 32 + b'","0x00000000ffff"]}\n'),
+        (0, b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"),
+        (1, b"\x15\x03\x03\x00\x02\x02\x28"),
+        (2, b'{"jsonrpc":"2.0","id":1,"error":{"code":-32601,"message":"Method not found"}}\n'),
+        (3, b'{"type":"event","data":{"channel":"orders"}}\n'),
+    ]
+    for i, (dialect, answer) in enumerate(answers):
+        write("confirm_answer", f"answer-{i}", bytes([dialect]) + answer)
+
+
 def main():
-    for target in ("classify", "dns", "pcap", "config", "rule_lines", "control_request"):
+    for target in ("classify", "dns", "pcap", "config", "rule_lines", "control_request", "confirm_answer"):
         shutil.rmtree(os.path.join(OUT, target), ignore_errors=True)
     tls_seeds()  # before classify: its hellos also seed the classifier
     classify_seeds()
     dns_seeds()
     pcap_seeds()
     text_seeds()
+    confirm_answer_seeds()
     for target in sorted(os.listdir(OUT)):
         print(f"{target}: {len(os.listdir(os.path.join(OUT, target)))} seeds")
 
