@@ -102,6 +102,12 @@ std::string renderStatus(const json &s, const Style &style) {
     out += fmt::format("; traffic seen {} in {} packets", humanBytes(u64(s["traffic"], "bytes")),
                        humanCount(u64(s["traffic"], "packets")));
   out += "\n";
+  if (s.contains("confirm")) {
+    const auto &c = s["confirm"];
+    out += fmt::format("confirmer: {} confirmed, {} refuted, {} failed, {} pending (minewatch confirmations)\n",
+                       u64(c["probes"], "confirmed"), u64(c["probes"], "refuted"), u64(c["probes"], "failed"),
+                       u64(c, "pending"));
+  }
   for (const auto &note : s["notes"])
     out += style.dim("note: " + note.get<std::string>()) + "\n";
   out += "\n";

@@ -187,6 +187,17 @@ BOOST_AUTO_TEST_CASE(explain_json_and_table) {
   BOOST_TEST(table.out.find("█") != std::string::npos); // the histograms are drawn
 }
 
+// The served agent replays a capture: it makes no confirmer, and says so.
+BOOST_AUTO_TEST_CASE(confirmations_of_an_agent_without_a_confirmer) {
+  auto r = cli("confirmations --json");
+  BOOST_REQUIRE(r.status == 0);
+  BOOST_TEST(json::parse(r.out).is_null());
+  auto table = cli("confirmations");
+  BOOST_TEST(table.status == 0);
+  BOOST_TEST(table.out == "the confirmer is off (confirm.mode)\n");
+  BOOST_TEST(!json::parse(cli("status --json").out).contains("confirm"));
+}
+
 BOOST_AUTO_TEST_CASE(rules_round_trip) {
   auto add = cli("block add 203.0.113.0/24 --ttl 1h --json");
   BOOST_REQUIRE(add.status == 0);

@@ -79,6 +79,12 @@ BOOST_AUTO_TEST_CASE(explain_a_cut_hello) {
   auto text = renderExplain(e, Style{false});
   BOOST_TEST(text.find("\ntls hello: no sni seen, cut short (256 of 1800 bytes seen)\n") != std::string::npos);
 }
+BOOST_AUTO_TEST_CASE(confirmations_table) {
+  golden("confirmations", renderConfirmations(fixture("confirmations"), Style{false}));
+  BOOST_TEST(renderConfirmations(nlohmann::json(), Style{false}) == "the confirmer is off (confirm.mode)\n");
+  BOOST_TEST(renderConfirmations(nlohmann::json::array(), Style{false}) == "no server probed yet\n");
+}
+
 BOOST_AUTO_TEST_CASE(block_list) { golden("blocks", renderBlocks(fixture("blocks"), Style{false})); }
 BOOST_AUTO_TEST_CASE(allow_list) { golden("allows", renderAllows(fixture("allows"), Style{false})); }
 

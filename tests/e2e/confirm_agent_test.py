@@ -219,6 +219,8 @@ def main():
         check("auto-block blocks the confirmed pool", blocked)
         check("minewatch_confirm_total counts it",
               (lab.metric("minewatch_confirm_total", '{result="confirmed"}') or 0) >= 1)
+        probes = lab.cli("status").get("confirm", {}).get("probes", {})
+        check("status counts the probes", probes.get("confirmed") == 1 and probes.get("refuted") == 1, probes)
 
         own = {c for e in lab.events("confirm") for c in e.get("connections", [])}
         check("the probes' connections are named", len(own) >= 2, own)

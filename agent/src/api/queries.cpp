@@ -125,6 +125,17 @@ nlohmann::json status(const AgentView &v, std::uint64_t now_ns) {
                      {"queued", e.queued()},
                      {"connected", e.connected()}};
   }
+  if (v.confirmer) {
+    const auto &c = v.confirmer->counters();
+    nlohmann::json probes = nlohmann::json::object();
+    for (auto result : confirm::kConfirmResults)
+      probes[std::string(confirm::toString(result))] = c.probes[static_cast<unsigned>(result)];
+    out["confirm"] = {{"probes", probes},
+                      {"pending", v.confirmer->pending()},
+                      {"refused", c.refused},
+                      {"dropped", c.dropped},
+                      {"skipped", c.skipped}};
+  }
   return out;
 }
 
