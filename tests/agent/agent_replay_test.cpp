@@ -135,6 +135,17 @@ BOOST_AUTO_TEST_CASE(a_replay_never_probes) {
     BOOST_TEST(e.value("event", "") != "confirm");
 }
 
+// A replay feeds every packet to the ingress program: the egress one is
+// not loaded (its verifier pass was half of a replay's start-up).
+BOOST_AUTO_TEST_CASE(a_sensor_without_its_egress_program) {
+  datapath::SensorOptions options;
+  options.egress_program = false;
+  datapath::SensorObject sensor{options};
+  sensor.load();
+  BOOST_TEST(bpf_program__fd(sensor.skel()->progs.minewatch_xdp) >= 0);
+  BOOST_TEST(bpf_program__fd(sensor.skel()->progs.minewatch_tc_egress) < 0);
+}
+
 BOOST_AUTO_TEST_CASE(a_replayed_detection_is_dated_by_the_packet_that_decided_it) {
   for (const char *capture : {"coinhive-stratum.pcap", "ndpi_mining.pcapng"}) {
     BOOST_TEST_CONTEXT(capture) {

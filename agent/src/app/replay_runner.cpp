@@ -85,7 +85,8 @@ ReplaySummary runReplay(const config::AgentConfig &config, const ReplayOptions &
   auto began = std::chrono::steady_clock::now();
   replay::PcapReader reader(options.capture);
   auto sensor_options = config.sensor;
-  sensor_options.enforce = false; // a capture is evidence, not traffic to stop
+  sensor_options.enforce = false;        // a capture is evidence, not traffic to stop
+  sensor_options.egress_program = false; // every packet goes through the ingress program
   datapath::SensorObject sensor(sensor_options);
   sensor.load();
 

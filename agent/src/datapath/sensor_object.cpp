@@ -53,6 +53,7 @@ SensorObject::SensorObject(const SensorOptions &options) : skel_("minewatch") {
 
   bpf_program__set_autoload(skel_->progs.minewatch_xdp, !options.tc_ingress);
   bpf_program__set_autoload(skel_->progs.minewatch_tc_ingress, options.tc_ingress);
+  bpf_program__set_autoload(skel_->progs.minewatch_tc_egress, options.egress_program);
 
   auto &cfg = skel_->rodata->minewatch_cfg;
   cfg.samples_per_direction = options.samples_per_direction;

@@ -36,6 +36,9 @@ struct SensorOptions {
   // Ingress on TC: load the TC ingress program and not the XDP one. Each
   // costs the verifier ~0.5 s; only the one in use is loaded.
   bool tc_ingress = false;
+  // The TC egress program. A replay pushes every packet through the
+  // ingress program only, and skips its ~0.35 s in the verifier.
+  bool egress_program = true;
   bool bench_new_flow_per_packet = false;
 };
 
