@@ -32,7 +32,6 @@ Standard library only."""
 
 import argparse
 import datetime
-import glob
 import json
 import math
 import os
@@ -41,6 +40,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import evaluate_detection  # noqa: E402  (a sibling tool: how recordings and their labels are found)
 import message_sequences  # noqa: E402  (a sibling tool: the data path's message rule)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -69,17 +69,12 @@ def endpoint_key(text):
 
 
 def captures(dirs):
-    found = []
-    for d in dirs:
-        pcaps = sorted(glob.glob(os.path.join(d, "*.pcap")) + glob.glob(os.path.join(d, "*.pcapng")))
-        if not pcaps:
-            raise FitError(f"{d}: no .pcap or .pcapng in it")
-        for pcap in pcaps:
-            labels = os.path.splitext(pcap)[0] + ".labels.json"
-            if not os.path.isfile(labels):
-                raise FitError(f"{pcap}: no labels beside it")
-            found.append((pcap, labels))
-    return found
+    """(pcap, labels) of every capture in the train directories, as the
+    evaluation finds them."""
+    try:
+        return evaluate_detection.captures(dirs)
+    except evaluate_detection.InputError as e:
+        raise FitError(str(e)) from e
 
 
 def labelled_flows(pcap, labels_path):
