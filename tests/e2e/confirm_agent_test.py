@@ -177,7 +177,8 @@ def main():
         pending = wait_for(lambda: (lab.metric("minewatch_confirm_pending") or 0) >= 1, 20)
         check("a probe of the silent server is pending", pending)
         before = lab.ticks()
-        advanced = wait_for(lambda: lab.ticks() >= before + 5 and (lab.metric("minewatch_confirm_pending") or 0) >= 1,
+        # Three ticks (0.6 s at tick_ms 200) inside a probe that waits ~4 s.
+        advanced = wait_for(lambda: lab.ticks() >= before + 3 and (lab.metric("minewatch_confirm_pending") or 0) >= 1,
                             5)
         check("the agent keeps ticking while the probe waits on silence", advanced, f"ticks {before} -> {lab.ticks()}")
         silent = wait_for(lambda: lab.probes(SILENT_PORT), 30)
