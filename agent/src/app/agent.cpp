@@ -40,18 +40,19 @@ Agent::Agent(const config::AgentConfig &config, datapath::SensorObject &sensor, 
              util::TimeBase time_base, actions::EventLog &events)
     : config_(config), info_(std::move(info)), time_base_(time_base), events_(events),
       enforcer_(config, sensor, events, placeOf(info_)),
-      judge_(config, lists::loadIntel(config, info_.notes), time_base,
-             judge::JudgeHooks{[this](const judge::ActRequest &r) { return enforcer_.act(r); },
-                               [this](const judge::Detection &d) {
-                                 auto event = api::detectionJson(d);
-                                 event["event"] = "detection";
-                                 events_.write(event);
-                               },
-                               [this](const judge::AssessedFlow &f) { maybeConfirm(f); },
-                               [this](const judge::FlowRoles &r) {
-                                 return confirmer_ && confirmer_->ownConnection(r.client, r.server);
-                               }},
-             info_.packets == datapath::PacketSource::Capture),
+      judge_(
+          config, lists::loadIntel(config, info_.notes), time_base,
+          judge::JudgeHooks{
+              [this](const judge::ActRequest &r) { return enforcer_.act(r); },
+              [this](const judge::Detection &d) {
+                auto event = api::detectionJson(d);
+                event["event"] = "detection";
+                events_.write(event);
+              },
+              [this](const judge::AssessedFlow &f) { maybeConfirm(f); },
+              [this](const judge::FlowRoles &r) { return confirmer_ && confirmer_->ownConnection(r.client, r.server); },
+              [this](const datapath::Endpoint &server) { return confirmer_ ? confirmer_->find(server) : nullptr; }},
+          info_.packets == datapath::PacketSource::Capture),
       lists_(config, enforcer_, events, [this](detect::IntelFeed feed) { judge_.replaceIntel(std::move(feed)); }),
       drain_(sensor, drainSettings(config)), started_wall_ns_(util::wallNowNs()) {
   drain_.onSweep([this] { enforcer_.checkPins(); });
@@ -98,12 +99,7 @@ void Agent::start(std::uint64_t now_ns) {
     auto saved = confirm::loadConfirmations(confirmations_file_, warning);
     if (!warning.empty())
       events_.write({{"event", "warning"}, {"message", warning}});
-    auto wall = util::wallNowNs();
-    confirmer_->restore(saved, wall);
-    for (const auto &c : confirmer_->all())
-      if (c.report.result != confirm::ConfirmResult::Failed)
-        judge_.noteConfirmation(c.asked.server, c.report.result == confirm::ConfirmResult::Confirmed, c.report.summary,
-                                now_ns);
+    confirmer_->restore(saved, util::wallNowNs());
   }
   auto loaded = lists_.reload(now_ns, true);
   for (const auto &error : loaded.errors)
@@ -170,8 +166,7 @@ void Agent::collectConfirmations(std::uint64_t wall_ns) {
     event["connections"] = connectionsText(c.report.connections);
     events_.write(event);
     if (c.report.result != confirm::ConfirmResult::Failed)
-      judge_.noteConfirmation(c.asked.server, c.report.result == confirm::ConfirmResult::Confirmed, c.report.summary,
-                              tick_now_ns_);
+      judge_.judgeAgain(c.asked.server, tick_now_ns_);
   }
   if (confirmations_file_.empty())
     return;

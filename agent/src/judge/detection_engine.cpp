@@ -76,9 +76,13 @@ detect::Assessment DetectionEngine::evaluate(const FlowRoles &roles, const detec
 
   // A server that answered a Stratum login as a pool does is a pool, for
   // every flow to it (even one that never carried payload).
-  if (auto it = confirmations_.find({roles.server.address, roles.server.port}); it != confirmations_.end())
-    evidence.push_back({detect::Detector::Confirmation, it->second.confirmed ? kConfirmedWeight : 0.0,
-                        (it->second.confirmed ? "confirmed a pool: " : "not confirmed: ") + it->second.summary, first});
+  // A probe that could not connect said nothing either way.
+  if (const auto *c = confirmations_ ? confirmations_(roles.server) : nullptr;
+      c && c->report.result != confirm::ConfirmResult::Failed) {
+    bool confirmed = c->report.result == confirm::ConfirmResult::Confirmed;
+    evidence.push_back({detect::Detector::Confirmation, confirmed ? kConfirmedWeight : 0.0,
+                        (confirmed ? "confirmed a pool: " : "not confirmed: ") + c->report.summary, first});
+  }
 
   // What rests on the flow's history or on other flows is known at its
   // latest packet.
@@ -98,14 +102,6 @@ detect::Assessment DetectionEngine::evaluate(const FlowRoles &roles, const detec
   add_at_last(correlation_.fanIn(server));
 
   return detect::assess(std::move(evidence), thresholds_);
-}
-
-void DetectionEngine::noteConfirmation(const datapath::Endpoint &server, bool confirmed, std::string summary) {
-  detect::CorrelationDetector::ServerEndpoint key{server.address, server.port};
-  if (!confirmed && summary.empty())
-    confirmations_.erase(key);
-  else
-    confirmations_[key] = {confirmed, std::move(summary)};
 }
 
 void DetectionEngine::learn(const FlowRoles &roles, const detect::Assessment &assessment, std::uint64_t now_ns) {

@@ -4,13 +4,13 @@
 #include "judge/flow_record.hpp"
 #include "judge/flow_roles.hpp"
 #include "config/agent_config.hpp"
+#include "confirm/confirmation.hpp"
 #include "detect/behaviour_detector.hpp"
 #include "detect/correlation_detector.hpp"
 #include "detect/intel_feed.hpp"
 #include "detect/rhythm_detector.hpp"
 
-#include <map>
-#include <string>
+#include <functional>
 #include <vector>
 
 namespace minewatch::judge {
@@ -38,11 +38,12 @@ public:
   [[nodiscard]] const detect::Thresholds &thresholds() const { return thresholds_; }
   void replaceIntel(detect::IntelFeed intel) { intel_ = std::move(intel); }
   [[nodiscard]] const detect::CorrelationDetector &correlation() const { return correlation_; }
-  /// What asking a server in Stratum showed (the confirmer): a confirmed
-  /// pool makes every flow to it mining; a refuted server's flows carry
-  /// the refutation (no weight) so the operator sees why they stay
-  /// suspicious. `confirmed` false with an empty summary forgets it.
-  void noteConfirmation(const datapath::Endpoint &server, bool confirmed, std::string summary);
+  /// Where the engine reads what asking a server in Stratum showed (the
+  /// confirmer's results; null or empty: none): a confirmed pool makes
+  /// every flow to it mining; a refuted server's flows carry the refutation
+  /// (no weight) so the operator sees why they stay suspicious.
+  using ConfirmationLookup = std::function<const confirm::Confirmation *(const datapath::Endpoint &server)>;
+  void setConfirmations(ConfirmationLookup lookup) { confirmations_ = std::move(lookup); }
 
   static constexpr double kSignatureWeight = 0.95;
   static constexpr double kIntelWeight = 0.8;
@@ -56,11 +57,7 @@ private:
   detect::BehaviourDetector behaviour_;
   detect::CorrelationDetector correlation_;
   detect::RhythmDetector rhythm_;
-  struct ConfirmNote {
-    bool confirmed = false;
-    std::string summary;
-  };
-  std::map<detect::CorrelationDetector::ServerEndpoint, ConfirmNote> confirmations_;
+  ConfirmationLookup confirmations_;
 };
 
 } // namespace minewatch::judge

@@ -18,7 +18,9 @@ namespace minewatch::judge {
 Judge::Judge(const config::AgentConfig &config, detect::IntelFeed intel, util::TimeBase time_base, JudgeHooks hooks,
              bool capture)
     : config_(config), time_base_(time_base), hooks_(std::move(hooks)), capture_(capture),
-      engine_(config, std::move(intel)), table_(config.agent_max_flows) {}
+      engine_(config, std::move(intel)), table_(config.agent_max_flows) {
+  engine_.setConfirmations(hooks_.confirmation);
+}
 
 bool Judge::onFlow(const drain::DrainedFlow &flow, std::uint64_t now_ns) {
   const auto &value = flow.value;
@@ -117,9 +119,7 @@ void Judge::onMessage(const datapath::FlowMessage &m) {
   record.facts_changed = true;
 }
 
-void Judge::noteConfirmation(const datapath::Endpoint &server, bool confirmed, std::string summary,
-                             std::uint64_t now_ns) {
-  engine_.noteConfirmation(server, confirmed, std::move(summary));
+void Judge::judgeAgain(const datapath::Endpoint &server, std::uint64_t now_ns) {
   std::vector<minewatch_flow_key> again;
   table_.forEach([&](const minewatch_flow_key &key, const FlowRecord &record) {
     if (!record.facts || !record.facts->judged)

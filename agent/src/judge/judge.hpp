@@ -45,6 +45,8 @@ struct JudgeHooks {
   std::function<void(const AssessedFlow &)> assessed; // may be empty
   /// Flows not to judge at all: the agent's own (its confirmer's probes).
   std::function<bool(const FlowRoles &)> ignore; // may be empty
+  /// The confirmer's result for a server (DetectionEngine::setConfirmations).
+  DetectionEngine::ConfirmationLookup confirmation; // may be empty
 };
 
 struct JudgeCounters {
@@ -96,10 +98,10 @@ public:
   /// the traffic totals exact again.
   void endDrain(const drain::DrainSummary &summary, std::uint64_t now_ns);
   void replaceIntel(detect::IntelFeed intel) { engine_.replaceIntel(std::move(intel)); }
-  /// See DetectionEngine::noteConfirmation. The flows to that server the
-  /// judge keeps facts of are judged again now, as last read: a blocked
-  /// pool's other flows may never have news again.
-  void noteConfirmation(const datapath::Endpoint &server, bool confirmed, std::string summary, std::uint64_t now_ns);
+  /// Judges the flows to `server` the judge keeps facts of again now, as
+  /// last read: a new result for it (the confirmer's) changes their verdict,
+  /// and a blocked pool's other flows may never have news again.
+  void judgeAgain(const datapath::Endpoint &server, std::uint64_t now_ns);
 
   /// Server endpoints with suspicious or mining flows in the last
   /// `window_ns`, capped at `top` (the fleet alert's input).
