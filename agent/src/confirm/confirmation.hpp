@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #pragma once
 
+#include "confirm/outcome.hpp"
 #include "datapath/flow_key.hpp"
 
 #include <chrono>
@@ -12,15 +13,10 @@
 
 namespace minewatch::confirm {
 
-/// What asking a server in Stratum showed.
-enum class ConfirmResult : std::uint8_t {
-  Confirmed, // a pool-shaped answer: a job, or a pool's refusal of the login
-  Refuted,   // it answered (or kept silent) as no pool does
-  Failed,    // no conversation: refused, unreachable, reset before a word
-};
+/// What asking a server in Stratum showed: the prober's outcome.
+using ConfirmResult = Outcome;
 inline constexpr ConfirmResult kConfirmResults[] = {ConfirmResult::Confirmed, ConfirmResult::Refuted,
                                                     ConfirmResult::Failed};
-std::string_view toString(ConfirmResult result); // "confirmed" | "refuted" | "failed"
 std::optional<ConfirmResult> parseConfirmResult(std::string_view text);
 
 /// Whom to ask: the server endpoint of a suspected flow, the way its client

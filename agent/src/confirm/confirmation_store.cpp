@@ -13,15 +13,6 @@ namespace {
 constexpr int kVersion = 1;
 } // namespace
 
-std::string_view toString(ConfirmResult result) {
-  switch (result) {
-  case ConfirmResult::Confirmed: return "confirmed";
-  case ConfirmResult::Refuted: return "refuted";
-  case ConfirmResult::Failed: return "failed";
-  }
-  return "failed";
-}
-
 std::optional<ConfirmResult> parseConfirmResult(std::string_view text) {
   for (auto r : kConfirmResults)
     if (toString(r) == text)

@@ -3,6 +3,7 @@
 
 #include "confirm/answer_shape.hpp"
 #include "confirm/dialect.hpp"
+#include "confirm/outcome.hpp"
 #include "confirm/probe_session.hpp"
 #include "confirm/probe_target.hpp"
 
@@ -14,16 +15,6 @@
 #include <vector>
 
 namespace minewatch::confirm {
-
-/// What a probe concluded about a server.
-enum class Outcome : std::uint8_t {
-  Confirmed, ///< it answered a dialect as a pool does
-  Refuted,   ///< it answered, and not as a pool: HTTP, TLS failure, garbage, silence, resets
-  Failed,    ///< it could not be asked (refused, unreachable, connect timeout, a local
-             ///< error): nothing learnt, worth a retry later
-};
-
-std::string_view toString(Outcome outcome);
 
 /// One dialect tried: one connection, for explain.
 struct ProbeExchange {

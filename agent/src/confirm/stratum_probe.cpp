@@ -5,17 +5,6 @@
 
 namespace minewatch::confirm {
 
-namespace {
-ConfirmResult resultOf(Outcome outcome) {
-  switch (outcome) {
-  case Outcome::Confirmed: return ConfirmResult::Confirmed;
-  case Outcome::Refuted: return ConfirmResult::Refuted;
-  case Outcome::Failed: return ConfirmResult::Failed;
-  }
-  return ConfirmResult::Failed;
-}
-} // namespace
-
 ProbeReport askInStratum(const ProbeRequest &request, const config::ConfirmConfig &config,
                          const ProbeContext &context) {
   ProbeTarget target;
@@ -35,7 +24,7 @@ ProbeReport askInStratum(const ProbeRequest &request, const config::ConfirmConfi
   auto result = probe(target, limits, hooks);
 
   ProbeReport report;
-  report.result = resultOf(result.outcome);
+  report.result = result.outcome;
   report.summary = result.summary;
   report.elapsed = result.elapsed;
   if (!result.exchanges.empty()) {
