@@ -15,11 +15,13 @@ import argparse
 import json
 import os
 import socket
-import socketserver
 import ssl
 import struct
 import sys
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lab"))
+import lab_protocols  # noqa: E402  (the lab's one threaded connection server)
 
 
 def echo(sock):
@@ -89,24 +91,7 @@ def main():
         context.load_cert_chain(args.cert, args.key)
         context.sni_callback = lambda sock, name, _: setattr(sock, "sni_seen", name)
 
-    class Handler(socketserver.BaseRequestHandler):
-        def handle(self):
-            sock = self.request
-            try:
-                if context:
-                    sock = context.wrap_socket(sock, server_side=True)
-                globals()[args.kind](sock)
-            except (OSError, ValueError):
-                pass
-
-    class Server(socketserver.ThreadingTCPServer):
-        daemon_threads = True
-        allow_reuse_address = True
-        address_family = socket.AF_INET6 if ":" in args.listen else socket.AF_INET
-
-    server = Server((args.listen, args.port), Handler)
-    print(f"{args.kind} listening on {args.listen}:{args.port}", flush=True)
-    server.serve_forever()
+    lab_protocols.serve_connections(args.kind, args.listen, args.port, context, globals()[args.kind])
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import random
-import socketserver
 import sys
 import time
 
@@ -145,24 +144,7 @@ def main():
     p.PACE = args.pace
     context = None if args.kind in PLAIN else p.tls_server_context(args.cert, args.key)
     serve = globals()[args.kind]
-
-    class Handler(socketserver.BaseRequestHandler):
-        def handle(self):
-            sock = self.request
-            try:
-                if context:
-                    sock = context.wrap_socket(sock, server_side=True)
-                serve(sock, args)
-            except (OSError, ValueError, ConnectionError):
-                pass
-
-    class Server(socketserver.ThreadingTCPServer):
-        daemon_threads = True
-        allow_reuse_address = True
-
-    server = Server((args.listen, args.port), Handler)
-    print(f"{args.kind} listening on {args.listen}:{args.port}", flush=True)
-    server.serve_forever()
+    p.serve_connections(args.kind, args.listen, args.port, context, lambda sock: serve(sock, args))
 
 
 if __name__ == "__main__":

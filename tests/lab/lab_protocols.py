@@ -7,6 +7,7 @@ buffer) when the message is not complete yet."""
 
 import os
 import socket
+import socketserver
 import ssl
 import struct
 import time
@@ -25,6 +26,30 @@ def tls_server_context(cert, key):
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     return context
+
+
+def serve_connections(name, listen, port, context, serve):
+    """Accepts on listen:port (IPv4 or IPv6) until killed; each connection,
+    wrapped in TLS when there is a context, goes to serve(sock) on a thread
+    of its own. A connection that fails ends quietly: peers may be rude."""
+    class Handler(socketserver.BaseRequestHandler):
+        def handle(self):
+            sock = self.request
+            try:
+                if context:
+                    sock = context.wrap_socket(sock, server_side=True)
+                serve(sock)
+            except (OSError, ValueError):  # ConnectionError and ssl.SSLError are OSErrors
+                pass
+
+    class Server(socketserver.ThreadingTCPServer):
+        daemon_threads = True
+        allow_reuse_address = True
+        address_family = socket.AF_INET6 if ":" in listen else socket.AF_INET
+
+    server = Server((listen, port), Handler)
+    print(f"{name} listening on {listen}:{port}", flush=True)
+    server.serve_forever()
 
 
 def connect(host, port, bind=None, tls=False, sni=None, timeout=30):
