@@ -76,6 +76,7 @@ void Confirmer::start(const ProbeRequest &request) {
                            opened.push_back(local);
                            std::lock_guard lock(own_mutex_);
                            own_[{keyOf(local), keyOf(request.server)}] = last_poll_wall_ns_;
+                           own_size_ = own_.size();
                          }};
     try {
       report = probe_(request, context);
@@ -114,6 +115,9 @@ Confirmation Confirmer::settle(const ProbeRequest &request, const ProbeReport &r
 }
 
 bool Confirmer::ownConnection(const datapath::Endpoint &client, const datapath::Endpoint &server) const {
+  // Asked for every flow judged; almost always there is no probe to know.
+  if (own_size_.load(std::memory_order_acquire) == 0)
+    return false;
   std::lock_guard lock(own_mutex_);
   return own_.count({keyOf(client), keyOf(server)}) > 0;
 }
@@ -123,6 +127,7 @@ std::vector<Confirmation> Confirmer::poll(std::uint64_t wall_ns) {
     std::lock_guard lock(own_mutex_);
     last_poll_wall_ns_ = wall_ns;
     std::erase_if(own_, [&](const auto &entry) { return entry.second + kOwnConnectionMemoryNs < wall_ns; });
+    own_size_ = own_.size();
   }
   std::vector<Finished> finished;
   {

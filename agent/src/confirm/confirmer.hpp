@@ -128,6 +128,7 @@ private:
   };
   mutable std::mutex own_mutex_;
   std::map<OwnConnection, std::uint64_t> own_; // -> when opened (wall ns, as of the last poll)
+  std::atomic<std::size_t> own_size_{0};       // own_.size(), read without the lock
   std::uint64_t last_poll_wall_ns_ = 0;
   ConfirmerCounters counters_;
 };
