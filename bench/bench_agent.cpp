@@ -32,7 +32,7 @@ namespace {
 
 struct Args {
   std::uint32_t flows = 1'000'000;
-  unsigned ticks = 5;
+  unsigned ticks = 60;
   unsigned active = 100; // percent of flows with a packet between ticks
   bool json = false;
   bool batched_sweep = false;
@@ -163,10 +163,10 @@ int main(int argc, char **argv) {
     datapath::installLibbpfLogger(false);
     datapath::SensorOptions options;
     options.max_flows = args.flows + args.flows / 8; // LRU headroom: no eviction while filling (IPv4 map)
-    // Room for a report from every flow each tick (48 bytes a record), as an
+    // Room for a report from every flow each tick (56 bytes a record), as an
     // operator sizes datapath.dirty_ring_bytes for a table this busy: a
     // lost report makes the tick a sweep.
-    while (options.dirty_ring_bytes / 48 < args.flows + args.flows / 4)
+    while (options.dirty_ring_bytes / 56 < args.flows + args.flows / 4)
       options.dirty_ring_bytes *= 2;
     datapath::SensorObject sensor(options);
     sensor.load();
@@ -182,12 +182,15 @@ int main(int argc, char **argv) {
     writeFlows(sensor, 0, args.flows, now, started, 0);
     agent.start(now);
 
-    // Ticks as a live agent sees them: before each, `active` percent of the
-    // flows had a packet (through the real program, which reports them to
-    // the agent), one second on; the rest were quiet. The sweep interval is
-    // the default (30 s): --ticks past 30 include a sweep.
+    // Ticks as a live agent sees them, one second apart: before each,
+    // `active` percent of the flows had a packet (through the real program,
+    // which reports them to the agent); the rest were quiet. The sweep
+    // interval is the default (30 s), so the default 60 ticks hold two
+    // sweeps, and each flow's judge_quiet_every_s window (10 s) comes round
+    // six times: their mean is what a second of the agent costs.
     auto rss_before = residentBytes();
-    std::vector<double> wall_ms, cpu_ms;
+    std::vector<double> tick_ms, sweep_ms, cpu_ms;
+    double first_tick_ms = 0;
     auto active = static_cast<std::uint32_t>(std::uint64_t{args.flows} * args.active / 100);
     for (unsigned t = 0; t <= args.ticks; ++t) {
       if (t > 0) {
@@ -196,23 +199,23 @@ int main(int argc, char **argv) {
         for (std::uint32_t id = 0; id < active; ++id)
           sendPacket(sensor, id);
       }
+      auto sweeps = agent.view().drain.counters().sweeps;
       auto cpu0 = cpuSeconds();
       auto began = std::chrono::steady_clock::now();
       agent.tick(now); // nothing goes idle: the idle timeout is minutes away
-      wall_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - began).count());
+      double wall = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - began).count();
+      if (t == 0) {
+        first_tick_ms = wall;
+        continue;
+      }
       cpu_ms.push_back((cpuSeconds() - cpu0) * 1000);
+      (agent.view().drain.counters().sweeps != sweeps ? sweep_ms : tick_ms).push_back(wall);
     }
     auto rss_after = residentBytes();
-
-    // One sweep as the agent does it every sweep_every_s (30 s): the same
-    // packets, then a tick past the sweep interval.
-    now += 31'000'000'000ull;
-    sensor.setClock(now);
-    for (std::uint32_t id = 0; id < active; ++id)
-      sendPacket(sensor, id);
-    auto sweep_began = std::chrono::steady_clock::now();
-    agent.tick(now);
-    double sweep_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - sweep_began).count();
+    if (sweep_ms.empty())
+      throw std::runtime_error(fmt::format("{} ticks held no sweep: use --ticks 30 or more", args.ticks));
+    if (tick_ms.empty()) // news covered the table every tick: each was a sweep
+      tick_ms = sweep_ms;
 
     // The floor: reading the same maps with the same batches and doing
     // nothing with what was read.
@@ -249,38 +252,42 @@ int main(int argc, char **argv) {
       throw std::runtime_error(
           fmt::format("the agent tracks {} flows, expected {}", agent.judge().table().size(), args.flows));
 
-    auto steady = std::vector<double>(wall_ms.begin() + 1, wall_ms.end());
-    auto steady_cpu = std::vector<double>(cpu_ms.begin() + 1, cpu_ms.end());
-    std::sort(steady.begin(), steady.end());
-    std::sort(steady_cpu.begin(), steady_cpu.end());
-    double drain_ms = steady[steady.size() / 2];
-    double drain_cpu_ms = steady_cpu[steady_cpu.size() / 2];
+    auto median = [](std::vector<double> v) {
+      std::sort(v.begin(), v.end());
+      return v[v.size() / 2];
+    };
+    double drain_ms = median(tick_ms);
+    double sweep_median_ms = median(sweep_ms);
+    double mean_cpu_ms = 0;
+    for (auto ms : cpu_ms)
+      mean_cpu_ms += ms / static_cast<double>(cpu_ms.size());
     double per_flow_bytes = static_cast<double>(rss_after - rss_before) / args.flows;
-    // A 1 s tick: 29 ticks of news and one sweep every 30 s, as a share of
-    // one core, scaled to 100k flows.
-    double per_second_ms = (29 * drain_cpu_ms + sweep_ms) / 30;
-    double core_share_100k = per_second_ms * (100000.0 / args.flows) / 1000.0;
+    // A 1 s tick: the mean tick's CPU, sweeps included, as a share of one
+    // core, scaled to 100k flows.
+    double core_share_100k = mean_cpu_ms * (100000.0 / args.flows) / 1000.0;
     if (args.json) {
-      fmt::print("{{\"flows\":{},\"active_percent\":{},\"first_tick_ms\":{:.1f},\"tick_ms\":{:.1f},"
-                 "\"tick_cpu_ms\":{:.1f},\"sweep_ms\":{:.1f},\"bare_read_ms\":{:.1f},\"bare_walk_ms\":{:.1f},"
+      fmt::print("{{\"flows\":{},\"active_percent\":{},\"ticks\":{},\"first_tick_ms\":{:.1f},\"tick_ms\":{:.1f},"
+                 "\"mean_tick_cpu_ms\":{:.1f},\"sweep_ms\":{:.1f},\"bare_read_ms\":{:.1f},\"bare_walk_ms\":{:.1f},"
                  "\"agent_bytes_per_flow\":{:.0f},\"core_share_at_100k_1s\":{:.4f}}}\n",
-                 args.flows, args.active, wall_ms[0], drain_ms, drain_cpu_ms, sweep_ms, floor, walk, per_flow_bytes,
-                 core_share_100k);
+                 args.flows, args.active, cpu_ms.size(), first_tick_ms, drain_ms, mean_cpu_ms, sweep_median_ms, floor,
+                 walk, per_flow_bytes, core_share_100k);
       return 0;
     }
     fmt::print("agent drain of {} flows, {}% of them with a packet each second (real program, injected clock)\n\n",
                args.flows, args.active);
-    fmt::print("first tick (a sweep; builds the records) {:>9.1f} ms\n", wall_ms[0]);
-    fmt::print("tick between sweeps, median wall       {:>9.1f} ms   (reads the flows with news)\n", drain_ms);
-    fmt::print("tick between sweeps, median CPU        {:>9.1f} ms\n", drain_cpu_ms);
-    fmt::print("sweep (every 30 s: the whole table)    {:>9.1f} ms   (goal: 1M flows under 250 ms)\n", sweep_ms);
+    fmt::print("first tick (a sweep; builds the records) {:>9.1f} ms\n", first_tick_ms);
+    fmt::print("tick between sweeps, median wall       {:>9.1f} ms   (reads the flows with news that are due)\n",
+               drain_ms);
+    fmt::print("sweep (every 30 s: the whole table)    {:>9.1f} ms   (goal: 1M flows under 250 ms)\n", sweep_median_ms);
+    fmt::print("every tick, mean CPU                   {:>9.1f} ms   ({} ticks, {} of them sweeps)\n", mean_cpu_ms,
+               cpu_ms.size(), sweep_ms.size());
     fmt::print(
         "bare batched read of the maps          {:>9.1f} ms   (copying it all out; the sweep is {:.2f}x of it)\n",
-        floor, sweep_ms / floor);
+        floor, sweep_median_ms / floor);
     fmt::print("bare in-kernel walk of the maps        {:>9.1f} ms   (its floor; the sweep is {:.2f}x of it)\n", walk,
-               sweep_ms / walk);
-    fmt::print("one core at 100k flows, 1 s tick       {:>9.2f} %    (29 ticks + 1 sweep per 30 s; goal under 3 %)\n",
-               core_share_100k * 100);
+               sweep_median_ms / walk);
+    fmt::print("one core at 100k flows, 1 s tick       {:>9.2f} %    (the mean tick; goal under {} %)\n",
+               core_share_100k * 100, args.active <= 10 ? "0.5" : "3");
     fmt::print("agent memory per tracked flow          {:>9.0f} B    (goal under 300 B)\n", per_flow_bytes);
     return 0;
   } catch (const std::exception &e) {

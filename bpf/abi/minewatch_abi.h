@@ -218,13 +218,22 @@ MINEWATCH_ABI_FN int minewatch_flow_stamped(const struct minewatch_flow_value *v
 	return v->dir[0].drain_gen == gen || v->dir[1].drain_gen == gen;
 }
 
+enum minewatch_dirty_flags {
+	/* the packet had FIN or RST: the flow may be over, so the agent reads it
+	 * at its next drain even when it would hold a busy flow back */
+	MINEWATCH_DIRTY_CLOSING = 0x1,
+};
+
 /* A flow had its first packet in a direction since the agent began its last
- * drain (its drain_gen stamp changed). The agent reads just these flows
- * between full sweeps of the table: an idle flow costs it nothing. */
+ * drain (its drain_gen stamp changed), or a FIN or RST (reported each time,
+ * flagged). The agent reads just these flows between full sweeps of the
+ * table: an idle flow costs it nothing. */
 struct minewatch_dirty_event {
 	struct minewatch_flow_key key;
+	__u32 flags; /* enum minewatch_dirty_flags */
+	__u32 pad;
 };
-MINEWATCH_ABI_ASSERT(sizeof(struct minewatch_dirty_event) == 40, "dirty event layout");
+MINEWATCH_ABI_ASSERT(sizeof(struct minewatch_dirty_event) == 48, "dirty event layout");
 
 /* The agent's periodic sweep of the flow table, run in the kernel by
  * minewatch_sweep (bpf_for_each_map_elem): copying every flow out costs

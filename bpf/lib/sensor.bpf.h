@@ -34,9 +34,12 @@ static __always_inline void bench_vary_key(struct minewatch_flow_key *key,
  * agent reads them when it sees this). IPv4 flows get their wide key built
  * here; it is the one name the agent knows flows by. */
 static __always_inline void report_dirty(const struct minewatch_flow_key *key,
-					 const struct minewatch_flow_key4 *key4)
+					 const struct minewatch_flow_key4 *key4, __u32 flags)
 {
 	struct minewatch_dirty_event ev;
+
+	ev.flags = flags;
+	ev.pad = 0;
 
 	if (key4)
 		minewatch_widen_key4(key4, &ev.key);
@@ -58,7 +61,7 @@ static __always_inline enum sensor_verdict sensor_process(void *ctx, void *data,
 	struct minewatch_flow_value *flow;
 	struct minewatch_flow_key key;
 	struct minewatch_flow_key4 key4;
-	int v4, restamped;
+	int v4, restamped, closing;
 	__u64 lane; /* see the flow lookup */
 	struct packet pkt = {};
 	enum minewatch_direction dir;
@@ -148,8 +151,9 @@ static __always_inline enum sensor_verdict sensor_process(void *ctx, void *data,
 					   outbound);
 	else
 		restamped = account_packet(flow, dir, &pkt, 1, pkt.frame_len, now, outbound);
-	if (restamped)
-		report_dirty(&key, v4 ? &key4 : NULL);
+	closing = pkt.proto == IPPROTO_TCP && (pkt.tcp_flags & (MINEWATCH_TCP_FIN | MINEWATCH_TCP_RST));
+	if (restamped || closing)
+		report_dirty(&key, v4 ? &key4 : NULL, closing ? MINEWATCH_DIRTY_CLOSING : 0);
 	track_message(ctx, hook, flow, dir, &pkt, now);
 	maybe_sample(ctx, hook, flow, dir, &pkt, now);
 	return SENSOR_PASS;

@@ -178,15 +178,17 @@ export:
         agent = self.start_agent(self.config("nfcapd", f"127.0.0.1:{COLLECTOR_PORT}", "  active_timeout_s: 1\n"))
         udp = self.traffic()
         # The sensor's view once the traffic has settled (the same across two
-        # of the agent's drains: `flows` answers as of the last one), before
-        # the flows time out (5-6 s after their last packet).
+        # of the agent's drains, none holding a busy flow back for later:
+        # `flows` answers as of the last read), before the flows time out
+        # (5-6 s after their last packet).
         snapshot, since_tick = {}, -1
 
         def settled():
             nonlocal snapshot, since_tick
-            ticks = (self.status() or {}).get("agent", {}).get("ticks", 0)
+            agent_status = (self.status() or {}).get("agent", {})
+            ticks = agent_status.get("ticks", 0)
             now = self.our_flows()
-            if now != snapshot or len(now) < 5:
+            if now != snapshot or len(now) < 5 or agent_status.get("flows_held", 1):
                 snapshot, since_tick = now, ticks
                 return False
             return ticks >= since_tick + 2

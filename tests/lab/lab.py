@@ -179,30 +179,34 @@ class Lab:
 
     def sensor_totals(self):
         """(packets, bytes) the sensor counted as of the agent's last tick,
-        and that tick's number."""
+        that tick's number, and how many flows with news it held back (their
+        packets are not in the totals yet: see agent.judge_quiet_every_s)."""
         status = self.cli("status", "--json")
         counters = status["counters"]
         return (status["traffic"]["packets"] + counters["blocked_xdp"],
-                status["traffic"]["bytes"] + counters["blocked_xdp_bytes"]), status["agent"]["ticks"]
+                status["traffic"]["bytes"] + counters["blocked_xdp_bytes"]), status["agent"]["ticks"], \
+            status["agent"]["flows_held"]
 
     def quiet_reading(self, timeout):
         """The sensor's totals and the interface's counters, read so that both
         count the same packets. The interface counts a packet at once; the
-        agent's totals include it only after a tick or two has drained it. So
-        a reading counts only when the interface was unchanged while the agent
-        ticked at least twice and its totals were unchanged too: then every
-        packet the interface counted had been drained, and none came after.
-        Rereads for at most `timeout` s; returns the last reading and whether
-        it was quiet."""
+        agent's totals include it only after a tick or two has drained it, or,
+        for a busy flow it held back, at that flow's next window (up to
+        judge_quiet_every_s). So a reading counts only when the interface was
+        unchanged while the agent ticked at least twice, its totals were
+        unchanged too and it held no flow back: then every packet the
+        interface counted had been drained, and none came after. Rereads for
+        at most `timeout` s; returns the last reading and whether it was
+        quiet."""
         deadline = time.monotonic() + timeout
         while True:
-            iface, (sensor, tick) = self.interface_stats(), self.sensor_totals()
+            iface, (sensor, tick, _) = self.interface_stats(), self.sensor_totals()
             while True:  # bounded: the agent ticks every 250 ms
                 time.sleep(0.1)
-                iface2, (sensor2, tick2) = self.interface_stats(), self.sensor_totals()
+                iface2, (sensor2, tick2, held) = self.interface_stats(), self.sensor_totals()
                 if iface2 != iface or tick2 >= tick + 2 or time.monotonic() > deadline:
                     break
-            quiet = iface2 == iface and sensor2 == sensor and tick2 >= tick + 2
+            quiet = iface2 == iface and sensor2 == sensor and tick2 >= tick + 2 and held == 0
             if quiet or time.monotonic() > deadline:
                 return sensor2, iface2, quiet
 

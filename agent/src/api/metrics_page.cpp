@@ -199,6 +199,9 @@ std::string metricsText(const AgentView &v, std::uint64_t now_ns) {
   m.histogram("minewatch_drain_duration_seconds", v.tick_times.kBounds, v.tick_times.counts, v.tick_times.sum_s);
   m.family("minewatch_last_drain_flows", "gauge", "Flows read by the last drain");
   m.sample("minewatch_last_drain_flows", static_cast<double>(drained.last_flows));
+  m.family("minewatch_drain_flows_held", "gauge",
+           "Flows with news the last drain left for later (busy, nothing to judge before their next window)");
+  m.sample("minewatch_drain_flows_held", static_cast<double>(drained.held));
   m.family("minewatch_drain_flows_read_total", "counter", "Flows read from the kernel by all drains");
   m.sample("minewatch_drain_flows_read_total", static_cast<double>(drained.flows_read));
   m.family("minewatch_drain_sweeps_total", "counter", "Drains that read the whole flow table");

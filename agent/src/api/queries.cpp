@@ -82,6 +82,7 @@ nlohmann::json status(const AgentView &v, std::uint64_t now_ns) {
                           {"blocks_expired", enforced.blocks_expired},
                           {"last_drain_ms", static_cast<double>(drained.last_ns) / 1e6},
                           {"last_drain_flows", drained.last_flows},
+                          {"flows_held", drained.held},
                           {"sweeps", drained.sweeps},
                           {"kernel_sweeps", drained.kernel_sweeps},
                           {"kernel_sweep_overflows", drained.kernel_sweep_overflows},

@@ -69,6 +69,8 @@ public:
 private:
   bool onFlow(const drain::DrainedFlow &flow) override;
   bool onVanished(const minewatch_flow_key &key) override;
+  std::uint32_t readFrom(const minewatch_flow_key &key) override { return judge_.readFrom(key, tick_now_ns_); }
+  std::vector<minewatch_flow_key> takeReadNow() override { return judge_.takeFactsNews(); }
   void onMessage(const datapath::FlowMessage &message) override { judge_.onMessage(message); }
   /// Hands a flow the drain read to the IPFIX export, with the judge's labels.
   void exportFlow(const drain::DrainedFlow &flow);

@@ -22,7 +22,7 @@ const char *ingressHookName(IngressHook hook); // xdp | tc
 struct SensorOptions {
   std::uint32_t max_flows = 262144;
   std::uint32_t ring_buffer_bytes = 4u << 20; // power of two, multiple of the page size
-  std::uint32_t dirty_ring_bytes = 4u << 20;  // "flow changed" events: ~87k per drain
+  std::uint32_t dirty_ring_bytes = 4u << 20;  // "flow changed" events: ~75k per drain
   std::uint32_t max_block_rules = 65536;      // per map (CIDR and endpoint)
   std::uint32_t samples_per_direction = 4;
   std::uint32_t sample_bytes = 256;

@@ -4,16 +4,18 @@
 #include "drain/flow_drain.hpp"
 
 #include "drain/flow_value.hpp"
+#include "flows/flow_table.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <iterator>
 
 namespace minewatch::drain {
 
 namespace {
-bool keyLess(const minewatch_flow_key &a, const minewatch_flow_key &b) { return std::memcmp(&a, &b, sizeof a) < 0; }
-bool keyEqual(const minewatch_flow_key &a, const minewatch_flow_key &b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+constexpr flows::KeyLess keyLess;
+constexpr flows::KeyEqual keyEqual;
 } // namespace
 
 /// One drain's state while it reads.
@@ -64,19 +66,24 @@ DrainSummary FlowDrain::drain(std::uint64_t now_ns, DrainSink &sink) {
   // their flow again; the reports consumed below are the ones before.
   auto gen = sensor_.nextDrainGeneration();
   news_.clear();
+  closing_.clear();
   news_ring_.consume();
   auto drops = sensor_.stat(MINEWATCH_STAT_DIRTY_DROPS);
   // One list of flows to read: reported ones (both directions of a flow may
-  // report) and the ones last drain asked to see again.
+  // report) and the ones last drain asked to see again; between sweeps,
+  // less the ones the sink wants read later (a sweep finds those by held_).
   news_.insert(news_.end(), read_again_.begin(), read_again_.end());
   std::sort(news_.begin(), news_.end(), keyLess);
   news_.erase(std::unique(news_.begin(), news_.end(), keyEqual), news_.end());
+  bool sweep = counters_.drains == 0 || settings_.sweep_every_ns == 0 ||
+               now_ns - last_sweep_ns_ >= settings_.sweep_every_ns || drops != dirty_drops_seen_;
+  if (!sweep)
+    holdBack(now_ns, sink);
   // The kernel reads the news by key at ~0.4 us a flow (hashing, a cache
   // miss, the copy); copying the whole table out costs ~0.37 us a flow of
   // the table. Only news for nearly all of it makes the sweep cheaper.
-  bool crowded = news_.size() >= 256 && news_.size() * 10 > map_entries_ * 9;
-  bool sweep = counters_.drains == 0 || settings_.sweep_every_ns == 0 ||
-               now_ns - last_sweep_ns_ >= settings_.sweep_every_ns || drops != dirty_drops_seen_ || crowded;
+  if (!sweep && news_.size() >= 256 && news_.size() * 10 > map_entries_ * 9)
+    sweep = true; // crowded
   dirty_drops_seen_ = drops;
 
   Pass pass(now_ns, gen, counters_.drains == 0, sink);
@@ -89,6 +96,7 @@ DrainSummary FlowDrain::drain(std::uint64_t now_ns, DrainSink &sink) {
                        "coarse clock through a helper call from now on");
     pass.summary.swept = true;
     sweepAll(pass);
+    held_.clear(); // the sweep read them
     last_sweep_ns_ = now_ns;
     ++counters_.sweeps;
     if (on_sweep_)
@@ -103,6 +111,7 @@ DrainSummary FlowDrain::drain(std::uint64_t now_ns, DrainSink &sink) {
     flows_deleted_ += sensor_.flows().eraseAll(pass.over);
   stats_ = sensor_.stats();
   counters_.last_flows = pass.summary.read;
+  counters_.held = held_.size();
   counters_.flows_read += pass.summary.read;
   counters_.last_ns = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - began).count());
@@ -117,12 +126,72 @@ void FlowDrain::onNews(std::span<const std::byte> record) {
   minewatch_dirty_event event;
   std::memcpy(&event, record.data(), sizeof event);
   news_.push_back(event.key);
+  if (event.flags & MINEWATCH_DIRTY_CLOSING)
+    closing_.push_back(event.key);
+}
+
+void FlowDrain::holdBack(std::uint64_t now_ns, DrainSink &sink) {
+  auto now_s = now_ns / 1'000'000'000ull;
+  // Read now whatever held it: flows the sink names, ones that may be over,
+  // and ones the last drain asked to see again (closing, or raced).
+  auto read_now = sink.takeReadNow();
+  read_now.insert(read_now.end(), closing_.begin(), closing_.end());
+  read_now.insert(read_now.end(), read_again_.begin(), read_again_.end());
+  std::sort(read_now.begin(), read_now.end(), keyLess);
+  // A held flow whose time has not come stays held without asking the sink
+  // (asking costs a lookup there, and most held flows are held again).
+  still_held_.clear();
+  auto readsNow = [&](const minewatch_flow_key &key, std::uint32_t held_from) {
+    std::uint64_t from = 0;
+    if (!std::binary_search(read_now.begin(), read_now.end(), key, keyLess))
+      from = held_from > now_s ? held_from : sink.readFrom(key);
+    if (from <= now_s)
+      return true;
+    still_held_.push_back({key, static_cast<std::uint32_t>(from)}); // in key order: the walk's
+    return false;
+  };
+  // One walk, in key order, over the news (reports and read_again_'s flows)
+  // and what the last drain held; what is read now stays in news_, in order.
+  std::size_t keep = 0, n = news_.size(), h = 0;
+  for (std::size_t i = 0; i < n || h < held_.size();) {
+    if (h == held_.size() || (i < n && keyLess(news_[i], held_[h].key))) {
+      if (readsNow(news_[i], 0))
+        news_[keep++] = news_[i]; // keep <= i: in place
+      ++i;
+    } else if (i == n || keyLess(held_[h].key, news_[i])) { // held, with no report since
+      if (readsNow(held_[h].key, held_[h].from_s))
+        late_.push_back(held_[h].key);
+      ++h;
+    } else { // held, and reported again
+      if (readsNow(news_[i], held_[h].from_s))
+        news_[keep++] = news_[i];
+      ++i;
+      ++h;
+    }
+  }
+  news_.resize(keep);
+  if (!late_.empty()) {
+    auto mid = static_cast<std::ptrdiff_t>(news_.size());
+    news_.insert(news_.end(), late_.begin(), late_.end());
+    std::inplace_merge(news_.begin(), news_.begin() + mid, news_.end(), keyLess);
+    late_.clear();
+  }
+  held_.swap(still_held_);
+}
+
+bool FlowDrain::isHeld(const minewatch_flow_key &key) const {
+  auto at = std::lower_bound(held_.begin(), held_.end(), key,
+                             [](const Held &held, const minewatch_flow_key &k) { return keyLess(held.key, k); });
+  return at != held_.end() && keyEqual(at->key, key);
 }
 
 void FlowDrain::sweepAll(Pass &pass) {
   // The first sweep reads everything whole: every flow is news to this
   // agent. So does one whose news alone would not fit the kernel's records.
-  if (!pass.first && settings_.sweep_in_kernel && news_.size() < sensor_.sweepCapacity() && sweepInKernel(pass))
+  // So does one with news held back: the kernel knows only which flows had
+  // a packet since the last two drains began, not which the agent has not read.
+  if (!pass.first && settings_.sweep_in_kernel && held_.empty() && news_.size() < sensor_.sweepCapacity() &&
+      sweepInKernel(pass))
     return;
   sweepBatched(pass);
 }
@@ -176,7 +245,8 @@ void FlowDrain::sweepBatched(Pass &pass) {
           // included); later ones at what changed since the previous drain. A
           // flow stamped with the generation before this one had a packet after
           // that drain read it, or raced it.
-          bool changed = pass.first || stampedWith(values[i], pass.gen) || stampedWith(values[i], pass.gen - 1);
+          bool changed =
+              pass.first || stampedWith(values[i], pass.gen) || stampedWith(values[i], pass.gen - 1) || isHeld(keys[i]);
           if (!changed)
             ++counters_.skipped;
           if (auto h = look(keys[i], values[i], changed, pass))

@@ -52,6 +52,13 @@ public:
   virtual bool onVanished(const minewatch_flow_key &key) = 0;
   /// A finished message of a TCP flow (its sequence, in ring order).
   virtual void onMessage(const datapath::FlowMessage &message) = 0;
+  /// Between sweeps: from when (data-path clock, seconds) a flow with news
+  /// is worth reading; 0, or a time past: this drain. One held back stays
+  /// news until then, or until takeReadNow names it, or a sweep reads it.
+  virtual std::uint32_t readFrom(const minewatch_flow_key &key) = 0;
+  /// Flows to read at this drain whatever readFrom said before (taken: the
+  /// next call names only newer ones).
+  virtual std::vector<minewatch_flow_key> takeReadNow() = 0;
 };
 
 /// What one tick's drain did, beside the flows it handed over.
@@ -79,6 +86,7 @@ struct DrainCounters {
   std::uint64_t news_malformed = 0;         // news reports of the wrong size
   std::uint64_t messages = 0;               // message records handed over
   std::uint64_t messages_malformed = 0;     // ... and ones that were not a minewatch_message
+  std::uint64_t held = 0;                   // flows with news the last drain left for a later one
   std::uint64_t deleted_idle = 0, deleted_closed = 0;
   std::uint64_t last_flows = 0; // read by the last drain
   std::uint64_t last_ns = 0;    // wall time the last drain took
@@ -99,6 +107,12 @@ struct DrainCounters {
 /// the traffic totals exact again. A sweep walks the table in the kernel
 /// (minewatch_sweep) and takes out only the flows that changed or are over;
 /// the first one, and one with more of those than fit, copies it all out.
+///
+/// Between sweeps the sink may hold a flow with news back (DrainSink::
+/// readFrom: a busy flow with nothing to judge before its next window). Its
+/// key waits in held_ with the time it is due, and costs nothing until
+/// then; a FIN or RST report, read_again_, or the sink's takeReadNow (facts
+/// arrived) read it at once, and a sweep reads every held flow as changed.
 class FlowDrain {
 public:
   FlowDrain(datapath::SensorObject &sensor, DrainSettings settings);
@@ -151,6 +165,18 @@ private:
   bpf::RingBuffer messages_ring_;
   DrainSink *message_sink_ = nullptr; // while pollMessages runs
   std::vector<minewatch_flow_key> news_, read_again_;
+  /// News the sink wants read later (DrainSink::readFrom), in key order.
+  struct Held {
+    minewatch_flow_key key;
+    std::uint32_t from_s;
+  };
+  /// Splits news_ into what to read now (left in news_) and what waits
+  /// (into held_), with the last drain's held_.
+  void holdBack(std::uint64_t now_ns, DrainSink &sink);
+  [[nodiscard]] bool isHeld(const minewatch_flow_key &key) const;
+  std::vector<Held> held_, still_held_;
+  std::vector<minewatch_flow_key> late_;    // held flows due with no report: read this drain
+  std::vector<minewatch_flow_key> closing_; // reported with a FIN or RST: read this drain
   std::uint64_t last_sweep_ns_ = 0;
   std::uint64_t dirty_drops_seen_ = 0;
   std::uint64_t map_entries_ = 0;

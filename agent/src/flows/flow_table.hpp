@@ -40,6 +40,25 @@ struct KeyEqual {
   }
 };
 
+/// memcmp's order over the key (the order flows are judged in), a word at a
+/// time: a busy tick sorts ~100k keys, and a call to the library's memcmp
+/// for each comparison was most of that sort.
+struct KeyLess {
+  bool operator()(const minewatch_flow_key &a, const minewatch_flow_key &b) const noexcept {
+    static_assert(sizeof a % 8 == 0);
+    const auto *pa = reinterpret_cast<const unsigned char *>(&a);
+    const auto *pb = reinterpret_cast<const unsigned char *>(&b);
+    for (std::size_t at = 0; at < sizeof a; at += 8) {
+      std::uint64_t wa, wb;
+      std::memcpy(&wa, pa + at, 8);
+      std::memcpy(&wb, pb + at, 8);
+      if (wa != wb)
+        return __builtin_bswap64(wa) < __builtin_bswap64(wb);
+    }
+    return false;
+  }
+};
+
 /// The agent's own per-flow state, bounded: when full, the flow touched least
 /// recently is dropped and counted. Record is whatever the agent keeps per
 /// flow; the table only orders and bounds.

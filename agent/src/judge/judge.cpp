@@ -15,11 +15,27 @@
 
 namespace minewatch::judge {
 
+namespace {
+/// The data-path clock in whole seconds, as FlowRecord::read_s keeps it.
+std::uint32_t secondsOf(std::uint64_t ns) { return static_cast<std::uint32_t>(ns / 1'000'000'000ull); }
+} // namespace
+
 Judge::Judge(const config::AgentConfig &config, detect::IntelFeed intel, util::TimeBase time_base, JudgeHooks hooks,
              bool capture)
     : config_(config), time_base_(time_base), hooks_(std::move(hooks)), capture_(capture),
-      engine_(config, std::move(intel)), table_(config.agent_max_flows) {
+      engine_(config, std::move(intel)), table_(config.agent_max_flows),
+      // The export's records of a flow still going need a read as often.
+      read_every_s_(config.export_ipfix.empty() ? config.judge_quiet_every_s
+                                                : std::min(config.judge_quiet_every_s, config.export_active_timeout_s)) {
   engine_.setConfirmations(hooks_.confirmation);
+}
+
+bool Judge::newQuietWindow(const minewatch_flow_key &key, std::uint64_t since_s, std::uint64_t now_s) const {
+  std::uint64_t every = config_.judge_quiet_every_s;
+  if (every == 0)
+    return true;
+  auto phase = flows::KeyHash{}(key) % every;
+  return (now_s + phase) / every != (since_s + phase) / every;
 }
 
 bool Judge::onFlow(const drain::DrainedFlow &flow, std::uint64_t now_ns) {
@@ -32,11 +48,12 @@ bool Judge::onFlow(const drain::DrainedFlow &flow, std::uint64_t now_ns) {
     // A flow without payload facts or a verdict can only change verdict
     // through what just arrived (a sample's facts, a message), its shape
     // (minutes in the making), its server's name or a taint: judging it
-    // then, or every judge_quiet_every_s, is soon enough, and most of a busy
-    // host's flows are such flows (every TCP flow with payload has messages).
+    // then, or once in each judge_quiet_every_s window, is soon enough, and
+    // most of a busy host's flows are such flows (every TCP flow with
+    // payload has messages, but only its first messages_per_flow).
     bool news = last != record.evaluated_seen_ns || record.facts_changed;
     bool due = record.facts_changed || record.keepsJudging() || record.evaluated_seen_ns == 0 ||
-               last - record.evaluated_seen_ns >= std::uint64_t{config_.judge_quiet_every_s} * 1'000'000'000ull;
+               newQuietWindow(flow.key, secondsOf(record.evaluated_seen_ns), secondsOf(last));
     // Totals move by what changed since this flow was last read (a sweep
     // recounts them from scratch anyway).
     traffic_.live_bytes += bytes - record.totalBytes();
@@ -49,6 +66,7 @@ bool Judge::onFlow(const drain::DrainedFlow &flow, std::uint64_t now_ns) {
     record.last_seen_ns = last;
     record.initiator = value.initiator;
     record.flow_flags = static_cast<std::uint8_t>(value.flags);
+    record.read_s = secondsOf(now_ns);
     if (news && due && flow.in_key_order)
       evaluate(flow.key, value, record, now_ns);
     else if (news && due)
@@ -70,6 +88,29 @@ bool Judge::onFlow(const drain::DrainedFlow &flow, std::uint64_t now_ns) {
   return created;
 }
 
+std::uint32_t Judge::readFrom(const minewatch_flow_key &key, std::uint64_t now_ns) const {
+  const auto *record = table_.find(key);
+  std::uint64_t every = read_every_s_;
+  if (!record || record->facts_changed || record->keepsJudging() || every == 0)
+    return 0;
+  // the start of the read window after the one it was last read in
+  auto phase = flows::KeyHash{}(key) % every;
+  auto next = ((record->read_s + phase) / every + 1) * every - phase;
+  return next <= secondsOf(now_ns) ? 0 : static_cast<std::uint32_t>(next);
+}
+
+void Judge::factsChanged(const minewatch_flow_key &key, FlowRecord &record) {
+  if (!record.facts_changed)
+    facts_news_.push_back(key);
+  record.facts_changed = true;
+}
+
+std::vector<minewatch_flow_key> Judge::takeFactsNews() {
+  std::vector<minewatch_flow_key> taken;
+  taken.swap(facts_news_);
+  return taken;
+}
+
 bool Judge::onVanished(const minewatch_flow_key &key) {
   // Gone before it was read: what it held until the last read ends with it.
   auto *record = table_.find(key);
@@ -84,11 +125,16 @@ bool Judge::onVanished(const minewatch_flow_key &key) {
 }
 
 void Judge::endDrain(const drain::DrainSummary &summary, std::uint64_t now_ns) {
-  std::sort(deferred_.begin(), deferred_.end(),
-            [](const auto &a, const auto &b) { return std::memcmp(&a.first, &b.first, sizeof a.first) < 0; });
-  for (const auto &[key, value] : deferred_)
-    if (auto *record = table_.find(key))
-      evaluate(key, value, *record, now_ns);
+  // Sorted by position: a first sweep defers every flow, and moving 552-byte
+  // entries around was most of its time.
+  std::vector<std::uint32_t> order(deferred_.size());
+  for (std::uint32_t i = 0; i < order.size(); ++i)
+    order[i] = i;
+  std::sort(order.begin(), order.end(),
+            [&](std::uint32_t a, std::uint32_t b) { return flows::KeyLess{}(deferred_[a].first, deferred_[b].first); });
+  for (auto i : order)
+    if (auto *record = table_.find(deferred_[i].first))
+      evaluate(deferred_[i].first, deferred_[i].second, *record, now_ns);
   // A first sweep defers every flow: do not keep its room.
   deferred_.clear();
   deferred_.shrink_to_fit();
@@ -116,7 +162,7 @@ void Judge::onMessage(const datapath::FlowMessage &m) {
   auto at = std::upper_bound(messages.begin(), messages.end(), seen.index,
                              [](std::uint16_t index, const SeenMessage &e) { return index < e.index; });
   messages.insert(at, seen);
-  record.facts_changed = true;
+  factsChanged(m.key, record);
 }
 
 void Judge::judgeAgain(const datapath::Endpoint &server, std::uint64_t now_ns) {
@@ -128,7 +174,7 @@ void Judge::judgeAgain(const datapath::Endpoint &server, std::uint64_t now_ns) {
     if (roles.server.address == server.address && roles.server.port == server.port)
       again.push_back(key);
   });
-  std::sort(again.begin(), again.end(), [](const auto &a, const auto &b) { return std::memcmp(&a, &b, sizeof a) < 0; });
+  std::sort(again.begin(), again.end(), flows::KeyLess{});
   for (const auto &key : again)
     if (auto *record = table_.find(key)) {
       auto value = *record->facts->judged; // evaluate replaces it

@@ -86,6 +86,18 @@ public:
   bool onFlow(const drain::DrainedFlow &flow, std::uint64_t now_ns);
   /// A finished message of a TCP flow: kept for the rhythm detector.
   void onMessage(const datapath::FlowMessage &message);
+  /// From when (data-path clock, seconds) a drain should read a flow with
+  /// news; 0: now. Not before its next read window (judge_quiet_every_s, or
+  /// the export's active timeout when shorter) when reading it could change
+  /// nothing but its counters: a flow the agent knows, with no facts since
+  /// it was judged, no verdict and no payload facts, already read in this
+  /// window (it would not be judged before the next either). Most of a busy
+  /// host's flows are such flows, and each read costs the kernel's copy and
+  /// a cache miss here (bench/bench_agent).
+  [[nodiscard]] std::uint32_t readFrom(const minewatch_flow_key &key, std::uint64_t now_ns) const;
+  /// The flows that had facts arrive since the last call: read them now,
+  /// whatever readFrom said before.
+  std::vector<minewatch_flow_key> takeFactsNews();
   /// A flow's message sequence oriented by role: the finished messages and
   /// the one in progress in `value`.
   [[nodiscard]] detect::MessageSequence sequenceOf(const minewatch_flow_key &key,
@@ -117,6 +129,13 @@ public:
   [[nodiscard]] std::uint64_t detectionsBy(detect::Verdict verdict, detect::Detector detector) const;
 
 private:
+  /// Whether `now_s` is in a later judge_quiet_every_s window than
+  /// `since_s` (data-path clock, seconds) for this flow. Each flow's windows
+  /// begin at its own phase (a hash of its key): a host's busy quiet flows
+  /// come due spread over the window, not all in the tick one begins.
+  [[nodiscard]] bool newQuietWindow(const minewatch_flow_key &key, std::uint64_t since_s, std::uint64_t now_s) const;
+  /// Facts arrived for a flow: judged at its next read, read at the next drain.
+  void factsChanged(const minewatch_flow_key &key, FlowRecord &record);
   void onPayload(const minewatch_sample &header, std::span<const std::uint8_t> data);
   void onSample(const minewatch_sample &sample);
   void onHelloSample(const minewatch_hello_sample &sample);
@@ -141,6 +160,8 @@ private:
   TrafficTotals traffic_;
   std::uint64_t drain_live_bytes_ = 0, drain_live_packets_ = 0;               // this drain's flows that stay
   std::vector<std::pair<minewatch_flow_key, minewatch_flow_value>> deferred_; // to judge at endDrain
+  std::vector<minewatch_flow_key> facts_news_;                                // see takeFactsNews
+  std::uint32_t read_every_s_; // see readFrom
   std::map<std::pair<detect::Verdict, detect::Detector>, std::uint64_t> detections_by_;
 };
 

@@ -168,7 +168,7 @@ void Judge::onPayload(const minewatch_sample &sample, std::span<const std::uint8
     *hello_fact = std::move(fact); // the whole hello replaces its first part
   else if (known.payload.size() < FlowFacts::kMaxFacts)
     known.payload.push_back(std::move(fact));
-  record.facts_changed = true;
+  factsChanged(sample.key, record);
 }
 
 } // namespace minewatch::judge
