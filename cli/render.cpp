@@ -98,6 +98,8 @@ std::string renderStatus(const json &s, const Style &style) {
                      u64(maps["block_rules"], "entries"), u64(maps, "allow_rules"));
   out += fmt::format("last drain {:.1f} ms over {} flows", agent["last_drain_ms"].get<double>(),
                      humanCount(u64(agent, "last_drain_flows")));
+  if (auto held = u64(agent, "flows_held"))
+    out += fmt::format(", {} busy ones held for their next read", humanCount(held));
   if (s.contains("traffic"))
     out += fmt::format("; traffic seen {} in {} packets", humanBytes(u64(s["traffic"], "bytes")),
                        humanCount(u64(s["traffic"], "packets")));

@@ -25,8 +25,9 @@ Judge::Judge(const config::AgentConfig &config, detect::IntelFeed intel, util::T
     : config_(config), time_base_(time_base), hooks_(std::move(hooks)), capture_(capture),
       engine_(config, std::move(intel)), table_(config.agent_max_flows),
       // The export's records of a flow still going need a read as often.
-      read_every_s_(config.export_ipfix.empty() ? config.judge_quiet_every_s
-                                                : std::min(config.judge_quiet_every_s, config.export_active_timeout_s)) {
+      read_every_s_(config.export_ipfix.empty()
+                        ? config.judge_quiet_every_s
+                        : std::min(config.judge_quiet_every_s, config.export_active_timeout_s)) {
   engine_.setConfirmations(hooks_.confirmation);
 }
 

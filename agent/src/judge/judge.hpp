@@ -161,7 +161,7 @@ private:
   std::uint64_t drain_live_bytes_ = 0, drain_live_packets_ = 0;               // this drain's flows that stay
   std::vector<std::pair<minewatch_flow_key, minewatch_flow_value>> deferred_; // to judge at endDrain
   std::vector<minewatch_flow_key> facts_news_;                                // see takeFactsNews
-  std::uint32_t read_every_s_; // see readFrom
+  std::uint32_t read_every_s_;                                                // see readFrom
   std::map<std::pair<detect::Verdict, detect::Detector>, std::uint64_t> detections_by_;
 };
 
