@@ -16,6 +16,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -24,6 +25,7 @@ using nlohmann::json;
 
 namespace {
 const std::string kPcaps = MINEWATCH_PCAP_DIR;
+const std::string kLabRecordings = MINEWATCH_LAB_RECORDINGS;
 
 /// The agent after a whole capture, with its event log.
 struct Replayed {
@@ -32,7 +34,8 @@ struct Replayed {
   std::unique_ptr<actions::EventLog> events;
   std::unique_ptr<app::Agent> agent;
 
-  Replayed(const std::string &capture, config::AgentConfig config, bool tap = false) {
+  Replayed(const std::string &capture, config::AgentConfig config, bool tap = false,
+           const app::ReplayHookOf &hook_of = {}) {
     datapath::installLibbpfLogger(false);
     ::unlink(events_path.c_str());
     sensor.load();
@@ -45,7 +48,7 @@ struct Replayed {
                                          util::TimeBase::identity(), *events);
     replay::PcapReader reader(capture.starts_with("/") ? capture
                                                        : kPcaps + "/" + capture); // a public one, or made here
-    app::feedCapture(reader, sensor, *agent, config.tick_ms);
+    app::feedCapture(reader, sensor, *agent, config.tick_ms, hook_of);
   }
   ~Replayed() { ::unlink(events_path.c_str()); }
 
@@ -171,6 +174,97 @@ BOOST_AUTO_TEST_CASE(a_replayed_detection_is_dated_by_the_packet_that_decided_it
       BOOST_TEST(signed_detections > 0u);
     }
   }
+}
+
+namespace {
+/// A frame's IP source address as bytes (IPv4 or IPv6 over Ethernet, one
+/// VLAN tag at most), and whether it is a bare SYN; nullopt when not IP.
+struct FrameSource {
+  std::string address;
+  bool bare_syn = false;
+};
+std::optional<FrameSource> sourceOf(const replay::Frame &frame) {
+  const auto &b = frame.bytes;
+  std::size_t at = 12;
+  if (b.size() < at + 2)
+    return std::nullopt;
+  unsigned type = b[at] << 8 | b[at + 1];
+  if (type == 0x8100 && b.size() >= at + 6) {
+    at += 4;
+    type = b[at] << 8 | b[at + 1];
+  }
+  at += 2;
+  std::size_t address_at = 0, address_len = 0, l4 = 0;
+  unsigned proto = 0;
+  if (type == 0x0800 && b.size() >= at + 20) {
+    address_at = at + 12, address_len = 4, proto = b[at + 9], l4 = at + (b[at] & 0x0fu) * 4u;
+  } else if (type == 0x86dd && b.size() >= at + 40) {
+    address_at = at + 8, address_len = 16, proto = b[at + 6], l4 = at + 40;
+  } else {
+    return std::nullopt;
+  }
+  FrameSource out{std::string(b.begin() + static_cast<std::ptrdiff_t>(address_at),
+                              b.begin() + static_cast<std::ptrdiff_t>(address_at + address_len))};
+  out.bare_syn = proto == 6 && b.size() > l4 + 13 && (b[l4 + 13] & 0x12) == 0x02;
+  return out;
+}
+
+/// The addresses that open TCP connections in a capture: the hosts a live
+/// sensor would sit on, whose packets leave through its egress hook.
+std::set<std::string> openers(const std::string &capture) {
+  replay::PcapReader reader(capture);
+  replay::Frame frame;
+  std::set<std::string> out;
+  while (reader.next(frame))
+    if (auto source = sourceOf(frame); source && source->bare_syn)
+      out.insert(source->address);
+  return out;
+}
+} // namespace
+
+// The replay sends every packet through the ingress program, where a live
+// sensor sends the host's own packets through the egress one. The same
+// captures both ways (the host: whoever opens the connections) give the same
+// detections, field for field.
+BOOST_AUTO_TEST_CASE(a_replay_judges_as_the_kernel_path_does) {
+  std::vector<std::string> captures;
+  for (const char *name : {"coinhive-stratum.pcap", "bitcoin-mining.pcap", "ndpi_mining.pcapng"})
+    captures.push_back(kPcaps + "/" + name);
+  for (const char *name : {"lab-20261130T082724Z.pcap", "lab-20261130T082910Z.pcap"})
+    captures.push_back(kLabRecordings + "/heldout/" + name);
+  for (const auto &capture : captures) {
+    BOOST_TEST_CONTEXT(capture) {
+      auto hosts = openers(capture);
+      std::uint64_t out_of_host = 0;
+      app::ReplayHookOf hook_of = [&](const replay::Frame &frame) {
+        auto source = sourceOf(frame);
+        bool out = source && hosts.contains(source->address);
+        out_of_host += out ? 1 : 0;
+        return out ? app::ReplayHook::Egress : app::ReplayHook::Ingress;
+      };
+      auto replayed = api::detections(Replayed(capture, {}, true).agent->view());
+      auto kernel_path = api::detections(Replayed(capture, {}, true, hook_of).agent->view());
+      BOOST_TEST(!hosts.empty());
+      BOOST_TEST(out_of_host > 0u); // the two did differ
+      BOOST_TEST(!replayed.empty());
+      BOOST_TEST(replayed.dump() == kernel_path.dump());
+    }
+  }
+}
+
+// A replay without its egress program refuses a request for it, not a crash.
+BOOST_AUTO_TEST_CASE(a_replay_through_a_missing_egress_program_is_refused) {
+  datapath::SensorOptions options;
+  options.egress_program = false;
+  datapath::SensorObject sensor(options);
+  sensor.load();
+  actions::EventLog events("/dev/null");
+  app::Agent agent({}, sensor, datapath::DatapathInfo{.interface = "replay", .xdp_mode = datapath::XdpAttach::Replay},
+                   util::TimeBase::identity(), events);
+  replay::PcapReader reader(kPcaps + "/benign_jsonrpc.pcap");
+  BOOST_CHECK_THROW(
+      app::feedCapture(reader, sensor, agent, 250, [](const replay::Frame &) { return app::ReplayHook::Egress; }),
+      std::invalid_argument);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <stdexcept>
 #include <system_error>
 
 namespace minewatch::app {
@@ -38,13 +39,16 @@ void printTable(const nlohmann::json &detections) {
 } // namespace
 
 ReplaySummary feedCapture(replay::PcapReader &reader, datapath::SensorObject &sensor, Agent &agent,
-                          std::uint32_t tick_ms) {
+                          std::uint32_t tick_ms, const ReplayHookOf &hook_of) {
   bpf::RingBuffer samples(sensor.samplesFd(), [&](std::span<const std::byte> record) { agent.onRecord(record); });
 
   ReplaySummary summary;
   replay::Frame frame;
   std::uint64_t next_tick = 0, last_ts = 0;
-  int prog_fd = bpf_program__fd(sensor.xdpProgram());
+  int ingress_fd = bpf_program__fd(sensor.xdpProgram());
+  int egress_fd = hook_of ? bpf_program__fd(sensor.tcProgram()) : -1;
+  if (hook_of && egress_fd < 0)
+    throw std::invalid_argument("a replay through the egress hook needs the egress program loaded");
   bool started = false;
   while (reader.next(frame)) {
     if (!started) {
@@ -56,6 +60,7 @@ ReplaySummary feedCapture(replay::PcapReader &reader, datapath::SensorObject &se
     sensor.setClock(last_ts);
     LIBBPF_OPTS(bpf_test_run_opts, run, .data_in = frame.bytes.data(),
                 .data_size_in = static_cast<__u32>(frame.bytes.size()), .repeat = 1);
+    int prog_fd = hook_of && hook_of(frame) == ReplayHook::Egress ? egress_fd : ingress_fd;
     if (bpf_prog_test_run_opts(prog_fd, &run) != 0)
       throw std::system_error(errno, std::generic_category(),
                               fmt::format("replay packet {} of {}", summary.packets + 1, reader.path()));

@@ -4,6 +4,7 @@
 #include "config/agent_config.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 namespace minewatch::datapath {
@@ -11,7 +12,8 @@ class SensorObject;
 }
 namespace minewatch::replay {
 class PcapReader;
-}
+struct Frame;
+} // namespace minewatch::replay
 
 namespace minewatch::app {
 
@@ -32,11 +34,21 @@ struct ReplaySummary {
   std::string cut_short; // why the capture was read only in part ("" when whole)
 };
 
-/// Feeds every packet of a capture through the sensor's XDP program on the
-/// capture's own clock, hands the samples to the agent and ticks it every
-/// tick_ms of capture time, with a last tick at the end.
+/// Which of the sensor's programs a captured packet goes through.
+enum class ReplayHook : std::uint8_t {
+  Ingress, // the XDP program: a replay sends every packet here
+  Egress,  // the TC egress program (loaded only when SensorOptions::egress_program)
+};
+/// Picks a packet's hook; empty: every packet to Ingress.
+using ReplayHookOf = std::function<ReplayHook(const replay::Frame &)>;
+
+/// Feeds every packet of a capture through the sensor's XDP program (or
+/// the hook `hook_of` picks) on the capture's own clock, hands the samples to
+/// the agent and ticks it every tick_ms of capture time, with a last tick at
+/// the end. Tests send a host's own packets out through the egress program,
+/// as the kernel path does live, and hold the replay to the same verdicts.
 ReplaySummary feedCapture(replay::PcapReader &reader, datapath::SensorObject &sensor, Agent &agent,
-                          std::uint32_t tick_ms);
+                          std::uint32_t tick_ms, const ReplayHookOf &hook_of = {});
 
 /// Pushes a capture through the real BPF programs (bpf_prog_test_run_opts on
 /// the XDP program, in tap mode, on the capture's own clock), runs the agent
