@@ -31,15 +31,22 @@ static __always_inline enum block_result apply_rule(struct minewatch_block_rule 
 #define BLOCK_CIDR_TRIES 4
 
 /* An expired rule hides nothing: past an expired endpoint rule the CIDR
- * rules still apply, and past an expired prefix a shorter one does. */
-static __always_inline enum block_result match_endpoint(const union minewatch_addr *addr,
-							 __be16 port, __u8 proto, __u64 now)
+ * rules still apply, and past an expired prefix a shorter one does.
+ *
+ * A global function (not inlined, not static): the verifier checks it once,
+ * on its own, where inlined at both call sites its lookups and tries
+ * multiplied the paths of everything after the blocklist check (a fifth of
+ * the program's verification, which is most of a replay's start-up). Only a
+ * flow's first packet, or its first after a rule change, comes here. */
+__noinline int match_endpoint(const union minewatch_addr *addr, __be16 port, __u8 proto, __u64 now)
 {
 	enum block_result seen = BLOCK_NO_MATCH;
 	struct minewatch_endpoint_key ek = {};
 	struct minewatch_lpm_key lk = {};
 	struct minewatch_block_rule *rule;
 
+	if (!addr) /* a global function's pointer argument may be NULL to the verifier */
+		return BLOCK_NO_MATCH;
 	__builtin_memcpy(ek.addr, addr->b, 16);
 	ek.port = port;
 	ek.proto = proto;

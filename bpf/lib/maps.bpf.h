@@ -112,4 +112,9 @@ const volatile struct minewatch_config minewatch_cfg = {
 
 struct minewatch_globals minewatch_globals = {};
 
+/* Always 0 (nothing writes it), but in .bss, where the verifier cannot see
+ * its value: added to a packet offset that differs only by the path taken
+ * to it, it makes the paths one state (see opaque_offset in parse.bpf.h). */
+__u32 minewatch_opaque_zero = 0;
+
 #endif /* MINEWATCH_MAPS_BPF_H */

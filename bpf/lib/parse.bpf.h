@@ -18,6 +18,7 @@
 #include <linux/udp.h>
 #include <bpf/bpf_endian.h>
 #include "minewatch_abi.h"
+#include "maps.bpf.h"
 
 #define ETH_P_8021AD_ 0x88A8
 #define IPV4_FRAG_OFFSET_MASK 0x1fff
@@ -181,6 +182,23 @@ static __always_inline int parse_ipv4(void *l3, void *data, void *data_end, stru
 	return parse_l4(l3 + hdr_len, data, data_end, tot_len - hdr_len, pkt);
 }
 
+/* The verifier checks everything after a header walk once for each place
+ * the walk can end (each VLAN tag or IPv6 extension header taken is another
+ * offset), and the program's load time (most of a replay's start-up) grew
+ * with their product. The same pointer, with its offset made opaque and
+ * masked to a range every path shares, is one state for all of them. NULL
+ * past OPAQUE_OFFSET_MAX bytes of headers (the caller counts it). */
+#define OPAQUE_OFFSET_MAX 1023
+static __always_inline void *opaque_offset(void *data, void *cursor)
+{
+	__u64 off = cursor - data;
+
+	if (off > OPAQUE_OFFSET_MAX)
+		return NULL;
+	off = (off + minewatch_opaque_zero) & OPAQUE_OFFSET_MAX;
+	return data + off;
+}
+
 static __always_inline int parse_ipv6(void *l3, void *data, void *data_end, struct frame_len *len,
 				      struct packet *pkt)
 {
@@ -249,6 +267,9 @@ static __always_inline int parse_ipv6(void *l3, void *data, void *data_end, stru
 		return MINEWATCH_STAT_IPV6_EXT_TOO_DEEP;
 l4:
 	pkt->proto = next;
+	cursor = opaque_offset(data, cursor);
+	if (!cursor)
+		return MINEWATCH_STAT_IPV6_EXT_TOO_DEEP;
 	return parse_l4(cursor, data, data_end, remaining, pkt);
 }
 
@@ -275,6 +296,9 @@ static __always_inline int parse_packet(void *data, void *data_end, struct frame
 	}
 	if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD_))
 		return MINEWATCH_STAT_VLAN_TOO_DEEP;
+	cursor = opaque_offset(data, cursor); /* at most 22 bytes in: never NULL */
+	if (!cursor)
+		return MINEWATCH_STAT_MALFORMED_VLAN;
 
 	if (proto == bpf_htons(ETH_P_IP))
 		return parse_ipv4(cursor, data, data_end, len, pkt);
