@@ -186,9 +186,11 @@ static __always_inline int parse_ipv4(void *l3, void *data, void *data_end, stru
  * the walk can end (each VLAN tag or IPv6 extension header taken is another
  * offset), and the program's load time (most of a replay's start-up) grew
  * with their product. The same pointer, with its offset made opaque and
- * masked to a range every path shares, is one state for all of them. NULL
- * past OPAQUE_OFFSET_MAX bytes of headers (the caller counts it). */
-#define OPAQUE_OFFSET_MAX 1023
+ * masked to a range every path shares, is one state for all of them. The
+ * range holds every offset a walk can reach (Ethernet, two VLAN tags, IPv6
+ * and MINEWATCH_IPV6_EXT_MAX headers of at most 2,048 bytes: 12,350), so the
+ * NULL past it is never taken; the caller counts it all the same. */
+#define OPAQUE_OFFSET_MAX 16383
 static __always_inline void *opaque_offset(void *data, void *cursor)
 {
 	__u64 off = cursor - data;

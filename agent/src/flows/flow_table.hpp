@@ -3,6 +3,7 @@
 
 #include "minewatch_abi.h"
 
+#include <bit>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -46,6 +47,7 @@ struct KeyEqual {
 struct KeyLess {
   bool operator()(const minewatch_flow_key &a, const minewatch_flow_key &b) const noexcept {
     static_assert(sizeof a % 8 == 0);
+    static_assert(std::endian::native == std::endian::little, "the byte swap below puts bytes in memcmp's order");
     const auto *pa = reinterpret_cast<const unsigned char *>(&a);
     const auto *pb = reinterpret_cast<const unsigned char *>(&b);
     for (std::size_t at = 0; at < sizeof a; at += 8) {

@@ -84,7 +84,7 @@ struct FlowRecord {
   std::uint8_t initiator = 0;  // as minewatch_flow_value
   std::uint8_t flow_flags = 0; // its low byte
   bool facts_changed = false;  // facts arrived since then
-  std::uint32_t read_s = 0;    // data-path clock, seconds, when a drain last read it (see Judge::wantsRead)
+  std::uint32_t read_s = 0;    // data-path clock, seconds, when a drain last read it (see Judge::readFrom)
 
   [[nodiscard]] std::uint64_t lastSeen() const { return last_seen_ns; }
   /// Judged at every drain that reads it: a flow with payload facts (they

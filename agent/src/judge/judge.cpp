@@ -18,6 +18,20 @@ namespace minewatch::judge {
 namespace {
 /// The data-path clock in whole seconds, as FlowRecord::read_s keeps it.
 std::uint32_t secondsOf(std::uint64_t ns) { return static_cast<std::uint32_t>(ns / 1'000'000'000ull); }
+
+/// A flow's windows of `every` (> 0) seconds on the data-path clock, which
+/// begin at its own phase (a hash of its key): a host's busy quiet flows
+/// come due spread over a window, not all in the tick one begins. The
+/// judge's (judge_quiet_every_s) and the reads' (Judge::readFrom) are such.
+struct FlowWindows {
+  FlowWindows(const minewatch_flow_key &key, std::uint64_t every_s)
+      : every(every_s), phase(flows::KeyHash{}(key) % every_s) {}
+  /// The window second `s` falls in.
+  [[nodiscard]] std::uint64_t of(std::uint64_t s) const { return (s + phase) / every; }
+  /// The second window `w` begins.
+  [[nodiscard]] std::uint64_t start(std::uint64_t w) const { return w * every - phase; }
+  std::uint64_t every, phase;
+};
 } // namespace
 
 Judge::Judge(const config::AgentConfig &config, detect::IntelFeed intel, util::TimeBase time_base, JudgeHooks hooks,
@@ -32,11 +46,10 @@ Judge::Judge(const config::AgentConfig &config, detect::IntelFeed intel, util::T
 }
 
 bool Judge::newQuietWindow(const minewatch_flow_key &key, std::uint64_t since_s, std::uint64_t now_s) const {
-  std::uint64_t every = config_.judge_quiet_every_s;
-  if (every == 0)
+  if (config_.judge_quiet_every_s == 0)
     return true;
-  auto phase = flows::KeyHash{}(key) % every;
-  return (now_s + phase) / every != (since_s + phase) / every;
+  FlowWindows windows(key, config_.judge_quiet_every_s);
+  return windows.of(now_s) != windows.of(since_s);
 }
 
 bool Judge::onFlow(const drain::DrainedFlow &flow, std::uint64_t now_ns) {
@@ -90,13 +103,14 @@ bool Judge::onFlow(const drain::DrainedFlow &flow, std::uint64_t now_ns) {
 }
 
 std::uint32_t Judge::readFrom(const minewatch_flow_key &key, std::uint64_t now_ns) const {
+  if (read_every_s_ == 0)
+    return 0;
   const auto *record = table_.find(key);
-  std::uint64_t every = read_every_s_;
-  if (!record || record->facts_changed || record->keepsJudging() || every == 0)
+  if (!record || record->facts_changed || record->keepsJudging())
     return 0;
   // the start of the read window after the one it was last read in
-  auto phase = flows::KeyHash{}(key) % every;
-  auto next = ((record->read_s + phase) / every + 1) * every - phase;
+  FlowWindows windows(key, read_every_s_);
+  auto next = windows.start(windows.of(record->read_s) + 1);
   return next <= secondsOf(now_ns) ? 0 : static_cast<std::uint32_t>(next);
 }
 

@@ -129,10 +129,8 @@ public:
   [[nodiscard]] std::uint64_t detectionsBy(detect::Verdict verdict, detect::Detector detector) const;
 
 private:
-  /// Whether `now_s` is in a later judge_quiet_every_s window than
-  /// `since_s` (data-path clock, seconds) for this flow. Each flow's windows
-  /// begin at its own phase (a hash of its key): a host's busy quiet flows
-  /// come due spread over the window, not all in the tick one begins.
+  /// Whether `now_s` is in another of this flow's judge_quiet_every_s
+  /// windows (FlowWindows, judge.cpp) than `since_s` (data-path clock, seconds).
   [[nodiscard]] bool newQuietWindow(const minewatch_flow_key &key, std::uint64_t since_s, std::uint64_t now_s) const;
   /// Facts arrived for a flow: judged at its next read, read at the next drain.
   void factsChanged(const minewatch_flow_key &key, FlowRecord &record);
